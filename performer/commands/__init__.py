@@ -1,0 +1,1 @@
+"""One module per `performer` subcommand: add_parser(subparsers) and run(args)."""

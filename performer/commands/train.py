@@ -1,0 +1,89 @@
+"""`performer train`: train the GAN-VAE-CPPN on Fashion-MNIST or a folder of images."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import logging
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from performer.model.checkpoint import ModelFileError
+from performer.model.config import ModelConfig
+from performer.train.config import TrainConfig
+from performer.train.loop import Trainer
+
+log = logging.getLogger(__name__)
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("train", help="train a model", description=__doc__)
+    p.add_argument("--data", default="fashion-mnist",
+                   help="'fashion-mnist' (Debian package, default) or a folder of images")
+    p.add_argument("--out", type=Path, default=Path("runs/train"), help="folder for samples and checkpoints")
+    p.add_argument("--export", type=Path, help="also write the final model (generator + encoder) here")
+    p.add_argument("--resume", type=Path, help="continue from a checkpoint.safetensors")
+    p.add_argument("--timelapse", action="store_true", help="write timelapse.mp4 of the fixed z's per epoch")
+    p.add_argument("--channels", type=int, choices=(1, 3), help="1 = grey, 3 = colour (folders: default 3)")
+    p.add_argument("--image-size", type=int, help="training resolution (default 28)")
+    p.add_argument("--hidden", type=int, help="CPPN width (per-pixel shader cost grows with its square)")
+    p.add_argument("--depth", type=int, help="CPPN layers")
+    for field in dataclasses.fields(TrainConfig):
+        p.add_argument(f"--{field.name.replace('_', '-')}", type=type(field.default), default=None,
+                       help=f"(default {field.default})")
+    return p
+
+
+def load_images(data: str, size: int, channels: int) -> torch.Tensor:
+    """[N, C, S, S] float32 in [0, 1]."""
+    if data == "fashion-mnist":
+        from performer.data.fashion_mnist import load_fashion_mnist
+
+        images, _ = load_fashion_mnist("train")
+        return torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
+    from performer.data.image_folder import load_image_folder
+
+    images, skipped = load_image_folder(Path(data), size, channels)
+    if skipped:
+        print(f"skipped {len(skipped)} unreadable file(s): {', '.join(skipped[:5])}")
+    return torch.from_numpy(images)
+
+
+def run(args: argparse.Namespace) -> int:
+    overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)
+                 if getattr(args, f.name) is not None}
+    train = dataclasses.replace(TrainConfig(), **overrides)
+    try:
+        if args.resume:
+            trainer = Trainer.resume(args.resume, train)
+            config = trainer.config
+            print(f"resuming {args.resume} at epoch {trainer.epoch}, step {trainer.step}")
+        else:
+            channels = args.channels or (1 if args.data == "fashion-mnist" else 3)
+            model_overrides = {"channels": channels}
+            if args.image_size:
+                model_overrides["image_size"] = args.image_size
+            if args.hidden:
+                model_overrides["cppn_hidden"] = args.hidden
+            if args.depth:
+                model_overrides["cppn_depth"] = args.depth
+            config = dataclasses.replace(ModelConfig(), **model_overrides)
+            trainer = Trainer(config, train)
+        images = load_images(args.data, config.image_size, config.channels)
+    except (ModelFileError, ValueError, FileNotFoundError) as exc:
+        print(f"error: {exc}")
+        return 2
+    if images.shape[1] != config.channels or images.shape[-1] != config.image_size:
+        print(f"error: data is {tuple(images.shape[1:])} but the model wants "
+              f"({config.channels}, {config.image_size}, {config.image_size})")
+        return 2
+    print(f"training on {images.shape[0]} images {tuple(images.shape[1:])} on {trainer.device}; "
+          f"CPPN {config.cppn_hidden}x{config.cppn_depth}: {config.macs_per_pixel} multiply-adds per pixel")
+    summary = trainer.fit(images, args.out, timelapse=args.timelapse)
+    print(f"done: {summary}; checkpoint {args.out / 'checkpoint.safetensors'}")
+    if args.export:
+        trainer.export(args.export)
+        print(f"model written to {args.export} ({args.export.stat().st_size // 1024} KB)")
+    return 0

@@ -1,0 +1,133 @@
+"""Model files: safetensors weights with the config as JSON in the file's metadata. No pickle, no code.
+
+One file holds the generator and encoder (what `play` and `sample` need: a few hundred KB). A training
+checkpoint is the same format plus the discriminator and optimiser moments, so it also loads as a model.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from performer.model.config import ModelConfig
+from performer.model.cppn import CPPN, Discriminator, Encoder
+
+log = logging.getLogger(__name__)
+
+FORMAT = "performer-model/1"
+
+
+class ModelFileError(Exception):
+    """A model file that cannot be used, with the file named and the reason in words."""
+
+
+@dataclass
+class LoadedModel:
+    config: ModelConfig
+    generator: CPPN
+    encoder: Encoder
+    info: dict = field(default_factory=dict)  # training summary: epochs, time, data set
+    path: Path | None = None
+
+
+def save_model(
+    path: str | Path,
+    config: ModelConfig,
+    generator: CPPN,
+    encoder: Encoder,
+    info: dict | None = None,
+    extra: dict[str, torch.Tensor] | None = None,
+    extra_meta: dict[str, str] | None = None,
+) -> Path:
+    """Write atomically (temp file, then rename) so a crash mid-save never leaves a half file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tensors = {}
+    for prefix, module in (("generator", generator), ("encoder", encoder)):
+        for key, value in module.state_dict().items():
+            tensors[f"{prefix}.{key}"] = value.detach().to("cpu", torch.float32).contiguous()
+    for key, value in (extra or {}).items():
+        tensors[key] = value.detach().cpu().contiguous()
+    metadata = {"format": FORMAT, "config": json.dumps(config.to_dict()), "info": json.dumps(info or {})}
+    metadata.update(extra_meta or {})
+    tmp = path.with_name(path.name + ".tmp")
+    save_file(tensors, str(tmp), metadata=metadata)
+    tmp.replace(path)
+    return path
+
+
+def read_file(path: str | Path) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
+    """Metadata and every tensor of a model file, or ModelFileError saying what is wrong with it."""
+    path = Path(path)
+    if not path.is_file():
+        raise ModelFileError(f"{path}: no such model file")
+    try:
+        with safe_open(str(path), framework="pt", device="cpu") as handle:
+            metadata = dict(handle.metadata() or {})
+            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+    except Exception as exc:  # safetensors raises its own error types for truncated or garbage files
+        raise ModelFileError(f"{path}: not a readable safetensors file ({exc})") from exc
+    if metadata.get("format") != FORMAT:
+        raise ModelFileError(f"{path}: format is {metadata.get('format')!r}, expected {FORMAT!r}")
+    return metadata, tensors
+
+
+def parse_config(path: Path, metadata: dict[str, str]) -> ModelConfig:
+    try:
+        raw = json.loads(metadata["config"])
+    except (KeyError, json.JSONDecodeError) as exc:
+        raise ModelFileError(f"{path}: missing or malformed model config JSON ({exc})") from exc
+    try:
+        return ModelConfig.from_dict(raw, source=str(path))
+    except ValueError as exc:
+        raise ModelFileError(str(exc)) from exc
+
+
+def load_state(path: Path, module: torch.nn.Module, prefix: str, tensors: dict[str, torch.Tensor]) -> None:
+    """Copy `prefix.*` tensors into module, checking names and shapes against what the config built."""
+    expected = module.state_dict()
+    found = {k[len(prefix) + 1 :]: v for k, v in tensors.items() if k.startswith(prefix + ".")}
+    missing = sorted(set(expected) - set(found))
+    unexpected = sorted(set(found) - set(expected))
+    if missing or unexpected:
+        raise ModelFileError(
+            f"{path}: {prefix} tensors do not match the file's config: missing {missing[:5]}, "
+            f"unexpected {unexpected[:5]}"
+        )
+    for key, value in found.items():
+        if tuple(value.shape) != tuple(expected[key].shape):
+            raise ModelFileError(
+                f"{path}: {prefix}.{key} has shape {tuple(value.shape)} but the config needs "
+                f"{tuple(expected[key].shape)}"
+            )
+        if value.is_floating_point() and not torch.isfinite(value).all():
+            raise ModelFileError(f"{path}: {prefix}.{key} holds NaN or infinite values")
+    module.load_state_dict(found)
+
+
+def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedModel:
+    path = Path(path)
+    metadata, tensors = read_file(path)
+    config = parse_config(path, metadata)
+    generator, encoder = CPPN(config), Encoder(config)
+    load_state(path, generator, "generator", tensors)
+    load_state(path, encoder, "encoder", tensors)
+    try:
+        info = json.loads(metadata.get("info", "{}"))
+    except json.JSONDecodeError:
+        info = {}
+    generator.to(device).eval()
+    encoder.to(device).eval()
+    return LoadedModel(config, generator, encoder, info, path)
+
+
+def load_discriminator(path: Path, config: ModelConfig, tensors: dict[str, torch.Tensor]) -> Discriminator:
+    disc = Discriminator(config)
+    load_state(path, disc, "discriminator", tensors)
+    return disc

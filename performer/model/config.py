@@ -1,0 +1,67 @@
+"""The model's shape, frozen and saved inside every checkpoint so a file describes itself (as in nanoGPT)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    latent_dim: int = 8  # the 8 faders of the instrument
+    channels: int = 1  # 1 for Fashion-MNIST, 3 for colour data sets
+    image_size: int = 28  # training resolution; the CPPN itself renders at any size
+    # CPPN width and depth set the per-pixel cost of the fragment shader:
+    #   MACs/pixel = 3*H (coordinates) + (depth-1)*H*H (hidden) + H*channels (output)
+    # The latent's contribution to layer 0 is the same for every pixel and is computed once per frame.
+    cppn_hidden: int = 32
+    cppn_depth: int = 4
+    # Coordinates are multiplied by this before layer 0 so that the initial weights already see a few
+    # periods of structure across the garment (as hardmaru's cppn-gan-vae does with its `scale`).
+    coord_scale: float = 2.0
+    encoder_width: int = 32
+    discriminator_width: int = 32
+
+    def __post_init__(self) -> None:
+        check_positive_int("latent_dim", self.latent_dim, 1, 64)
+        check_positive_int("channels", self.channels, 1, 3)
+        if self.channels == 2:
+            raise ValueError("channels must be 1 (grey) or 3 (RGB), got 2")
+        check_positive_int("image_size", self.image_size, 8, 256)
+        check_positive_int("cppn_hidden", self.cppn_hidden, 4, 256)
+        if self.cppn_hidden % 4:
+            raise ValueError(f"cppn_hidden must be a multiple of 4 (the shader packs vec4s), got {self.cppn_hidden}")
+        check_positive_int("cppn_depth", self.cppn_depth, 1, 12)
+        if not 0.01 <= float(self.coord_scale) <= 100.0:
+            raise ValueError(f"coord_scale must be in 0.01..100, got {self.coord_scale}")
+        check_positive_int("encoder_width", self.encoder_width, 4, 512)
+        check_positive_int("discriminator_width", self.discriminator_width, 4, 512)
+
+    @property
+    def macs_per_pixel(self) -> int:
+        """Multiply-adds the CPPN does for one pixel (the latent's share is per frame, not per pixel)."""
+        h = self.cppn_hidden
+        return 3 * h + (self.cppn_depth - 1) * h * h + h * self.channels
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict, source: str = "config") -> ModelConfig:
+        if not isinstance(data, dict):
+            raise ValueError(f"{source}: model config must be a JSON object, got {type(data).__name__}")
+        known = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - known)
+        if unknown:
+            raise ValueError(f"{source}: unknown model config keys {unknown}; allowed: {sorted(known)}")
+        try:
+            return cls(**data)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{source}: {exc}") from exc
+
+
+def check_positive_int(name: str, value: object, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValueError(f"{name} must be an integer in {low}..{high}, got {value!r}")
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be in {low}..{high}, got {value}")

@@ -1,0 +1,129 @@
+"""The CPPN generator: f(x, y, r, z) -> pixel, evaluated at any resolution and aspect.
+
+The GLSL renderer (shaders/cppn.glsl) evaluates exactly this network per pixel; coordinate_grid() is the
+reference for its coordinate convention, so keep the two in step.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+
+from performer.model.config import ModelConfig
+
+
+def coordinate_grid(
+    width: int,
+    height: int,
+    coord_scale: float,
+    zoom: float = 1.0,
+    pan: tuple[float, float] = (0.0, 0.0),
+    rotation: float = 0.0,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
+    """CPPN inputs (x, y, r) for every pixel centre, row-major from the top-left.  Returns [H*W, 3].
+
+    The shorter side of the image spans [-1, 1] (at pixel edges) so the garment keeps its size and a wide
+    frame shows more of the space around it. y grows downwards (image rows). The view transform is:
+    rotate by `rotation` radians, divide by `zoom`, add `pan`, then multiply by coord_scale.
+    """
+    if width < 1 or height < 1:
+        raise ValueError(f"image size must be at least 1x1, got {width}x{height}")
+    short = min(width, height)
+    u = (torch.arange(width, dtype=torch.float32, device=device) + 0.5) * (2.0 / short) - width / short
+    v = (torch.arange(height, dtype=torch.float32, device=device) + 0.5) * (2.0 / short) - height / short
+    y, x = torch.meshgrid(v, u, indexing="ij")  # [H, W] each
+    c, s = math.cos(rotation), math.sin(rotation)
+    xr = (c * x - s * y) / zoom + pan[0]
+    yr = (s * x + c * y) / zoom + pan[1]
+    xs, ys = xr * coord_scale, yr * coord_scale
+    r = torch.sqrt(xs * xs + ys * ys)
+    return torch.stack([xs, ys, r], dim=-1).reshape(-1, 3)
+
+
+class CPPN(nn.Module):
+    """tanh MLP on (x, y, r) plus a per-image latent bias; sigmoid output in [0, 1]."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        self.config = config
+        h = config.cppn_hidden
+        self.coord = nn.Linear(3, h, bias=False)
+        # The latent enters as a bias of layer 0: one matrix-vector product per image, none per pixel.
+        self.latent = nn.Linear(config.latent_dim, h)
+        self.hidden = nn.ModuleList(nn.Linear(h, h) for _ in range(config.cppn_depth - 1))
+        self.out = nn.Linear(h, config.channels)
+
+    def forward(self, z: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
+        """z [B, latent_dim], coords [P, 3] -> pixels [B, P, channels] in [0, 1]."""
+        h = torch.tanh(self.coord(coords).unsqueeze(0) + self.latent(z).unsqueeze(1))  # [B, P, H]
+        for layer in self.hidden:
+            h = torch.tanh(layer(h))
+        return torch.sigmoid(self.out(h))
+
+    def render(
+        self,
+        z: torch.Tensor,
+        width: int,
+        height: int | None = None,
+        zoom: float = 1.0,
+        pan: tuple[float, float] = (0.0, 0.0),
+        rotation: float = 0.0,
+        chunk_pixels: int = 1 << 16,
+    ) -> torch.Tensor:
+        """z [B, latent_dim] -> images [B, channels, height, width]; chunks pixels to bound memory at 4K."""
+        height = width if height is None else height
+        coords = coordinate_grid(
+            width, height, self.config.coord_scale, zoom, pan, rotation, device=z.device
+        )
+        parts = [self(z, coords[i : i + chunk_pixels]) for i in range(0, coords.shape[0], chunk_pixels)]
+        pixels = torch.cat(parts, dim=1)  # [B, H*W, C]
+        return pixels.transpose(1, 2).reshape(z.shape[0], self.config.channels, height, width)
+
+
+class Encoder(nn.Module):
+    """VAE encoder: image [B, C, S, S] -> (mean, logvar) of q(z|x), each [B, latent_dim]."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        w = config.encoder_width
+        self.features = nn.Sequential(
+            nn.Conv2d(config.channels, w, 4, stride=2, padding=1),  # 28 -> 14
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(w, 2 * w, 4, stride=2, padding=1),  # 14 -> 7
+            nn.LeakyReLU(0.2),
+            nn.Conv2d(2 * w, 4 * w, 3, stride=2, padding=1),  # 7 -> 4
+            nn.LeakyReLU(0.2),
+            nn.AdaptiveAvgPool2d(4),  # any training size -> 4x4
+            nn.Flatten(),
+        )
+        self.head = nn.Linear(4 * w * 16, 2 * config.latent_dim)
+
+    def forward(self, images: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mean, logvar = self.head(self.features(images)).chunk(2, dim=1)
+        return mean, logvar.clamp(-12.0, 6.0)
+
+
+class Discriminator(nn.Module):
+    """Spectrally normalised conv critic for the hinge loss: image [B, C, S, S] -> score [B]."""
+
+    def __init__(self, config: ModelConfig) -> None:
+        super().__init__()
+        d = config.discriminator_width
+        sn = nn.utils.parametrizations.spectral_norm
+        self.net = nn.Sequential(
+            sn(nn.Conv2d(config.channels, d, 4, stride=2, padding=1)),
+            nn.LeakyReLU(0.2),
+            sn(nn.Conv2d(d, 2 * d, 4, stride=2, padding=1)),
+            nn.LeakyReLU(0.2),
+            sn(nn.Conv2d(2 * d, 2 * d, 3, stride=1, padding=1)),
+            nn.LeakyReLU(0.2),
+            nn.AdaptiveAvgPool2d(4),
+            nn.Flatten(),
+            sn(nn.Linear(2 * d * 16, 1)),
+        )
+
+    def forward(self, images: torch.Tensor) -> torch.Tensor:
+        return self.net(images).squeeze(1)

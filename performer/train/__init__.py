@@ -1,0 +1,1 @@
+"""Training the GAN-VAE-CPPN: `performer train`."""

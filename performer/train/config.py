@@ -1,0 +1,30 @@
+"""Training hyper-parameters, frozen and stored in the checkpoint beside the model config."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    epochs: int = 20
+    max_minutes: float = 0.0  # stop after this wall time (0 = no limit); the epoch in progress is kept
+    max_steps: int = 0  # stop after this many optimiser steps (0 = no limit); for tests and smoke runs
+    batch_size: int = 64
+    lr: float = 1e-3  # encoder + generator (Adam)
+    lr_disc: float = 2e-4  # discriminator (Adam, beta1 = 0.5 as is usual for GANs)
+    kl_weight: float = 1.0  # on the summed KL; 1.0 is the plain ELBO with a summed Bernoulli likelihood
+    adv_weight: float = 10.0  # hinge generator loss on prior samples, relative to the summed recon loss
+    adv_warmup_steps: int = 500  # the VAE finds the space first; then the critic sharpens it
+    limit: int = 0  # use only the first N training images (0 = all)
+    seed: int = 0
+    grid_size: int = 8  # the epoch sample grid and timelapse show grid_size^2 fixed z's
+
+    def to_dict(self) -> dict:
+        return dataclasses.asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> TrainConfig:
+        known = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: v for k, v in data.items() if k in known})

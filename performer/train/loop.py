@@ -1,0 +1,241 @@
+"""The GAN-VAE training loop.
+
+Objective (per batch of real images x [B, C, S, S]):
+  encoder + generator:  BCE_sum(G(z_q), x) + kl_weight * KL(q(z|x) || N(0, I)) + adv_weight * hinge_G(G(z_p))
+  critic:               hinge_D(x, G(z_p))            with spectral norm on every critic layer
+where z_q ~ q(z|x) by reparameterisation and z_p ~ N(0, I). The VAE terms make the space continuous and
+give an encoder; the critic only sees prior samples, so its gradient goes where the performer lives (the
+prior's range) and never pulls the encoder. Hinge + spectral norm was chosen over the original balancing
+rules because it needed no hand-tuned D/G step ratios to stay stable on this CPPN (see README).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+import imageio.v3 as iio
+import numpy as np
+import torch
+import torch.nn.functional as F
+from tqdm import tqdm
+
+from performer.grid import tile
+from performer.model.checkpoint import (
+    ModelFileError,
+    load_discriminator,
+    load_state,
+    parse_config,
+    read_file,
+    save_model,
+)
+from performer.model.config import ModelConfig
+from performer.model.cppn import CPPN, Discriminator, Encoder, coordinate_grid
+from performer.train.config import TrainConfig
+
+log = logging.getLogger(__name__)
+
+
+def pick_device() -> torch.device:
+    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
+
+
+@dataclass
+class Nets:
+    generator: CPPN
+    encoder: Encoder
+    discriminator: Discriminator
+    opt_vae: torch.optim.Optimizer
+    opt_disc: torch.optim.Optimizer
+
+
+def build_nets(config: ModelConfig, train: TrainConfig, device: torch.device) -> Nets:
+    generator, encoder, disc = CPPN(config).to(device), Encoder(config).to(device), Discriminator(config).to(device)
+    opt_vae = torch.optim.Adam([*generator.parameters(), *encoder.parameters()], lr=train.lr)
+    opt_disc = torch.optim.Adam(disc.parameters(), lr=train.lr_disc, betas=(0.5, 0.999))
+    return Nets(generator, encoder, disc, opt_vae, opt_disc)
+
+
+class Trainer:
+    def __init__(self, config: ModelConfig, train: TrainConfig, device: torch.device | None = None) -> None:
+        self.config, self.train = config, train
+        self.device = device or pick_device()
+        torch.manual_seed(train.seed)
+        self.nets = build_nets(config, train, self.device)
+        self.coords = coordinate_grid(config.image_size, config.image_size, config.coord_scale, device=self.device)
+        # The same z's every epoch, so the grids and the timelapse show the generator evolving.
+        gen = torch.Generator().manual_seed(1234)
+        self.fixed_z = torch.randn(train.grid_size**2, config.latent_dim, generator=gen).to(self.device)
+        self.step, self.epoch, self.seconds = 0, 0, 0.0
+        self.history: list[dict] = []
+
+    # ---- one optimiser step -------------------------------------------------------------------------
+    def generate(self, z: torch.Tensor) -> torch.Tensor:
+        """z [B, L] -> images [B, C, S, S] on the training grid."""
+        size = self.config.image_size
+        pixels = self.nets.generator(z, self.coords)  # [B, S*S, C]
+        return pixels.transpose(1, 2).reshape(z.shape[0], self.config.channels, size, size)
+
+    def train_step(self, real: torch.Tensor) -> dict[str, float]:
+        nets, cfg = self.nets, self.train
+        batch = real.shape[0]
+        adv_on = self.step >= cfg.adv_warmup_steps and cfg.adv_weight > 0
+
+        # critic: hinge loss, real vs prior samples
+        z_prior = torch.randn(batch, self.config.latent_dim, device=self.device)
+        loss_disc = torch.zeros((), device=self.device)
+        if adv_on:
+            with torch.no_grad():
+                fake = self.generate(z_prior)
+            loss_disc = F.relu(1 - nets.discriminator(real)).mean() + F.relu(1 + nets.discriminator(fake)).mean()
+            nets.opt_disc.zero_grad(set_to_none=True)
+            loss_disc.backward()
+            nets.opt_disc.step()
+
+        # encoder + generator: ELBO, plus the hinge generator loss on prior samples
+        mean, logvar = nets.encoder(real)  # [B, L] each
+        z_post = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
+        recon = self.generate(z_post)
+        loss_recon = F.binary_cross_entropy(recon, real, reduction="sum") / batch
+        loss_kl = -0.5 * torch.sum(1 + logvar - mean.pow(2) - logvar.exp()) / batch
+        loss = loss_recon + cfg.kl_weight * loss_kl
+        loss_adv = torch.zeros((), device=self.device)
+        if adv_on:
+            loss_adv = -nets.discriminator(self.generate(z_prior)).mean()
+            loss = loss + cfg.adv_weight * loss_adv
+        nets.opt_vae.zero_grad(set_to_none=True)
+        loss.backward()
+        nets.opt_vae.step()
+        self.step += 1
+        return {
+            "recon": loss_recon.item(),
+            "kl": loss_kl.item(),
+            "adv": loss_adv.item(),
+            "disc": loss_disc.item(),
+        }
+
+    # ---- epochs, samples, checkpoints ---------------------------------------------------------------
+    def fit(self, images: torch.Tensor, out_dir: Path, timelapse: bool = False) -> dict:
+        """images [N, C, S, S] in [0, 1] (on the CPU). Writes samples and checkpoints into out_dir."""
+        cfg = self.train
+        out_dir.mkdir(parents=True, exist_ok=True)
+        if cfg.limit:
+            images = images[: cfg.limit]
+        count = images.shape[0]
+        steps_per_epoch = max(1, count // cfg.batch_size)
+        shuffle = torch.Generator().manual_seed(cfg.seed + self.epoch)
+        started = time.monotonic() - self.seconds
+        stop = False
+        while self.epoch < cfg.epochs and not stop:
+            order = torch.randperm(count, generator=shuffle)
+            totals: dict[str, float] = {}
+            bar = tqdm(range(steps_per_epoch), desc=f"epoch {self.epoch + 1}/{cfg.epochs}", unit="step",
+                       dynamic_ncols=True, leave=True)
+            done = 0
+            for index in bar:
+                batch = images[order[index * cfg.batch_size : (index + 1) * cfg.batch_size]].to(self.device)
+                losses = self.train_step(batch)
+                done += 1
+                for key, value in losses.items():
+                    totals[key] = totals.get(key, 0.0) + value
+                if index % 10 == 0:
+                    bar.set_postfix({k: f"{v:.3g}" for k, v in losses.items()})
+                if cfg.max_steps and self.step >= cfg.max_steps:
+                    stop = True
+                    break
+                if cfg.max_minutes and time.monotonic() - started > cfg.max_minutes * 60:
+                    stop = True
+                    break
+            bar.close()
+            self.epoch += 1
+            self.seconds = time.monotonic() - started
+            summary = {"epoch": self.epoch, "step": self.step, "seconds": round(self.seconds, 1)}
+            summary.update({k: round(v / max(done, 1), 4) for k, v in totals.items()})
+            self.history.append(summary)
+            log.info("epoch %d: %s", self.epoch, summary)
+            self.write_samples(out_dir, timelapse)
+            self.save(out_dir / "checkpoint.safetensors")
+        if timelapse:
+            write_timelapse(out_dir / "timelapse", out_dir / "timelapse.mp4")
+        return self.history[-1] if self.history else {}
+
+    @torch.no_grad()
+    def write_samples(self, out_dir: Path, timelapse: bool) -> None:
+        self.nets.generator.eval()
+        tiles = self.nets.generator.render(self.fixed_z, 64)  # [G*G, C, 64, 64]
+        self.nets.generator.train()
+        picture = tile(tiles, self.train.grid_size)
+        iio.imwrite(out_dir / f"samples_epoch{self.epoch:03d}.png", picture)
+        if timelapse:
+            (out_dir / "timelapse").mkdir(exist_ok=True)
+            iio.imwrite(out_dir / "timelapse" / f"epoch{self.epoch:04d}.png", picture)
+
+    def info(self) -> dict:
+        return {"epochs": self.epoch, "steps": self.step, "train_seconds": round(self.seconds, 1),
+                "train": self.train.to_dict(), "history": self.history[-3:]}
+
+    def save(self, path: Path) -> None:
+        """Full checkpoint: model + critic + optimiser moments; loads as a model file too."""
+        extra = {f"discriminator.{k}": v for k, v in self.nets.discriminator.state_dict().items()}
+        groups = {}
+        for name, opt in (("vae", self.nets.opt_vae), ("disc", self.nets.opt_disc)):
+            state = opt.state_dict()
+            for index, slots in state["state"].items():
+                for key, value in slots.items():
+                    extra[f"optim.{name}.{index}.{key}"] = torch.as_tensor(value)
+            groups[name] = state["param_groups"]
+        meta = {"optim_groups": json.dumps(groups),
+                "progress": json.dumps({"step": self.step, "epoch": self.epoch, "seconds": self.seconds,
+                                        "history": self.history})}
+        save_model(path, self.config, self.nets.generator, self.nets.encoder, self.info(), extra, meta)
+
+    def export(self, path: Path) -> Path:
+        """The model alone (generator + encoder): what ships in models/."""
+        return save_model(path, self.config, self.nets.generator, self.nets.encoder, self.info())
+
+    @classmethod
+    def resume(cls, path: Path, train: TrainConfig, device: torch.device | None = None) -> Trainer:
+        metadata, tensors = read_file(path)
+        config = parse_config(path, metadata)
+        trainer = cls(config, train, device)
+        nets = trainer.nets
+        load_state(path, nets.generator, "generator", tensors)
+        load_state(path, nets.encoder, "encoder", tensors)
+        if "optim_groups" not in metadata:
+            raise ModelFileError(f"{path}: a model file, not a training checkpoint (no critic or optimiser)")
+        nets.discriminator.load_state_dict(load_discriminator(path, config, tensors).state_dict())
+        groups = json.loads(metadata["optim_groups"])
+        for name, opt in (("vae", nets.opt_vae), ("disc", nets.opt_disc)):
+            state: dict = {"state": {}, "param_groups": groups[name]}
+            prefix = f"optim.{name}."
+            for key, value in tensors.items():
+                if key.startswith(prefix):
+                    index, slot = key[len(prefix):].split(".", 1)
+                    state["state"].setdefault(int(index), {})[slot] = value.to(trainer.device)
+            opt.load_state_dict(state)
+        progress = json.loads(metadata["progress"])
+        trainer.step, trainer.epoch = progress["step"], progress["epoch"]
+        trainer.seconds, trainer.history = progress["seconds"], progress["history"]
+        return trainer
+
+
+def write_timelapse(frames_dir: Path, out_path: Path, fps: int = 4) -> Path | None:
+    """Every epoch's sample grid, in order, as an H.264 video (frames kept on disk so resume extends it)."""
+    frames = sorted(frames_dir.glob("epoch*.png"))
+    if not frames:
+        return None
+    # macro_block_size=1: imageio would otherwise silently resize sizes that are not multiples of 16.
+    with _ffmpeg_writer(out_path, fps) as writer:
+        for frame in frames:
+            writer.append_data(np.asarray(iio.imread(frame))[..., :3])
+    return out_path
+
+
+def _ffmpeg_writer(path: Path, fps: int):
+    import imageio.v2 as iio2
+
+    return iio2.get_writer(path, fps=fps, codec="libx264", macro_block_size=1, quality=8,
+                           pixelformat="yuv420p", ffmpeg_log_level="error")

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Sets up everything performer needs on a Debian machine, idempotently:
+# Debian packages (data set, virtual display, Mesa EGL), a virtualenv in .venv, and the package itself.
+# The second run is quick: apt and pip are skipped when nothing changed.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+DEBS=(dataset-fashion-mnist xvfb xauth libegl1 libegl-mesa0 libgl1-mesa-dri libgles2)
+missing=()
+for pkg in "${DEBS[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "setup: installing Debian packages: ${missing[*]}"
+  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+PY=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PY" -m venv .venv
+# Reinstall only when the dependency list changed (the stamp holds a hash of pyproject.toml).
+stamp=.venv/.performer-installed
+want=$(sha256sum pyproject.toml | cut -d' ' -f1)
+if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+  echo "setup: installing Python packages into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e ".[test]"
+  echo "$want" > "$stamp"
+fi
