@@ -1,0 +1,189 @@
+"""The CPPN drawn by a fragment shader: weights go to the GPU once, the state goes in as uniforms per frame.
+
+Where the weights live, measured with `performer bench-render --weights all` (32x4 grey CPPN, Mesa
+llvmpipe, 256x256, median ms/frame): generated constants in straight-line code 20.6, the same constants
+read in loops 112, uniform buffer 113, RGBA32F texture 125. Straight-line code lets the compiler fold
+every weight into the instructions; loops over arrays keep them as loads. The generated source grows with
+H*H*depth (and compile time with it), so "auto" generates code up to CONST_LIMIT vec4s, then uses a
+uniform buffer while it fits the driver's block size, then a texture (any size). shaders/cppn.glsl keeps
+the loop version for the buffer and texture modes; both read the same packed table.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from pathlib import Path
+
+import moderngl
+import numpy as np
+
+from performer.palettes import palette_table
+from performer.render.program import SHADER_DIR, ReloadableProgram
+from performer.render.target import OffscreenTarget
+from performer.render.weights import CppnWeights
+from performer.state import PerformanceState
+
+log = logging.getLogger(__name__)
+
+WEIGHT_MODES = ("const", "ubo", "texture")  # const = generated straight-line code
+CONST_LIMIT = 4096  # vec4s; a 32x4 grey CPPN needs 849, 64x4 needs 3,169
+TEXTURE_WIDTH = 1024  # GL 3.3 guarantees at least 1024 texels a row
+
+
+def choose_weight_mode(ctx: moderngl.Context, count: int) -> str:
+    if count <= CONST_LIMIT:
+        return "const"
+    if count * 16 <= int(ctx.info.get("GL_MAX_UNIFORM_BLOCK_SIZE", 16384)):
+        return "ubo"
+    return "texture"
+
+
+def glsl_float(value: np.float32) -> str:
+    """The fewest digits that read back as exactly this float32."""
+    return np.format_float_scientific(np.float32(value), unique=True, trim="0").replace("e+", "e")
+
+
+def generated_network(table: np.ndarray, blocks: int, hidden_layers: int) -> str:
+    """GLSL for `const vec4 W[]` and cppn_generated(): shaders/cppn.glsl's network() with the loops
+    unrolled, so every index is a literal and the compiler can fold the weights (5x faster on llvmpipe)."""
+    n = blocks
+
+    def mat(k: int) -> str:
+        return f"mat4(W[{k}], W[{k + 1}], W[{k + 2}], W[{k + 3}])"
+
+    rows = ",\n".join("vec4(" + ", ".join(glsl_float(v) for v in row) + ")" for row in table)
+    lines = [
+        "vec4 safe_tanh(vec4 x);",
+        f"const vec4 W[{len(table)}] = vec4[{len(table)}](\n{rows});",
+        f"vec4 cppn_generated(vec2 xy, float r, vec4 zb[{n}]) {{",
+        "    vec4 " + ", ".join(f"h{i}, g{i}" for i in range(n)) + ";",
+    ]
+    for i in range(n):
+        k = 3 * i
+        lines.append(f"    h{i} = safe_tanh(W[{k}] * xy.x + W[{k + 1}] * xy.y + W[{k + 2}] * r + zb[{i}]);")
+    for layer in range(hidden_layers):
+        base = 3 * n + layer * (4 * n * n + n)
+        for i in range(n):
+            terms = " + ".join(f"{mat(base + 4 * (i * n + j))} * h{j}" for j in range(n))
+            lines.append(f"    g{i} = safe_tanh(W[{base + 4 * n * n + i}] + {terms});")
+        lines.append("    " + " ".join(f"h{i} = g{i};" for i in range(n)))
+    out = 3 * n + hidden_layers * (4 * n * n + n)
+    terms = " + ".join(f"{mat(out + 4 * j)} * h{j}" for j in range(n))
+    lines += [f"    return W[{out + 4 * n}] + {terms};", "}"]
+    return "\n".join(lines)
+
+
+class CppnRenderer:
+    def __init__(
+        self,
+        ctx: moderngl.Context,
+        weights: CppnWeights,
+        weight_mode: str = "auto",
+        directory: Path = SHADER_DIR,
+    ) -> None:
+        self.ctx, self.weights = ctx, weights
+        table = weights.pack()
+        mode = choose_weight_mode(ctx, len(table)) if weight_mode == "auto" else weight_mode
+        if mode not in WEIGHT_MODES:
+            raise ValueError(f"weight mode must be auto or one of {WEIGHT_MODES}, got {weight_mode!r}")
+        self.weight_mode = mode
+        defines: dict[str, object] = {
+            "N": weights.blocks,
+            "HIDDEN": len(weights.hidden),
+            "CHANNELS": weights.channels,
+            "WEIGHT_COUNT": len(table),
+            f"WEIGHTS_{mode.upper()}": 1,
+        }
+        prelude = ""
+        self.weight_buffer: moderngl.Buffer | None = None
+        self.weight_texture: moderngl.Texture | None = None
+        if mode == "const":
+            defines["CPPN_GENERATED"] = 1
+            body = generated_network(table, weights.blocks, len(weights.hidden))
+            prelude = "#if defined FRAGMENT_SHADER\n" + body + "\n#endif"
+        elif mode == "ubo":
+            self.weight_buffer = ctx.buffer(table.tobytes())
+        else:
+            defines["WEIGHT_TEXTURE_WIDTH"] = TEXTURE_WIDTH
+            rows = math.ceil(len(table) / TEXTURE_WIDTH)
+            padded = np.zeros((rows * TEXTURE_WIDTH, 4), dtype=np.float32)
+            padded[: len(table)] = table
+            self.weight_texture = ctx.texture((TEXTURE_WIDTH, rows), 4, padded.tobytes(), dtype="f4")
+            self.weight_texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self.program = ReloadableProgram(ctx, "cppn", defines, prelude, directory)
+        palettes = palette_table(256)
+        self.palette_count = palettes.shape[0]
+        self.palettes = ctx.texture((palettes.shape[1], palettes.shape[0]), 3, palettes.tobytes(), dtype="f4")
+        self.palettes.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self.target = OffscreenTarget(ctx)
+        self._vao: moderngl.VertexArray | None = None
+        self._vao_generation = -1
+        log.info("CPPN %dx%d, %d channel(s): %d multiply-adds per pixel, weights as %s (%d vec4)",
+                 weights.hidden_units, len(weights.hidden) + 1, weights.channels, weights.macs_per_pixel,
+                 mode, len(table))
+
+    @property
+    def programs(self) -> list[ReloadableProgram]:
+        return [self.program]
+
+    def _vertex_array(self) -> moderngl.VertexArray:
+        if self._vao is None or self._vao_generation != self.program.generation:
+            if self._vao is not None:
+                self._vao.release()
+            self._vao = self.ctx.vertex_array(self.program.program, [])
+            self._vao_generation = self.program.generation
+        return self._vao
+
+    def _set_uniforms(self, state: PerformanceState, size: tuple[int, int]) -> None:
+        prog = self.program.program
+        p = state.params
+        angle = math.radians(p["rotation"])
+        values = {
+            "u_size": (float(size[0]), float(size[1])),
+            "u_rotation": (math.cos(angle), math.sin(angle)),
+            "u_zoom": p["zoom"],
+            "u_pan": (p["pan_x"], p["pan_y"]),
+            "u_coord_scale": self.weights.coord_scale,
+            "u_palette": int(min(max(p["palette"], 0), self.palette_count - 1)),
+            "u_brightness": p["brightness"],
+            "u_contrast": p["contrast"],
+            "u_background": (p["bg_r"], p["bg_g"], p["bg_b"]),
+        }
+        for name, value in values.items():
+            if name in prog:  # the compiler drops uniforms an edited shader no longer uses
+                prog[name].value = value
+        if "u_zbias" in prog:
+            prog["u_zbias"].write(self.weights.latent_bias(state.z).tobytes())
+        if "u_palettes" in prog:
+            prog["u_palettes"].value = 0
+        if "u_weights" in prog:
+            prog["u_weights"].value = 1
+        if "Weights" in prog:
+            prog["Weights"].binding = 0
+
+    def draw(self, state: PerformanceState, framebuffer: moderngl.Framebuffer, size: tuple[int, int]) -> None:
+        """Draw the state into `framebuffer` (already `size` pixels): the same path for window and file."""
+        framebuffer.use()
+        self.ctx.viewport = (0, 0, size[0], size[1])
+        self.ctx.disable(moderngl.BLEND)
+        self._set_uniforms(state, size)
+        self.palettes.use(0)
+        if self.weight_texture is not None:
+            self.weight_texture.use(1)
+        if self.weight_buffer is not None:
+            self.weight_buffer.bind_to_uniform_block(0)
+        self._vertex_array().render(moderngl.TRIANGLES, vertices=3)
+
+    def render(self, state: PerformanceState, size: tuple[int, int]) -> OffscreenTarget:
+        """Draw into the renderer's own offscreen target at `size` and return it."""
+        framebuffer = self.target.ensure(size)
+        self.draw(state, framebuffer, self.target.size)
+        return self.target
+
+    def release(self) -> None:
+        for obj in (self._vao, self.weight_buffer, self.weight_texture, self.palettes):
+            if obj is not None:
+                obj.release()
+        self.program.release()
+        self.target.release()

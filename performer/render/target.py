@@ -1,0 +1,43 @@
+"""An offscreen colour target of any size: what the CPPN renders into, before any window, HUD or encoder.
+
+Offline rendering, snapshots and (later) recording read this, so they never see the HUD.
+"""
+
+from __future__ import annotations
+
+import moderngl
+import numpy as np
+
+
+class OffscreenTarget:
+    def __init__(self, ctx: moderngl.Context) -> None:
+        self.ctx = ctx
+        self.texture: moderngl.Texture | None = None
+        self.framebuffer: moderngl.Framebuffer | None = None
+
+    @property
+    def size(self) -> tuple[int, int]:
+        return self.texture.size if self.texture else (0, 0)
+
+    def ensure(self, size: tuple[int, int]) -> moderngl.Framebuffer:
+        """The framebuffer at `size` (width, height), reallocated only when the size changes."""
+        width, height = int(size[0]), int(size[1])
+        if width < 1 or height < 1:
+            raise ValueError(f"render size must be at least 1x1, got {width}x{height}")
+        if self.texture is None or self.texture.size != (width, height):
+            self.release()
+            self.texture = self.ctx.texture((width, height), 4)
+            self.framebuffer = self.ctx.framebuffer(color_attachments=[self.texture])
+        return self.framebuffer
+
+    def read_rgb(self) -> np.ndarray:
+        """uint8 [height, width, 3], row 0 at the top (GL keeps row 0 at the bottom)."""
+        width, height = self.size
+        data = self.framebuffer.read(components=3, alignment=1)
+        return np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)[::-1].copy()
+
+    def release(self) -> None:
+        for obj in (self.framebuffer, self.texture):
+            if obj is not None:
+                obj.release()
+        self.texture = self.framebuffer = None

@@ -1,0 +1,102 @@
+"""The CPPN's weights as numpy arrays, packed into the vec4 table the fragment shader reads.
+
+Torch is used once, at start-up, to load and validate the file; the live path only touches numpy.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+
+@dataclass(frozen=True)
+class CppnWeights:
+    coord: np.ndarray  # [H, 3]   x, y, r -> layer 0 (no bias)
+    latent_w: np.ndarray  # [H, L]
+    latent_b: np.ndarray  # [H]
+    hidden: tuple[tuple[np.ndarray, np.ndarray], ...]  # (W [H, H], b [H]) per hidden layer
+    out_w: np.ndarray  # [C, H]
+    out_b: np.ndarray  # [C]
+    coord_scale: float
+
+    @property
+    def hidden_units(self) -> int:
+        return self.coord.shape[0]
+
+    @property
+    def blocks(self) -> int:
+        return self.hidden_units // 4
+
+    @property
+    def latent_dim(self) -> int:
+        return self.latent_w.shape[1]
+
+    @property
+    def channels(self) -> int:
+        return self.out_w.shape[0]
+
+    @property
+    def macs_per_pixel(self) -> int:
+        h = self.hidden_units
+        return 3 * h + len(self.hidden) * h * h + h * self.channels
+
+    @classmethod
+    def from_generator(cls, generator) -> CppnWeights:
+        """From a performer.model.cppn.CPPN (torch), copied out once."""
+
+        def arr(tensor) -> np.ndarray:
+            return tensor.detach().to("cpu").double().numpy()
+
+        return cls(
+            coord=arr(generator.coord.weight),
+            latent_w=arr(generator.latent.weight),
+            latent_b=arr(generator.latent.bias),
+            hidden=tuple((arr(layer.weight), arr(layer.bias)) for layer in generator.hidden),
+            out_w=arr(generator.out.weight),
+            out_b=arr(generator.out.bias),
+            coord_scale=float(generator.config.coord_scale),
+        )
+
+    @classmethod
+    def from_file(cls, path: str | Path) -> CppnWeights:
+        """Raises performer.model.checkpoint.ModelFileError for a file that cannot be used."""
+        from performer.model.checkpoint import load_model
+
+        return cls.from_generator(load_model(path).generator)
+
+    def latent_bias(self, z: np.ndarray) -> np.ndarray:
+        """W_z z + b: layer 0's per-frame share, float32 [H] (computed in float64, like torch within 1 ulp)."""
+        z = np.asarray(z, dtype=np.float64).reshape(self.latent_dim)
+        return (self.latent_w @ z + self.latent_b).astype(np.float32)
+
+    def pack(self) -> np.ndarray:
+        """float32 [count, 4]: the layout shaders/cppn.glsl indexes (COORD_AT, HIDDEN_AT, OUT_AT).
+
+        A 4x4 block of W (4 outputs from 4 inputs) is stored as its 4 columns, GLSL's mat4 order, so
+        mat4(...) * h[j] adds that block's share to 4 outputs at once.
+        """
+        n = self.blocks
+        rows: list[np.ndarray] = []
+        for i in range(n):
+            rows.append(self.coord[4 * i : 4 * i + 4, :].T)  # 3 columns: x, y, r
+        for weight, bias in self.hidden:
+            for i in range(n):
+                for j in range(n):
+                    rows.append(weight[4 * i : 4 * i + 4, 4 * j : 4 * j + 4].T)
+            rows.append(bias.reshape(n, 4))
+        out_w = np.zeros((4, self.hidden_units))
+        out_w[: self.channels] = self.out_w
+        out_b = np.zeros(4)
+        out_b[: self.channels] = self.out_b
+        for j in range(n):
+            rows.append(out_w[:, 4 * j : 4 * j + 4].T)
+        rows.append(out_b.reshape(1, 4))
+        table = np.concatenate(rows).astype(np.float32)
+        assert table.shape[0] == weight_count(n, len(self.hidden))
+        return table
+
+
+def weight_count(blocks: int, hidden_layers: int) -> int:
+    return 3 * blocks + hidden_layers * (4 * blocks * blocks + blocks) + 4 * blocks + 1
