@@ -1,0 +1,224 @@
+"""MIDI in (and out, for feedback) through mido with the python-rtmidi backend.
+
+Ports are opened by name or case-insensitive substring, or "all". A scan thread notices ports plugged in or
+out every couple of seconds and (re)opens them. When the machine has no MIDI system at all (no ALSA
+sequencer: listing ports raises), one line says so and everything else carries on.
+
+The port callback (`receive`, on rtmidi's thread) turns each mido Message into a ControlEvent through the
+MIDI_MESSAGES table and appends it to a bounded queue that the frame loop drains; clock messages go to the
+tempo tracker at once (their timing matters), SysEx is dropped and counted (a SysEx flood never queues).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import Counter, deque
+
+from performer.controls.events import ControlEvent
+
+log = logging.getLogger(__name__)
+
+# mido message type -> (event kind, attribute holding the control number, attribute holding the value)
+MIDI_MESSAGES: dict[str, tuple[str, str | None, str | None]] = {
+    "control_change": ("cc", "control", "value"),
+    "note_on": ("note", "note", "velocity"),
+    "note_off": ("note", "note", None),  # value 0: a release
+    "pitchwheel": ("pitchbend", None, "pitch"),
+    "program_change": ("program", None, "program"),
+    "aftertouch": ("aftertouch", None, "value"),
+    "polytouch": ("polytouch", "note", "value"),
+}
+CLOCK_RESET = frozenset({"start", "stop", "continue", "reset"})
+IGNORED = frozenset({"active_sensing", "songpos", "song_select", "tune_request", "quarter_frame"})
+
+
+def midi_event(message, port: str = "", now: float = 0.0) -> ControlEvent | None:
+    """A mido Message as a ControlEvent (channel 1..16), or None for types that are not controls."""
+    spec = MIDI_MESSAGES.get(message.type)
+    if spec is None:
+        return None
+    kind, number_attr, value_attr = spec
+    number = getattr(message, number_attr) if number_attr else None
+    value = getattr(message, value_attr) if value_attr else 0
+    return ControlEvent(kind, number, float(value), message.channel + 1, port, now)
+
+
+def port_matches(name: str, patterns) -> bool:
+    """True if a port name is wanted: "all"/"*" takes every port; otherwise a case-insensitive substring."""
+    lowered = name.lower()
+    return any(p in ("all", "*") or p.lower() in lowered for p in patterns)
+
+
+class TempoTracker:
+    """MIDI clock (24 pulses per quarter note) -> beats per minute, averaged over the last beat.
+    A gap longer than `timeout` (the clock stopped) starts over."""
+
+    PPQN = 24
+
+    def __init__(self, window: int = 24, timeout: float = 0.5) -> None:
+        self.ticks: deque[float] = deque(maxlen=window + 1)
+        self.timeout = timeout
+
+    def tick(self, now: float) -> None:
+        if self.ticks and now - self.ticks[-1] > self.timeout:
+            self.ticks.clear()
+        self.ticks.append(now)
+
+    def reset(self) -> None:
+        self.ticks.clear()
+
+    @property
+    def bpm(self) -> float | None:
+        ticks = list(self.ticks)
+        if len(ticks) < 2 or ticks[-1] <= ticks[0]:
+            return None
+        interval = (ticks[-1] - ticks[0]) / (len(ticks) - 1)
+        return 60.0 / (interval * self.PPQN)
+
+
+class MidiInput:
+    """MIDI input ports matching `patterns` (plus output ports matching `outputs`, for feedback).
+
+    `backend` is the mido module (or anything with get_input_names/open_input/get_output_names/open_output),
+    injectable for tests. `drain()` returns the queued events; `stats` counts what was received and dropped."""
+
+    def __init__(
+        self,
+        patterns=("all",),
+        outputs=(),
+        backend=None,
+        scan_interval: float = 2.0,
+        max_queue: int = 4096,
+    ) -> None:
+        self.patterns = tuple(patterns)
+        self.output_patterns = tuple(outputs)
+        self.backend = backend
+        self.scan_interval = scan_interval
+        self.max_queue = max_queue
+        self.stats: Counter = Counter()
+        self.tempo = TempoTracker()
+        self.available = True
+        self.inputs: dict[str, object] = {}
+        self.outputs: dict[str, object] = {}
+        self._queue: deque[ControlEvent] = deque()
+        self._failed: set[str] = set()
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    # ---- the callback path ------------------------------------------------------------------------------
+    def receive(self, message, port: str = "", now: float | None = None) -> None:
+        """The port callback: one mido Message in. Never raises."""
+        now = time.monotonic() if now is None else now
+        try:
+            kind = message.type
+            self.stats["received"] += 1
+            if kind == "clock":
+                self.tempo.tick(now)
+                return
+            if kind in CLOCK_RESET:
+                self.tempo.reset()
+                return
+            if kind == "sysex":
+                self.stats["sysex_dropped"] += 1
+                return
+            event = midi_event(message, port, now)
+            if event is None:
+                self.stats["ignored"] += 1
+                return
+            if len(self._queue) >= self.max_queue:
+                self.stats["overflow"] += 1
+                return
+            self._queue.append(event)
+        except Exception:  # a malformed object from a backend: drop it, keep the port alive
+            self.stats["malformed"] += 1
+            log.debug("dropped MIDI message %r", message, exc_info=True)
+
+    def drain(self) -> list[ControlEvent]:
+        out = []
+        queue = self._queue
+        while queue:
+            out.append(queue.popleft())
+        return out
+
+    # ---- ports ------------------------------------------------------------------------------------------
+    def start(self) -> MidiInput:
+        if self.backend is None:
+            import mido
+
+            self.backend = mido
+        self.scan()
+        if self.available and self.scan_interval > 0:
+            self._thread = threading.Thread(target=self._run, name="midi-scan", daemon=True)
+            self._thread.start()
+        return self
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.scan_interval):
+            self.scan()
+
+    def scan(self) -> None:
+        """Open wanted ports that appeared, close ports that went away."""
+        if not self.available:
+            return
+        try:
+            input_names = list(self.backend.get_input_names())
+            output_names = list(self.backend.get_output_names()) if self.output_patterns else []
+        except Exception as exc:
+            if not self.inputs and not self.outputs and self.stats["scans"] == 0:
+                self.available = False
+                log.warning("MIDI unavailable (%s); continuing without MIDI", str(exc).strip() or type(exc).__name__)
+            else:
+                self.stats["scan_errors"] += 1
+            return
+        self.stats["scans"] += 1
+        with self._lock:
+            self._sync(self.inputs, input_names, self.patterns, self._open_input, "input")
+            self._sync(self.outputs, output_names, self.output_patterns, self.backend.open_output, "output")
+
+    def _open_input(self, name: str):
+        return self.backend.open_input(name, callback=lambda message, port=name: self.receive(message, port))
+
+    def _sync(self, opened: dict, names: list[str], patterns, opener, what: str) -> None:
+        for name in list(opened):
+            if name not in names:
+                log.info("MIDI %s unplugged: %s", what, name)
+                self._close(opened.pop(name))
+                self._failed.discard(name)
+        for name in names:
+            if name in opened or not port_matches(name, patterns) or name in self._failed:
+                continue
+            try:
+                opened[name] = opener(name)
+                log.info("MIDI %s opened: %s", what, name)
+            except Exception as exc:
+                self._failed.add(name)
+                log.warning("MIDI %s %s cannot be opened: %s", what, name, exc)
+
+    @staticmethod
+    def _close(port) -> None:
+        try:
+            port.close()
+        except Exception:
+            pass
+
+    def send(self, message) -> None:
+        """Send to every open output (feedback); errors are counted, never raised."""
+        for port in list(self.outputs.values()):
+            try:
+                port.send(message)
+                self.stats["sent"] += 1
+            except Exception:
+                self.stats["send_errors"] += 1
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=1.0)
+        with self._lock:
+            for ports in (self.inputs, self.outputs):
+                for port in ports.values():
+                    self._close(port)
+                ports.clear()

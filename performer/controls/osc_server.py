@@ -1,0 +1,273 @@
+"""The OSC server: a UDP socket read on its own thread, coalesced per address, drained once per frame.
+
+The thread does as little as possible per datagram (the sender may be TouchDesigner at full tilt): check the
+sender against the allow-list, take the address, keep the latest two datagrams of that address (the last
+two, so a button's press and release inside one frame still make an edge). Parsing the arguments happens on
+the main thread, for the few datagrams that survive coalescing. The pending table holds at most
+`max_addresses` addresses, so a flood never builds an unbounded queue. Bundles are unpacked at once: their
+time tags are ignored (TouchDesigner stamps everything; holding messages back would only add latency).
+
+Everything malformed is dropped and counted in `stats`; nothing here raises into the frame loop.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import socket
+import threading
+from collections import Counter
+
+from pythonosc.osc_bundle import OscBundle
+from pythonosc.osc_message import OscMessage
+
+from performer.state import PARAM_SPECS
+
+log = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 9000
+MAX_DATAGRAM = 65535
+WILDCARD_CHARS = frozenset("*?[]{}")
+PREFIX = "/performer"
+
+
+def has_wildcard(address: str) -> bool:
+    return any(c in WILDCARD_CHARS for c in address)
+
+
+@functools.lru_cache(maxsize=1024)
+def osc_pattern_regex(pattern: str) -> re.Pattern:
+    """An OSC 1.0 address pattern as a regular expression: ? one char, * any run (within one part),
+    [abc] [a-z] [!a-z] one of / none of, {foo,bar} one of the words. ValueError if unbalanced."""
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "?":
+            out.append("[^/]")
+        elif c == "*":
+            out.append("[^/]*")
+        elif c == "[":
+            end = pattern.find("]", i + 1)
+            if end < 0:
+                raise ValueError(f"unclosed '[' in {pattern!r}")
+            body = pattern[i + 1 : end]
+            negate = body.startswith("!")
+            body = body[1:] if negate else body
+            if not body:
+                raise ValueError(f"empty '[]' in {pattern!r}")
+            escaped = "".join("-" if ch == "-" else re.escape(ch) for ch in body)
+            out.append(f"[{'^' if negate else ''}{escaped}]")
+            i = end
+        elif c == "{":
+            end = pattern.find("}", i + 1)
+            if end < 0:
+                raise ValueError(f"unclosed '{{' in {pattern!r}")
+            out.append("(?:" + "|".join(re.escape(w) for w in pattern[i + 1 : end].split(",")) + ")")
+            i = end
+        elif c in "]}":
+            raise ValueError(f"unbalanced {c!r} in {pattern!r}")
+        else:
+            out.append(re.escape(c))
+        i += 1
+    try:
+        return re.compile("".join(out) + r"\Z")
+    except re.error as exc:
+        raise ValueError(f"bad OSC pattern {pattern!r}: {exc}") from None
+
+
+def osc_match(pattern: str, address: str) -> bool:
+    return osc_pattern_regex(pattern).match(address) is not None
+
+
+def canonical_addresses(latent_dim: int = 8) -> dict[str, tuple[str, object]]:
+    """The address space that needs no mapping: address -> (kind, argument).
+
+    /performer/z/1../performer/z/N  float      latent i (raw latent units, clamped to +-4)
+    /performer/z                    N floats   all latents at once
+    /performer/param/NAME           float      a parameter (palette also takes a palette name)
+    /performer/preset               name|index recall a preset
+    /performer/preset/next|prev                step through presets
+    /performer/random, /performer/snapshot, /performer/walk/play|stop, /performer/record/start|stop
+                                    [trigger]  no argument, or a first argument >= 0.5 (a button's press)
+    """
+    table: dict[str, tuple[str, object]] = {f"{PREFIX}/z/{i + 1}": ("latent", i) for i in range(latent_dim)}
+    table[f"{PREFIX}/z"] = ("z", latent_dim)
+    table.update({f"{PREFIX}/param/{name}": ("param", name) for name in PARAM_SPECS})
+    table[f"{PREFIX}/preset"] = ("preset", None)
+    for address, action in (
+        ("preset/next", "preset_next"), ("preset/prev", "preset_prev"), ("random", "random"),
+        ("snapshot", "snapshot"), ("walk/play", "walk_play"), ("walk/stop", "walk_stop"),
+        ("record/start", "record_start"), ("record/stop", "record_stop"),
+    ):  # fmt: skip
+        table[f"{PREFIX}/{address}"] = ("action", action)
+    return table
+
+
+def parse_message(dgram: bytes) -> tuple[str, list]:
+    """(address, arguments) of one OSC message datagram; ValueError when malformed."""
+    try:
+        message = OscMessage(dgram)
+        return message.address, list(message.params)
+    except Exception as exc:  # python-osc raises ParseError, but junk can surface as others
+        raise ValueError(f"malformed OSC message: {exc}") from None
+
+
+def _contents(dgram: bytes, depth: int = 0) -> list[bytes]:
+    """The message datagrams inside a bundle, nested bundles flattened, time tags ignored."""
+    if depth > 8:
+        raise ValueError("bundles nested too deep")
+    out: list[bytes] = []
+    bundle = OscBundle(dgram)
+    for index in range(bundle.num_contents):
+        item = bundle.content(index)
+        if isinstance(item, OscBundle):
+            out.extend(_contents(item.dgram, depth + 1))
+        else:
+            out.append(item.dgram)
+    return out
+
+
+class OscServer:
+    """UDP OSC receiver on a daemon thread. `drain()` returns [(address, [datagram, ...], sender_ip)] in
+    order of last arrival and empties the table. `stats` counts received, malformed, denied, coalesced,
+    overflow and bundles."""
+
+    def __init__(
+        self,
+        host: str = DEFAULT_HOST,
+        port: int = DEFAULT_PORT,
+        allow: tuple[str, ...] | list[str] = (),
+        max_addresses: int = 4096,
+    ) -> None:
+        self.host, self.port = host, port
+        self.allow = frozenset(allow)
+        self.max_addresses = max_addresses
+        self.stats: Counter = Counter()
+        self.max_pending = 0  # the largest the pending table has been: proof it stays bounded
+        self._pending: dict[bytes, tuple[bytes | None, bytes, str]] = {}
+        self._lock = threading.Lock()
+        self._socket: socket.socket | None = None
+        self._thread: threading.Thread | None = None
+        self._stop = threading.Event()
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The bound (host, port); the real port when 0 was asked for."""
+        if self._socket is None:
+            return (self.host, self.port)
+        return self._socket.getsockname()[:2]
+
+    def start(self) -> OscServer:
+        """Bind and start the thread; OSError if the address is taken or cannot be bound."""
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+        except OSError:
+            pass  # the kernel's default buffer still works, it just overflows sooner under a flood
+        try:
+            sock.bind((self.host, self.port))
+        except OSError:
+            sock.close()
+            raise
+        sock.settimeout(0.2)
+        self._socket = sock
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, name="osc-server", daemon=True)
+        self._thread.start()
+        log.info("OSC listening on %s:%d", *self.address)
+        return self
+
+    def close(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=1.0)
+            self._thread = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+
+    def _run(self) -> None:
+        sock = self._socket
+        assert sock is not None
+        while not self._stop.is_set():
+            try:
+                data, sender = sock.recvfrom(MAX_DATAGRAM)
+            except TimeoutError:
+                continue
+            except OSError:
+                if self._stop.is_set():
+                    return
+                self.stats["socket_errors"] += 1
+                continue
+            try:
+                self.receive(data, sender[0])
+            except Exception:  # never let one datagram end the thread
+                self.stats["malformed"] += 1
+                log.debug("dropped datagram from %s", sender[0], exc_info=True)
+
+    def receive(self, data: bytes, sender: str = "127.0.0.1") -> None:
+        """What the thread does with one datagram (tests may call it directly)."""
+        self.stats["received"] += 1
+        if self.allow and sender not in self.allow:
+            self.stats["denied"] += 1
+            return
+        if data[:1] == b"/":
+            self._put(data, sender)
+        elif data[:8] == b"#bundle\x00":
+            try:
+                messages = _contents(data)
+            except Exception:
+                self.stats["malformed"] += 1
+                return
+            self.stats["bundles"] += 1
+            for message in messages:
+                self._put(message, sender)
+        else:
+            self.stats["malformed"] += 1
+
+    def _put(self, data: bytes, sender: str) -> None:
+        end = data.find(b"\x00")
+        if end <= 0:
+            self.stats["malformed"] += 1
+            return
+        key = data[:end]
+        with self._lock:
+            previous = self._pending.pop(key, None)
+            if previous is None and len(self._pending) >= self.max_addresses:
+                self.stats["overflow"] += 1
+                return
+            if previous is not None:
+                if previous[0] is not None:
+                    self.stats["coalesced"] += 1
+                self._pending[key] = (previous[1], data, sender)
+            else:
+                self._pending[key] = (None, data, sender)
+            if len(self._pending) > self.max_pending:
+                self.max_pending = len(self._pending)
+
+    @property
+    def pending(self) -> int:
+        return len(self._pending)
+
+    def drain(self) -> list[tuple[str, list[bytes], str]]:
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        out = []
+        for key, (previous, last, sender) in pending.items():
+            try:
+                address = key.decode("ascii")
+            except UnicodeDecodeError:
+                self.stats["malformed"] += 2 if previous is not None else 1
+                continue
+            out.append((address, [previous, last] if previous is not None else [last], sender))
+        return out
+
+
+def send_socket() -> socket.socket:
+    """A non-blocking UDP socket for feedback (sending never stalls a frame)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    sock.setblocking(False)
+    return sock
