@@ -29,6 +29,7 @@ log = logging.getLogger(__name__)
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9000
 MAX_DATAGRAM = 65535
+RECEIVE_BUFFER = 16 * 1024 * 1024
 WILDCARD_CHARS = frozenset("*?[]{}")
 PREFIX = "/performer"
 
@@ -163,10 +164,16 @@ class OscServer:
         """Bind and start the thread; OSError if the address is taken or cannot be bound."""
         family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
         sock = socket.socket(family, socket.SOCK_DGRAM)
-        try:
-            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
-        except OSError:
-            pass  # the kernel's default buffer still works, it just overflows sooner under a flood
+        # A big kernel buffer absorbs a burst while this thread waits for the GIL; SO_RCVBUFFORCE (Linux,
+        # needs CAP_NET_ADMIN) goes past net.core.rmem_max. Either may fail: the default buffer still works.
+        for option, size in ((getattr(socket, "SO_RCVBUFFORCE", None), RECEIVE_BUFFER),
+                             (socket.SO_RCVBUF, RECEIVE_BUFFER)):  # fmt: skip
+            try:
+                if option is not None:
+                    sock.setsockopt(socket.SOL_SOCKET, option, size)
+                    break
+            except OSError:
+                continue
         try:
             sock.bind((self.host, self.port))
         except OSError:

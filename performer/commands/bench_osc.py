@@ -1,0 +1,249 @@
+"""`performer bench-osc`: an OSC flood while frames render headless.
+
+One client (a separate process, python-osc's SimpleUDPClient, as fast as it can) sends N messages to
+/performer/z/1..8 on loopback while the frame loop runs at a fixed rate: hub.update + one rendered frame.
+Reported: frame time (the work of a frame: update + render) without the flood, during the same flood sent
+to a socket nobody reads (the client alone competing for the CPU), and during the real flood, with ratios;
+whether the state ends at the last values sent, how many datagrams arrived and were coalesced, the largest the
+pending table grew, and resident memory before and after. Renders with performer.render (EGL, llvmpipe) when
+it is available, else a CPU stand-in frame (a numpy CPPN of the same shape).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+
+import numpy as np
+
+from performer.state import PerformanceState
+
+log = logging.getLogger(__name__)
+
+CLIENT = r"""
+import sys, time
+from pythonosc.udp_client import SimpleUDPClient
+port, count = int(sys.argv[1]), int(sys.argv[2])
+client = SimpleUDPClient("127.0.0.1", port)
+start = time.perf_counter()
+for i in range(count):
+    client.send_message(f"/performer/z/{i % 8 + 1}", ((i * 7919) % 2001 - 1000) / 1000.0 * 3.0)
+print(time.perf_counter() - start)
+"""
+
+
+def flood_value(i: int) -> float:
+    return ((i * 7919) % 2001 - 1000) / 1000.0 * 3.0
+
+
+def expected_z(count: int, latent_dim: int = 8) -> np.ndarray:
+    """The latents after the last message of a flood of `count` (message i sets z[i % 8])."""
+    z = np.zeros(latent_dim, dtype=np.float32)
+    for i in range(max(0, count - latent_dim), count):
+        z[i % latent_dim] = flood_value(i)
+    return z
+
+
+def rss_kb() -> int:
+    try:
+        with open("/proc/self/statm") as f:
+            pages = int(f.read().split()[1])
+        import resource
+
+        return pages * resource.getpagesize() // 1024
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
+def cpu_frame(size: tuple[int, int], hidden: int = 32, layers: int = 3, seed: int = 0) -> Callable:
+    """A CPU stand-in for the shader: the same per-pixel CPPN (x, y, r + z-bias -> tanh layers -> sigmoid)."""
+    rng = np.random.default_rng(seed)
+    w, h = size
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    xs, ys = xs / w * 2 - 1, ys / h * 2 - 1
+    coords = np.stack([xs.ravel(), ys.ravel(), np.sqrt(xs**2 + ys**2).ravel()], axis=1)
+    coord_w = rng.normal(size=(3, hidden)).astype(np.float32)
+    latent_w = rng.normal(size=(8, hidden)).astype(np.float32) * 0.3
+    hidden_w = [rng.normal(size=(hidden, hidden)).astype(np.float32) / np.sqrt(hidden) for _ in range(layers)]
+    out_w = rng.normal(size=(hidden, 1)).astype(np.float32)
+
+    def frame(state: PerformanceState) -> None:
+        x = np.tanh(coords @ coord_w + state.z[:8] @ latent_w)
+        for weights in hidden_w:
+            x = np.tanh(x @ weights)
+        image = 1.0 / (1.0 + np.exp(-(x @ out_w)))
+        (image.reshape(h, w) * 255).astype(np.uint8)
+
+    return frame
+
+
+def gl_frame(size: tuple[int, int]) -> Callable:
+    """A real headless frame through performer.render, random weights of a typical size (raises if none)."""
+    from performer.render.context import create_headless_context
+    from performer.render.cppn_renderer import CppnRenderer
+    from performer.render.weights import CppnWeights
+
+    rng = np.random.default_rng(0)
+    hidden = 32
+
+    def normal(*shape, scale=1.0):
+        return (rng.normal(size=shape) * scale).astype(np.float32)
+
+    weights = CppnWeights(
+        coord=normal(hidden, 3), latent_w=normal(hidden, 8, scale=0.3), latent_b=normal(hidden, scale=0.1),
+        hidden=tuple((normal(hidden, hidden, scale=hidden**-0.5), normal(hidden, scale=0.1)) for _ in range(3)),
+        out_w=normal(1, hidden), out_b=normal(1), coord_scale=1.0,
+    )  # fmt: skip
+    ctx = create_headless_context()
+    renderer = CppnRenderer(ctx, weights)
+
+    finish = ctx.finish
+    try:  # wait for the frame with the GIL released, as glfw.swap_buffers (ctypes) does in the app;
+        import ctypes  # moderngl's ctx.finish() holds the GIL and would starve every other thread
+
+        finish = ctypes.CDLL("libGL.so.1").glFinish
+    except (OSError, AttributeError):
+        pass
+
+    def frame(state: PerformanceState) -> None:
+        renderer.render(state, size)
+        finish()
+
+    return frame
+
+
+def make_frame(kind: str, size: tuple[int, int]) -> tuple[Callable, str]:
+    if kind in ("auto", "gl"):
+        try:
+            return gl_frame(size), "gl"
+        except Exception as exc:
+            if kind == "gl":
+                raise
+            log.info("headless renderer unavailable (%s): CPU stand-in frame", exc)
+    return cpu_frame(size), "cpu"
+
+
+def run_flood(messages: int = 20000, baseline_frames: int = 120, fps: float = 60.0,
+              size: tuple[int, int] = (256, 256), renderer: str = "auto") -> dict:  # fmt: skip
+    from performer.controls.hub import ControlHub
+
+    frame, renderer_used = make_frame(renderer, size)
+    state = PerformanceState()
+    hub = ControlHub(osc_port=0, midi=False).start()
+    if hub.osc is None:
+        raise RuntimeError("the OSC server could not start")
+    period = 1.0 / fps
+    clock = time.perf_counter
+
+    def one_frame(times: list[float]) -> None:
+        start = clock()
+        hub.update(state, start, period)
+        frame(state)
+        end = clock()
+        times.append(end - start)
+        time.sleep(max(0.0, period - (end - start)))
+
+    try:
+        warm: list[float] = []
+        for _ in range(10):
+            one_frame(warm)
+        baseline: list[float] = []
+        for _ in range(baseline_frames):
+            one_frame(baseline)
+        def flood_to(port: int) -> tuple[list[float], float, float]:
+            client = subprocess.Popen([sys.executable, "-c", CLIENT, str(port), str(messages)],
+                                      stdout=subprocess.PIPE, text=True)  # fmt: skip
+            times: list[float] = []
+            start = clock()
+            while client.poll() is None:
+                one_frame(times)
+            seconds = clock() - start
+            sent = float(client.stdout.read().strip() or "nan")
+            client.stdout.close()
+            return times, seconds, sent
+
+        # Control: the same client flooding a socket nobody reads. The client process alone competes for
+        # the CPU (2 cores here); the difference to the real flood is what the OSC server costs the frame.
+        sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        sink.bind(("127.0.0.1", 0))
+        try:
+            control, _, _ = flood_to(sink.getsockname()[1])
+        finally:
+            sink.close()
+        rss_before = rss_kb()
+        flood, flood_seconds, send_seconds = flood_to(hub.osc.address[1])
+        settle: list[float] = []
+        last = -1
+        for _ in range(100):  # until the server thread has read everything
+            one_frame(settle)
+            received = hub.osc.stats["received"]
+            if received == last and hub.osc.pending == 0:
+                break
+            last = received
+        rss_after = rss_kb()
+        stats = hub.all_stats()
+        want = expected_z(messages)
+        ok = bool(np.allclose(state.z, want, atol=1e-6))
+    finally:
+        hub.close()
+    base_median, flood_median = statistics.median(baseline), statistics.median(flood or [float("nan")])
+    control_median = statistics.median(control or [float("nan")])
+    return {
+        "renderer": renderer_used,
+        "size": f"{size[0]}x{size[1]}",
+        "messages": messages,
+        "send_seconds": round(send_seconds, 3),
+        "messages_per_second": round(messages / send_seconds) if send_seconds > 0 else None,
+        "received": stats.get("osc_received", 0),
+        "coalesced": stats.get("osc_coalesced", 0),
+        "applied": stats.get("osc_messages", 0),
+        "pending_max": stats.get("osc_pending_max", 0),
+        "frames_baseline": len(baseline),
+        "frames_during_flood": len(flood),
+        "flood_seconds": round(flood_seconds, 3),
+        "frame_ms_baseline_median": round(base_median * 1e3, 3),
+        "frame_ms_flood_median": round(flood_median * 1e3, 3),
+        "frame_ms_baseline_mean": round(statistics.fmean(baseline) * 1e3, 3),
+        "frame_ms_flood_mean": round(statistics.fmean(flood) * 1e3, 3) if flood else None,
+        "frame_ms_flood_max": round(max(flood) * 1e3, 3) if flood else None,
+        "frame_ms_sink_flood_median": round(control_median * 1e3, 3),
+        "ratio_median": round(flood_median / base_median, 3),
+        "ratio_vs_sink_flood": round(flood_median / control_median, 3),
+        "state_is_last_sent": ok,
+        "state_z": [round(float(v), 4) for v in state.z],
+        "rss_kb_before": rss_before,
+        "rss_kb_after": rss_after,
+        "rss_kb_growth": rss_after - rss_before,
+    }
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("bench-osc", help="OSC flood while rendering: frame time, state, memory",
+                              description=__doc__)  # fmt: skip
+    p.add_argument("--messages", type=int, default=20000)
+    p.add_argument("--frames", type=int, default=120, help="baseline frames before the flood")
+    p.add_argument("--fps", type=float, default=60.0)
+    p.add_argument("--size", default="256x256", help="frame size WxH")
+    p.add_argument("--renderer", choices=("auto", "gl", "cpu"), default="auto")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    try:
+        width, _, height = args.size.partition("x")
+        size = (int(width), int(height or width))
+        if not (1 <= size[0] <= 8192 and 1 <= size[1] <= 8192) or args.messages < 8 or args.fps <= 0:
+            raise ValueError("size must be 1..8192 per side, messages >= 8, fps > 0")
+    except ValueError as exc:
+        print(f"error: {exc}")
+        return 2
+    result = run_flood(args.messages, args.frames, args.fps, size, args.renderer)
+    print(json.dumps(result, indent=1))
+    return 0 if result["state_is_last_sent"] else 1
