@@ -8,7 +8,7 @@ import importlib
 import logging
 import sys
 
-COMMANDS = ("train", "sample", "bench_quality")
+COMMANDS = ("train", "sample", "bench_quality", "play", "bench_render")
 
 
 def build_parser() -> argparse.ArgumentParser:

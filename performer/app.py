@@ -1,0 +1,197 @@
+"""The render loop: inputs update the state, the renderer draws it offscreen, hooks see the frame, the
+surface shows it. Later issues plug in here without touching the loop:
+
+- `inputs`: objects with update(state, now, dt), called once per frame before drawing (keyboard here;
+  OSC, MIDI, joysticks, walks later). They trigger named actions with app.trigger(name).
+- `actions`: name -> callable ("random", "snapshot", "pause", "quit", "fullscreen", "hud", ...).
+- `frame_hooks`: called with (OffscreenTarget, now) after each frame is drawn, without the HUD
+  (a video recorder reads the frame here).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Protocol
+
+import numpy as np
+
+from performer.render.cppn_renderer import CppnRenderer
+from performer.render.hotreload import ShaderReloader
+from performer.render.hud import Hud
+from performer.render.target import OffscreenTarget
+from performer.state import LATENT_LIMIT, PerformanceState
+
+log = logging.getLogger(__name__)
+
+
+class Input(Protocol):
+    def update(self, state: PerformanceState, now: float, dt: float) -> None: ...
+
+
+FrameHook = Callable[[OffscreenTarget, float], None]
+
+KEY_ACTIONS = {"r": "random", "space": "pause", "h": "hud", "f": "fullscreen", "s": "snapshot",
+               "escape": "quit"}
+
+
+class KeyboardInput:
+    """Fashion Space Explorer keys: hold 1-8 to raise latent 1-8, Shift+1-8 to lower it, smoothly.
+
+    Holding a key accelerates the latent towards SPEED units/s with time constant SMOOTHING, and
+    releasing lets it glide to a stop, so a tap nudges and a hold sweeps.
+    """
+
+    SPEED = 1.5  # latent units per second at full speed (the prior's std is 1)
+    SMOOTHING = 0.12  # seconds
+
+    def __init__(self, trigger: Callable[[str], None], latent_dim: int = 8) -> None:
+        self.trigger = trigger
+        self.held: set[int] = set()
+        self.shift = False
+        self.velocity = np.zeros(latent_dim)
+
+    def on_key(self, key: str, pressed: bool, shift: bool) -> None:
+        self.shift = shift if key != "shift" else pressed
+        if key.isdigit() and 1 <= int(key) <= len(self.velocity):
+            (self.held.add if pressed else self.held.discard)(int(key) - 1)
+        elif pressed and key in KEY_ACTIONS:
+            self.trigger(KEY_ACTIONS[key])
+
+    def update(self, state: PerformanceState, now: float, dt: float) -> None:
+        target = np.zeros_like(self.velocity)
+        for index in self.held:
+            target[index] = -self.SPEED if self.shift else self.SPEED
+        self.velocity += (target - self.velocity) * (1.0 - math.exp(-dt / self.SMOOTHING))
+        self.velocity[np.abs(self.velocity) < 1e-4] = 0.0
+        for index in np.flatnonzero(self.velocity):
+            state.set_latent(int(index), float(state.z[index]) + self.velocity[index] * dt)
+
+
+class App:
+    def __init__(
+        self,
+        surface,
+        renderer: CppnRenderer,
+        state: PerformanceState,
+        hud: Hud | None = None,
+        reloader: ShaderReloader | None = None,
+        snapshot_dir: Path = Path("snapshots"),
+        seed: int | None = None,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
+        self.surface, self.renderer, self.state = surface, renderer, state
+        self.ctx = renderer.ctx
+        self.hud, self.reloader = hud, reloader
+        self.snapshot_dir = Path(snapshot_dir)
+        self.rng = np.random.default_rng(seed)
+        self.clock = clock
+        self.running = True
+        self.keyboard = KeyboardInput(self.trigger, state.latent_dim)
+        surface.on_key = self.keyboard.on_key
+        self.inputs: list[Input] = [self.keyboard]
+        self.frame_hooks: list[FrameHook] = []
+        self.actions: dict[str, Callable[[], None]] = {
+            "quit": self.quit,
+            "pause": self.toggle_pause,
+            "random": self.randomise,
+            "snapshot": self.snapshot,
+            "hud": self.toggle_hud,
+            "fullscreen": surface.toggle_fullscreen,
+        }
+        self.frames = 0
+        self.fps = 0.0
+        self._fps_start, self._fps_frames = clock(), 0
+        self._drawn_key: tuple | None = None
+        self.last_snapshot: Path | None = None
+
+    # actions -------------------------------------------------------------------------------------------
+    def trigger(self, name: str) -> None:
+        action = self.actions.get(name)
+        if action is None:
+            log.warning("no action named %r; known: %s", name, ", ".join(sorted(self.actions)))
+            return
+        action()
+
+    def quit(self) -> None:
+        self.running = False
+
+    def toggle_pause(self) -> None:
+        self.state.paused = not self.state.paused
+        self.state.version += 1
+
+    def toggle_hud(self) -> None:
+        self.state.hud = not self.state.hud
+        self.state.version += 1
+
+    def randomise(self) -> None:
+        z = np.clip(self.rng.standard_normal(self.state.latent_dim), -LATENT_LIMIT, LATENT_LIMIT)
+        self.state.set_z(z)
+
+    def snapshot(self) -> Path | None:
+        """Save the current frame (without the HUD) as a PNG in snapshot_dir."""
+        import imageio.v3 as iio
+
+        if self.renderer.target.framebuffer is None:
+            return None
+        self.snapshot_dir.mkdir(parents=True, exist_ok=True)
+        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+        path = self.snapshot_dir / f"performer-{stamp}-{self.frames:06d}.png"
+        iio.imwrite(path, self.renderer.target.read_rgb())
+        log.info("snapshot saved to %s", path)
+        self.last_snapshot = path
+        return path
+
+    # the loop ------------------------------------------------------------------------------------------
+    @property
+    def errors(self) -> list[str]:
+        return [str(error) for error in self.reloader.errors] if self.reloader else []
+
+    def step(self, now: float, dt: float) -> None:
+        """One frame: inputs, hot reload, draw (only when something changed), hooks, show."""
+        for source in self.inputs:
+            source.update(self.state, now, dt)
+        if self.reloader is not None and self.reloader.poll():
+            errors = self.errors
+            self.surface.set_title(f"performer: {errors[0].splitlines()[0]}" if errors else "performer")
+        size = self.surface.framebuffer_size()
+        if size[0] < 1 or size[1] < 1:
+            return  # minimised
+        target = self.renderer.target
+        key = (self.state.version, size, self.renderer.program.generation)
+        stale = target.size != size or self._drawn_key is None
+        if stale or (not self.state.paused and key != self._drawn_key):
+            target = self.renderer.render(self.state, size)
+            self._drawn_key = key
+        for hook in self.frame_hooks:
+            hook(target, now)
+        self.ctx.copy_framebuffer(self.surface.screen, target.framebuffer)
+        if self.state.hud and self.hud is not None:
+            self.hud.draw(self.surface.screen, size, self.state, self.fps, self.errors,
+                          self.surface.content_scale)
+        self._count_frame(now)
+
+    def _count_frame(self, now: float) -> None:
+        self.frames += 1
+        self._fps_frames += 1
+        if now - self._fps_start >= 0.5:
+            self.fps = self._fps_frames / (now - self._fps_start)
+            self._fps_start, self._fps_frames = now, 0
+
+    def run(self, max_frames: int | None = None) -> int:
+        """Run until quit, the window closes, or max_frames; returns the number of frames drawn."""
+        last = self.clock()
+        start_frames = self.frames
+        while self.running and not self.surface.should_close():
+            if max_frames is not None and self.frames - start_frames >= max_frames:
+                break
+            self.surface.poll_events()
+            now = self.clock()
+            self.step(now, min(now - last, 0.25))  # a stall (e.g. a recompile) must not fling the latents
+            last = now
+            self.surface.swap()
+        return self.frames - start_frames
