@@ -8,7 +8,7 @@ import importlib
 import logging
 import sys
 
-COMMANDS = ("train", "sample", "bench_quality", "play", "bench_render")
+COMMANDS = ("train", "sample", "bench_quality", "play", "bench_render", "learn", "bench_osc")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 
 from performer.controls.events import SOURCE_KINDS, ControlEvent, Target, all_targets, check_number, parse_target
-from performer.controls.joystick import JoystickInput
+from performer.controls.joystick import TRIGGERS, JoystickInput
 from performer.controls.learn import Learner, write_learned
 from performer.controls.mapping_schema import Control, MappingError, MappingFile, Shaping, load_mapping
 from performer.controls.midi_input import MidiInput
@@ -91,7 +91,7 @@ class Binding:
         span = out[1] - out[0]
         self.step = control.step if control.step is not None else abs(span) / 128.0
         self.rate = control.rate if control.rate is not None else span / 2.0  # full span in 2 s
-        self.bipolar = SOURCE_KINDS[self.kind].bipolar
+        self.bipolar = SOURCE_KINDS[self.kind].bipolar and control.axis not in TRIGGERS  # triggers rest at -1
         self.held = 0.0  # velocity mode: the current deflection
         self.active = False  # trigger: above the threshold
         self.last_written: float | None = None
