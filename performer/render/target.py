@@ -25,9 +25,15 @@ class OffscreenTarget:
         if width < 1 or height < 1:
             raise ValueError(f"render size must be at least 1x1, got {width}x{height}")
         if self.texture is None or self.texture.size != (width, height):
-            self.release()
+            old = (self.framebuffer, self.texture)
             self.texture = self.ctx.texture((width, height), 4)
             self.framebuffer = self.ctx.framebuffer(color_attachments=[self.texture])
+            # Bind the new one before releasing the old: moderngl rebinds the framebuffer it last used,
+            # and binding a deleted one is GL_INVALID_OPERATION.
+            self.framebuffer.use()
+            for obj in old:
+                if obj is not None:
+                    obj.release()
         return self.framebuffer
 
     def read_rgb(self) -> np.ndarray:
