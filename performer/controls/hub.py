@@ -663,14 +663,14 @@ class ControlHub:
 
     def all_stats(self) -> dict[str, int]:
         """The hub's counters plus those of the OSC server (osc_*), MIDI (midi_*) and feedback."""
-        out = dict(self.stats)
+        out = Counter(self.stats)  # the same name from two places (osc_malformed: thread and parser) adds up
         if self.osc is not None:
             out.update({f"osc_{k}": v for k, v in self.osc.stats.items()})
             out["osc_pending_max"] = self.osc.max_pending
         if self.midi is not None:
             out.update({f"midi_{k}": v for k, v in self.midi.stats.items()})
         out.update({f"feedback_{k}": v for k, v in self.osc_out.stats.items()})
-        return out
+        return dict(out)
 
     def status_lines(self) -> list[str]:
         """Short lines for a HUD: mapping errors, learn state."""

@@ -107,7 +107,10 @@ def canonical_addresses(latent_dim: int = 8) -> dict[str, tuple[str, object]]:
 
 
 def parse_message(dgram: bytes) -> tuple[str, list]:
-    """(address, arguments) of one OSC message datagram; ValueError when malformed."""
+    """(address, arguments) of one OSC message datagram; ValueError when malformed. Stricter than
+    python-osc alone, which pads a truncated last argument: an OSC packet is a multiple of 4 bytes."""
+    if len(dgram) % 4:
+        raise ValueError(f"malformed OSC message: {len(dgram)} bytes is not a multiple of 4")
     try:
         message = OscMessage(dgram)
         return message.address, list(message.params)
