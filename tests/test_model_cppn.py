@@ -19,9 +19,10 @@ def cppn() -> CPPN:
     torch.manual_seed(3)
     model = CPPN(ModelConfig()).eval()
     with torch.no_grad():
-        for layer in model.modules():
-            if isinstance(layer, torch.nn.Linear):
-                layer.weight.normal_(0.0, 2.0 / layer.in_features**0.5)
+        for layer in [model.coord, model.latent, *model.hidden, model.out, *model.latent_bias]:
+            layer.weight.normal_(0.0, 2.0 / layer.in_features**0.5)
+        for layer in model.latent_gain:  # gains around 1 +- 0.3 as trained models have
+            layer.weight.normal_(0.0, 0.1)
     return model
 
 
@@ -75,5 +76,22 @@ def test_wide_frame_shows_more_space_with_same_centre(cppn):
 
 
 def test_macs_per_pixel_formula():
-    config = ModelConfig(cppn_hidden=32, cppn_depth=4, channels=1)
+    config = ModelConfig(cppn_hidden=32, cppn_depth=4, channels=1, latent_film=False)
     assert config.macs_per_pixel == 3 * 32 + 3 * 32 * 32 + 32  # 3200
+    # FiLM adds one gain multiply per unit per layer: 4 * 32 = 128 more
+    assert ModelConfig(cppn_hidden=32, cppn_depth=4, latent_film=True).macs_per_pixel == 3328
+
+
+@pytest.mark.parametrize("film", [True, False])
+def test_frame_terms_reproduce_forward(film):
+    """The per-frame terms the shader receives, applied per pixel by hand, give the network's output."""
+    torch.manual_seed(11)
+    model = CPPN(ModelConfig(latent_film=film)).eval()
+    z, coords = torch.randn(2, 8), torch.randn(50, 3)
+    with torch.no_grad():
+        gains, biases = model.frame_terms(z)
+        h = torch.tanh(gains[0][:, None] * (coords @ model.coord.weight.T)[None] + biases[0][:, None])
+        for layer, gain, bias in zip(model.hidden, gains[1:], biases[1:], strict=True):
+            h = torch.tanh(gain[:, None] * (h @ layer.weight.T + layer.bias) + bias[:, None])
+        manual = torch.sigmoid(h @ model.out.weight.T + model.out.bias)
+        assert torch.allclose(manual, model(z, coords), atol=1e-6)

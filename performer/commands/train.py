@@ -30,6 +30,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--image-size", type=int, help="training resolution (default 28)")
     p.add_argument("--hidden", type=int, help="CPPN width (per-pixel shader cost grows with its square)")
     p.add_argument("--depth", type=int, help="CPPN layers")
+    p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
     for field in dataclasses.fields(TrainConfig):
         p.add_argument(f"--{field.name.replace('_', '-')}", type=type(field.default), default=None,
                        help=f"(default {field.default})")
@@ -55,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
     overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)
                  if getattr(args, f.name) is not None}
     train = dataclasses.replace(TrainConfig(), **overrides)
+    if args.threads:
+        torch.set_num_threads(args.threads)
     try:
         if args.resume:
             trainer = Trainer.resume(args.resume, train)

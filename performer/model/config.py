@@ -19,6 +19,10 @@ class ModelConfig:
     # Coordinates are multiplied by this before layer 0 so that the initial weights already see a few
     # periods of structure across the garment (as hardmaru's cppn-gan-vae does with its `scale`).
     coord_scale: float = 2.0
+    # FiLM: z also sets a gain and a bias for every layer, not just layer 0's bias. Both are per-frame
+    # work in the shader (a matrix-vector product per layer per frame), so per-pixel cost grows only by
+    # one multiply per unit, yet z can now reshape the garment at every depth, not only shift layer 0.
+    latent_film: bool = True
     encoder_width: int = 32
     discriminator_width: int = 32
 
@@ -41,7 +45,8 @@ class ModelConfig:
     def macs_per_pixel(self) -> int:
         """Multiply-adds the CPPN does for one pixel (the latent's share is per frame, not per pixel)."""
         h = self.cppn_hidden
-        return 3 * h + (self.cppn_depth - 1) * h * h + h * self.channels
+        film = self.cppn_depth * h if self.latent_film else 0  # the per-unit gain multiply
+        return film + 3 * h + (self.cppn_depth - 1) * h * h + h * self.channels
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -55,12 +55,38 @@ class CPPN(nn.Module):
         self.latent = nn.Linear(config.latent_dim, h)
         self.hidden = nn.ModuleList(nn.Linear(h, h) for _ in range(config.cppn_depth - 1))
         self.out = nn.Linear(h, config.channels)
+        if config.latent_film:
+            depth, dim = config.cppn_depth, config.latent_dim
+            self.latent_gain = nn.ModuleList(nn.Linear(dim, h) for _ in range(depth))  # gain = 1 + this
+            self.latent_bias = nn.ModuleList(nn.Linear(dim, h) for _ in range(depth - 1))
+            for layer in self.latent_gain:  # start as the plain CPPN: gain 1
+                nn.init.normal_(layer.weight, std=0.01)
+                nn.init.zeros_(layer.bias)
+
+    def frame_terms(self, z: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
+        """Per-image (not per-pixel) terms: gains [depth x [B, H]] and biases [depth x [B, H]].
+
+        Without FiLM the gains are 1 and only layer 0 has a latent bias. The shader receives exactly these.
+        """
+        ones = torch.ones(z.shape[0], self.config.cppn_hidden, device=z.device)
+        if not self.config.latent_film:
+            zeros = torch.zeros_like(ones)
+            return [ones] * self.config.cppn_depth, [self.latent(z)] + [zeros] * (self.config.cppn_depth - 1)
+        gains = [1.0 + layer(z) for layer in self.latent_gain]
+        biases = [self.latent(z)] + [layer(z) for layer in self.latent_bias]
+        return gains, biases
 
     def forward(self, z: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
         """z [B, latent_dim], coords [P, 3] -> pixels [B, P, channels] in [0, 1]."""
-        h = torch.tanh(self.coord(coords).unsqueeze(0) + self.latent(z).unsqueeze(1))  # [B, P, H]
-        for layer in self.hidden:
-            h = torch.tanh(layer(h))
+        if not self.config.latent_film:
+            h = torch.tanh(self.coord(coords).unsqueeze(0) + self.latent(z).unsqueeze(1))  # [B, P, H]
+            for layer in self.hidden:
+                h = torch.tanh(layer(h))
+            return torch.sigmoid(self.out(h))
+        gains, biases = self.frame_terms(z)  # each [B, H]
+        h = torch.tanh(gains[0].unsqueeze(1) * self.coord(coords).unsqueeze(0) + biases[0].unsqueeze(1))
+        for layer, gain, bias in zip(self.hidden, gains[1:], biases[1:], strict=True):
+            h = torch.tanh(gain.unsqueeze(1) * layer(h) + bias.unsqueeze(1))  # [B, P, H]
         return torch.sigmoid(self.out(h))
 
     def render(
