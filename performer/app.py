@@ -108,6 +108,7 @@ class App:
         self._fps_start, self._fps_frames = clock(), 0
         self._drawn_key: tuple | None = None
         self.last_snapshot: Path | None = None
+        self._shown_errors: list[str] = []
 
     # actions -------------------------------------------------------------------------------------------
     def trigger(self, name: str) -> None:
@@ -155,9 +156,12 @@ class App:
         """One frame: inputs, hot reload, draw (only when something changed), hooks, show."""
         for source in self.inputs:
             source.update(self.state, now, dt)
-        if self.reloader is not None and self.reloader.poll():
+        if self.reloader is not None:
+            self.reloader.poll()
             errors = self.errors
-            self.surface.set_title(f"performer: {errors[0].splitlines()[0]}" if errors else "performer")
+            if errors != self._shown_errors:  # compiler errors go to the title bar as well as the log
+                self.surface.set_title(f"performer: {errors[0].splitlines()[0]}" if errors else "performer")
+                self._shown_errors = errors
         size = self.surface.framebuffer_size()
         if size[0] < 1 or size[1] < 1:
             return  # minimised

@@ -1,0 +1,118 @@
+"""`performer play` in a real GLFW window on its own Xvfb, and its one-line errors without one."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import imageio.v3 as iio
+import pytest
+import torch
+
+from performer.model.checkpoint import save_model
+from performer.model.config import ModelConfig
+from performer.model.cppn import CPPN, Encoder
+
+
+@pytest.fixture(scope="module")
+def model_file(tmp_path_factory):
+    torch.manual_seed(2)
+    config = ModelConfig()
+    generator = CPPN(config)
+    with torch.no_grad():
+        for layer in generator.modules():
+            if isinstance(layer, torch.nn.Linear):
+                layer.weight.normal_(0.0, 1.0)
+    return save_model(tmp_path_factory.mktemp("model") / "m.safetensors", config, generator, Encoder(config))
+
+
+@pytest.fixture(scope="module")
+def display():
+    if shutil.which("Xvfb") is None:
+        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
+    read, write = os.pipe()
+    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+                              pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        number = pipe.readline().strip()  # Xvfb writes the display number once it accepts clients
+    if not number:
+        server.kill()
+        pytest.skip("Xvfb did not start")
+    yield f":{number}"
+    server.terminate()
+    server.wait(timeout=10)
+
+
+def run_cli(args, env_update, timeout=120):
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    env.update(env_update)
+    return subprocess.run([sys.executable, "-m", "performer.cli", *args], env=env, capture_output=True,
+                          text=True, timeout=timeout)
+
+
+def test_play_runs_frames_in_a_window_and_exits_cleanly(display, model_file, tmp_path):
+    out = tmp_path / "frame.png"
+    result = run_cli(["play", "--model", str(model_file), "--size", "160x120", "--frames", "4", "--hud",
+                      "--out", str(out), "--no-reload"], {"DISPLAY": display})
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    image = iio.imread(out)
+    assert image.shape == (120, 160, 3)  # the framebuffer size (no HiDPI scaling on Xvfb)
+    assert image.std() > 5
+
+
+def test_escape_quits_the_window_loop(display, model_file):
+    script = textwrap.dedent(f"""
+        import glfw
+        from performer.app import App
+        from performer.render.cppn_renderer import CppnRenderer
+        from performer.render.weights import CppnWeights
+        from performer.render.window import GlfwWindow
+        from performer.state import PerformanceState
+        window = GlfwWindow((128, 96), vsync=False)
+        renderer = CppnRenderer(window.ctx, CppnWeights.from_file({str(model_file)!r}), "texture")
+        app = App(window, renderer, PerformanceState())
+        def press_escape(target, now):
+            if app.frames == 2:
+                window._key(window.window, glfw.KEY_ESCAPE, 0, glfw.PRESS, 0)
+        app.frame_hooks.append(press_escape)
+        frames = app.run(max_frames=50)
+        assert window.ctx.error == "GL_NO_ERROR", window.ctx.error
+        renderer.release()
+        window.close()
+        print("frames", frames)
+    """)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = subprocess.run([sys.executable, "-c", script], env={**env, "DISPLAY": display},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "frames 3" in result.stdout
+
+
+def test_no_display_says_so_in_one_line(model_file):
+    result = run_cli(["play", "--model", str(model_file)], {})
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "no display" in lines[0] and "--headless" in lines[0]
+    assert "Traceback" not in result.stderr
+
+
+def test_bad_model_file_is_one_clear_line(tmp_path):
+    bad = tmp_path / "bad.safetensors"
+    bad.write_bytes(b"not a model")
+    result = run_cli(["play", "--headless", "--model", str(bad)], {})
+    assert result.returncode == 2
+    assert result.stderr.strip().count("\n") == 0 and "bad.safetensors" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_headless_play_writes_the_frame(model_file, tmp_path):
+    out = tmp_path / "headless.png"
+    result = run_cli(["play", "--headless", "--model", str(model_file), "--size", "33x17", "--frames", "2",
+                      "--out", str(out), "--z", "4,-4,0,0,1,0,0,2"], {})
+    assert result.returncode == 0, result.stderr
+    assert iio.imread(out).shape == (17, 33, 3)
