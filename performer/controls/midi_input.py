@@ -176,7 +176,10 @@ class MidiInput:
         self.stats["scans"] += 1
         with self._lock:
             self._sync(self.inputs, input_names, self.patterns, self._open_input, "input")
-            self._sync(self.outputs, output_names, self.output_patterns, self.backend.open_output, "output")
+            self._sync(self.outputs, output_names, self.output_patterns, self._open_output, "output")
+
+    def _open_output(self, name: str):
+        return self.backend.open_output(name)
 
     def _open_input(self, name: str):
         return self.backend.open_input(name, callback=lambda message, port=name: self.receive(message, port))
