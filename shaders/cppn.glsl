@@ -4,7 +4,7 @@
 //
 // Injected by performer/render/cppn_renderer.py:
 //   N             hidden units / 4 (units are packed into vec4s so every product is a mat4 * vec4)
-//   HIDDEN        number of hidden H->H layers (cppn_depth - 1)
+//   HIDDEN        number of hidden H->H layers (cppn_depth - 1); LAYERS = HIDDEN + 1
 //   CHANNELS      1 (grey) or 3 (RGB)
 //   WEIGHT_COUNT  vec4s in the packed weight table (see CppnWeights.pack)
 //   WEIGHTS_CONST | WEIGHTS_UBO | WEIGHTS_TEXTURE  where the table lives
@@ -25,7 +25,10 @@ uniform vec2 u_rotation;      // (cos, sin) of the view rotation
 uniform float u_zoom;
 uniform vec2 u_pan;
 uniform float u_coord_scale;
-uniform vec4 u_zbias[N];      // W_z z + b: the latent's share of layer 0, the same for every pixel
+// Per-frame terms (CppnWeights.frame_terms), the same for every pixel: layer l is
+// tanh(u_gain[l] * (W_l h) + u_bias[l]); layer 0's bias holds W_z z + b, the latent's whole share.
+uniform vec4 u_gain[LAYERS * N];
+uniform vec4 u_bias[LAYERS * N];
 uniform int u_palette;
 uniform sampler2D u_palettes; // [n_palettes rows, 256 columns] RGB lookup table
 uniform float u_brightness;
@@ -47,8 +50,8 @@ uniform sampler2D u_weights;  // RGBA32F, WEIGHT_TEXTURE_WIDTH texels a row
 
 // Offsets into the packed table: coordinates (3 columns per block), hidden mat4 blocks and biases, output.
 #define COORD_AT(i) ((i) * 3)
-#define HIDDEN_AT(l) (3 * N + (l) * (4 * N * N + N))
-#define OUT_AT (3 * N + HIDDEN * (4 * N * N + N))
+#define HIDDEN_AT(l) (3 * N + (l) * 4 * N * N)
+#define OUT_AT (3 * N + HIDDEN * 4 * N * N)
 
 // GLSL tanh overflows to NaN for large |x| on some drivers; exp(-2|x|) is in (0, 1] for every x.
 vec4 safe_tanh(vec4 x) {
@@ -63,22 +66,22 @@ mat4 block(int k) {
 // Output pre-activations (before the sigmoid) for one pixel.
 vec4 network(vec2 xy, float r) {
 #if defined CPPN_GENERATED
-    return cppn_generated(xy, r, u_zbias);
+    return cppn_generated(xy, r, u_gain, u_bias);
 #else
     vec4 h[N];
     vec4 g[N];
     for (int i = 0; i < N; ++i) {
         int k = COORD_AT(i);
-        h[i] = safe_tanh(WV(k) * xy.x + WV(k + 1) * xy.y + WV(k + 2) * r + u_zbias[i]);
+        h[i] = safe_tanh(u_gain[i] * (WV(k) * xy.x + WV(k + 1) * xy.y + WV(k + 2) * r) + u_bias[i]);
     }
     for (int l = 0; l < HIDDEN; ++l) {
         int base = HIDDEN_AT(l);
         for (int i = 0; i < N; ++i) {
-            vec4 acc = WV(base + 4 * N * N + i);
+            vec4 acc = vec4(0.0);
             for (int j = 0; j < N; ++j) {
                 acc += block(base + 4 * (i * N + j)) * h[j];
             }
-            g[i] = safe_tanh(acc);
+            g[i] = safe_tanh(u_gain[(l + 1) * N + i] * acc + u_bias[(l + 1) * N + i]);
         }
         for (int i = 0; i < N; ++i) {
             h[i] = g[i];

@@ -185,3 +185,33 @@ def test_brightness_contrast_background(renderers, cppn):
     graded = np.clip((level - 0.5) * 1.5 + 0.5 + 0.1, 0, 1)
     want = np.clip(graded[..., None] + np.array([0.2, 0.0, 0.4]) * (1 - graded[..., None]), 0, 1) * 255
     assert np.abs(got - want).max() <= TOLERANCE
+
+
+def scaled(config: ModelConfig, seed: int) -> CPPN:
+    torch.manual_seed(seed)
+    model = CPPN(config).eval()
+    with torch.no_grad():
+        for layer in model.modules():
+            if isinstance(layer, torch.nn.Linear):
+                layer.weight.normal_(0.0, 1.0)
+    return model
+
+
+@pytest.mark.parametrize("config", [
+    ModelConfig(latent_film=False),
+    ModelConfig(latent_film=True),
+    ModelConfig(channels=3, cppn_hidden=16, cppn_depth=3),
+    ModelConfig(cppn_hidden=8, cppn_depth=1, coord_scale=5.0),
+], ids=["plain", "film", "rgb-16x3", "8x1"])
+def test_parity_for_other_model_shapes(ctx, config):
+    model = scaled(config, 21)
+    renderer = CppnRenderer(ctx, CppnWeights.from_generator(model), "texture")  # quick to compile
+    try:
+        for z in (Z_CASES["prior"], Z_CASES["alternating"]):
+            with torch.no_grad():
+                want = model.render(torch.tensor(z, dtype=torch.float32)[None], 128, 96)[0].numpy() * 255.0
+            got = shader(renderer, state_for(z), 128, 96)
+            want = np.repeat(want, 3, axis=0) if config.channels == 1 else want
+            assert np.abs(got - want.transpose(1, 2, 0)).max() <= TOLERANCE
+    finally:
+        renderer.release()

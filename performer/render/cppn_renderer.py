@@ -27,7 +27,7 @@ from performer.state import PerformanceState
 log = logging.getLogger(__name__)
 
 WEIGHT_MODES = ("const", "ubo", "texture")  # const = generated straight-line code
-CONST_LIMIT = 4096  # vec4s; a 32x4 grey CPPN needs 849, 64x4 needs 3,169
+CONST_LIMIT = 4096  # vec4s; a 32x4 grey CPPN needs 825, 64x4 needs 3,185
 TEXTURE_WIDTH = 1024  # GL 3.3 guarantees at least 1024 texels a row
 
 
@@ -56,19 +56,22 @@ def generated_network(table: np.ndarray, blocks: int, hidden_layers: int) -> str
     lines = [
         "vec4 safe_tanh(vec4 x);",
         f"const vec4 W[{len(table)}] = vec4[{len(table)}](\n{rows});",
-        f"vec4 cppn_generated(vec2 xy, float r, vec4 zb[{n}]) {{",
+        f"vec4 cppn_generated(vec2 xy, float r, vec4 gain[{n * (hidden_layers + 1)}], "
+        f"vec4 bias[{n * (hidden_layers + 1)}]) {{",
         "    vec4 " + ", ".join(f"h{i}, g{i}" for i in range(n)) + ";",
     ]
     for i in range(n):
         k = 3 * i
-        lines.append(f"    h{i} = safe_tanh(W[{k}] * xy.x + W[{k + 1}] * xy.y + W[{k + 2}] * r + zb[{i}]);")
+        lines.append(f"    h{i} = safe_tanh(gain[{i}] * (W[{k}] * xy.x + W[{k + 1}] * xy.y + W[{k + 2}] * r)"
+                     f" + bias[{i}]);")
     for layer in range(hidden_layers):
-        base = 3 * n + layer * (4 * n * n + n)
+        base = 3 * n + layer * 4 * n * n
         for i in range(n):
             terms = " + ".join(f"{mat(base + 4 * (i * n + j))} * h{j}" for j in range(n))
-            lines.append(f"    g{i} = safe_tanh(W[{base + 4 * n * n + i}] + {terms});")
+            u = (layer + 1) * n + i
+            lines.append(f"    g{i} = safe_tanh(gain[{u}] * ({terms}) + bias[{u}]);")
         lines.append("    " + " ".join(f"h{i} = g{i};" for i in range(n)))
-    out = 3 * n + hidden_layers * (4 * n * n + n)
+    out = 3 * n + hidden_layers * 4 * n * n
     terms = " + ".join(f"{mat(out + 4 * j)} * h{j}" for j in range(n))
     lines += [f"    return W[{out + 4 * n}] + {terms};", "}"]
     return "\n".join(lines)
@@ -91,6 +94,7 @@ class CppnRenderer:
         defines: dict[str, object] = {
             "N": weights.blocks,
             "HIDDEN": len(weights.hidden),
+            "LAYERS": weights.layers,
             "CHANNELS": weights.channels,
             "WEIGHT_COUNT": len(table),
             f"WEIGHTS_{mode.upper()}": 1,
@@ -153,8 +157,11 @@ class CppnRenderer:
         for name, value in values.items():
             if name in prog:  # the compiler drops uniforms an edited shader no longer uses
                 prog[name].value = value
-        if "u_zbias" in prog:
-            prog["u_zbias"].write(self.weights.latent_bias(state.z).tobytes())
+        gains, biases = self.weights.frame_terms(state.z)
+        if "u_gain" in prog:
+            prog["u_gain"].write(gains.tobytes())
+        if "u_bias" in prog:
+            prog["u_bias"].write(biases.tobytes())
         if "u_palettes" in prog:
             prog["u_palettes"].value = 0
         if "u_weights" in prog:

@@ -43,7 +43,15 @@ class OffscreenTarget:
         return np.frombuffer(data, dtype=np.uint8).reshape(height, width, 3)[::-1].copy()
 
     def release(self) -> None:
+        unbind(self.ctx, self.framebuffer)
         for obj in (self.framebuffer, self.texture):
             if obj is not None:
                 obj.release()
         self.texture = self.framebuffer = None
+
+
+def unbind(ctx: moderngl.Context, framebuffer: moderngl.Framebuffer | None) -> None:
+    """Bind framebuffer 0 if `framebuffer` is bound, before it is released: moderngl rebinds the last
+    framebuffer it used when it makes the next one, and binding a deleted name is GL_INVALID_OPERATION."""
+    if framebuffer is not None and ctx.fbo is framebuffer:
+        (ctx.screen or ctx.detect_framebuffer(0)).use()

@@ -20,6 +20,9 @@ class CppnWeights:
     out_w: np.ndarray  # [C, H]
     out_b: np.ndarray  # [C]
     coord_scale: float
+    # FiLM (ModelConfig.latent_film): z also sets every layer's gain (1 + W z + b) and extra bias.
+    film_gain: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # depth x (W [H, L], b [H])
+    film_bias: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # (depth - 1) x (W [H, L], b [H])
 
     @property
     def hidden_units(self) -> int:
@@ -38,9 +41,15 @@ class CppnWeights:
         return self.out_w.shape[0]
 
     @property
+    def layers(self) -> int:
+        return len(self.hidden) + 1
+
+    @property
     def macs_per_pixel(self) -> int:
+        """As ModelConfig.macs_per_pixel: FiLM's gain is one more multiply per unit and layer."""
         h = self.hidden_units
-        return 3 * h + len(self.hidden) * h * h + h * self.channels
+        film = self.layers * h if self.film_gain else 0
+        return film + 3 * h + len(self.hidden) * h * h + h * self.channels
 
     @classmethod
     def from_generator(cls, generator) -> CppnWeights:
@@ -49,6 +58,7 @@ class CppnWeights:
         def arr(tensor) -> np.ndarray:
             return tensor.detach().to("cpu").double().numpy()
 
+        film = bool(getattr(generator.config, "latent_film", False))
         return cls(
             coord=arr(generator.coord.weight),
             latent_w=arr(generator.latent.weight),
@@ -57,6 +67,8 @@ class CppnWeights:
             out_w=arr(generator.out.weight),
             out_b=arr(generator.out.bias),
             coord_scale=float(generator.config.coord_scale),
+            film_gain=tuple((arr(g.weight), arr(g.bias)) for g in generator.latent_gain) if film else (),
+            film_bias=tuple((arr(b.weight), arr(b.bias)) for b in generator.latent_bias) if film else (),
         )
 
     @classmethod
@@ -66,13 +78,28 @@ class CppnWeights:
 
         return cls.from_generator(load_model(path).generator)
 
-    def latent_bias(self, z: np.ndarray) -> np.ndarray:
-        """W_z z + b: layer 0's per-frame share, float32 [H] (computed in float64, like torch within 1 ulp)."""
+    def frame_terms(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per-frame gain and bias of every layer, float32 [layers, H] each: layer l computes
+        tanh(gain[l] * (W_l h) + bias[l]). The hidden layers' own biases are folded in here
+        (gain * (W h + b) + film_bias = gain * W h + (gain * b + film_bias)), so the shader adds one
+        per-frame vector per layer whether or not the model has FiLM. Computed in float64.
+        """
         z = np.asarray(z, dtype=np.float64).reshape(self.latent_dim)
-        return (self.latent_w @ z + self.latent_b).astype(np.float32)
+        h = self.hidden_units
+        gains = np.ones((self.layers, h))
+        biases = np.zeros((self.layers, h))
+        if self.film_gain:
+            gains = np.stack([1.0 + w @ z + b for w, b in self.film_gain])
+            for index, (w, b) in enumerate(self.film_bias, start=1):
+                biases[index] = w @ z + b
+        biases[0] += self.latent_w @ z + self.latent_b
+        for index, (_, layer_bias) in enumerate(self.hidden, start=1):
+            biases[index] += gains[index] * layer_bias
+        return gains.astype(np.float32), biases.astype(np.float32)
 
     def pack(self) -> np.ndarray:
         """float32 [count, 4]: the layout shaders/cppn.glsl indexes (COORD_AT, HIDDEN_AT, OUT_AT).
+        Hidden biases are not here: they are per-frame terms (see frame_terms).
 
         A 4x4 block of W (4 outputs from 4 inputs) is stored as its 4 columns, GLSL's mat4 order, so
         mat4(...) * h[j] adds that block's share to 4 outputs at once.
@@ -81,11 +108,10 @@ class CppnWeights:
         rows: list[np.ndarray] = []
         for i in range(n):
             rows.append(self.coord[4 * i : 4 * i + 4, :].T)  # 3 columns: x, y, r
-        for weight, bias in self.hidden:
+        for weight, _ in self.hidden:
             for i in range(n):
                 for j in range(n):
                     rows.append(weight[4 * i : 4 * i + 4, 4 * j : 4 * j + 4].T)
-            rows.append(bias.reshape(n, 4))
         out_w = np.zeros((4, self.hidden_units))
         out_w[: self.channels] = self.out_w
         out_b = np.zeros(4)
@@ -99,4 +125,4 @@ class CppnWeights:
 
 
 def weight_count(blocks: int, hidden_layers: int) -> int:
-    return 3 * blocks + hidden_layers * (4 * blocks * blocks + blocks) + 4 * blocks + 1
+    return 3 * blocks + hidden_layers * 4 * blocks * blocks + 4 * blocks + 1

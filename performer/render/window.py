@@ -11,6 +11,7 @@ from collections.abc import Callable
 import moderngl
 
 from performer.render.context import create_headless_context
+from performer.render.target import unbind
 
 log = logging.getLogger(__name__)
 
@@ -59,6 +60,7 @@ class HeadlessSurface:
         log.info("headless: fullscreen does not apply")
 
     def close(self) -> None:
+        unbind(self.ctx, self.screen)
         self.screen.release()
         self.texture.release()
 
