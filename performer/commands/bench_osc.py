@@ -1,6 +1,6 @@
 """`performer bench-osc`: an OSC flood while frames render headless.
 
-One client (a separate process, python-osc's SimpleUDPClient, as fast as it can) sends N messages to
+One client (a separate process, python-osc's SimpleUDPClient, as fast as it can) sends N messages (per round) to
 /performer/z/1..8 on loopback while the frame loop runs at a fixed rate: hub.update + one rendered frame.
 Reported: frame time (the work of a frame: update + render) without the flood, during the same flood sent
 to a socket nobody reads (the client alone competing for the CPU), and during the real flood, with ratios;
@@ -131,7 +131,7 @@ def make_frame(kind: str, size: tuple[int, int]) -> tuple[Callable, str]:
 
 
 def run_flood(messages: int = 20000, baseline_frames: int = 120, fps: float = 60.0,
-              size: tuple[int, int] = (256, 256), renderer: str = "auto") -> dict:  # fmt: skip
+              size: tuple[int, int] = (256, 256), renderer: str = "auto", rounds: int = 3) -> dict:  # fmt: skip
     from performer.controls.hub import ControlHub
 
     frame, renderer_used = make_frame(renderer, size)
@@ -171,14 +171,22 @@ def run_flood(messages: int = 20000, baseline_frames: int = 120, fps: float = 60
 
         # Control: the same client flooding a socket nobody reads. The client process alone competes for
         # the CPU (2 cores here); the difference to the real flood is what the OSC server costs the frame.
+        # Rounds alternate control and real floods so that drifting machine load hits both alike.
         sink = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         sink.bind(("127.0.0.1", 0))
+        control: list[float] = []
+        flood: list[float] = []
+        flood_seconds = send_seconds = 0.0
+        rss_before = rss_kb()
         try:
-            control, _, _ = flood_to(sink.getsockname()[1])
+            for _ in range(rounds):
+                control += flood_to(sink.getsockname()[1])[0]
+                times, seconds, sent = flood_to(hub.osc.address[1])
+                flood += times
+                flood_seconds += seconds / rounds
+                send_seconds += sent / rounds
         finally:
             sink.close()
-        rss_before = rss_kb()
-        flood, flood_seconds, send_seconds = flood_to(hub.osc.address[1])
         settle: list[float] = []
         last = -1
         for _ in range(100):  # until the server thread has read everything
@@ -199,6 +207,7 @@ def run_flood(messages: int = 20000, baseline_frames: int = 120, fps: float = 60
         "renderer": renderer_used,
         "size": f"{size[0]}x{size[1]}",
         "messages": messages,
+        "rounds": rounds,
         "send_seconds": round(send_seconds, 3),
         "messages_per_second": round(messages / send_seconds) if send_seconds > 0 else None,
         "received": stats.get("osc_received", 0),
@@ -232,6 +241,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--fps", type=float, default=60.0)
     p.add_argument("--size", default="256x256", help="frame size WxH")
     p.add_argument("--renderer", choices=("auto", "gl", "cpu"), default="auto")
+    p.add_argument("--rounds", type=int, default=3, help="floods of --messages each (alternating with control)")
     return p
 
 
@@ -244,6 +254,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}")
         return 2
-    result = run_flood(args.messages, args.frames, args.fps, size, args.renderer)
+    if args.rounds < 1:
+        print("error: --rounds must be >= 1")
+        return 2
+    result = run_flood(args.messages, args.frames, args.fps, size, args.renderer, args.rounds)
     print(json.dumps(result, indent=1))
     return 0 if result["state_is_last_sent"] else 1
