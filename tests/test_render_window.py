@@ -57,7 +57,7 @@ def run_cli(args, env_update, timeout=120):
 def test_play_runs_frames_in_a_window_and_exits_cleanly(display, model_file, tmp_path):
     out = tmp_path / "frame.png"
     result = run_cli(["play", "--model", str(model_file), "--size", "160x120", "--frames", "4", "--hud",
-                      "--out", str(out), "--no-reload"], {"DISPLAY": display})
+                      "--out", str(out), "--no-reload", "--weights", "texture"], {"DISPLAY": display})
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     image = iio.imread(out)
@@ -116,3 +116,17 @@ def test_headless_play_writes_the_frame(model_file, tmp_path):
                       "--out", str(out), "--z", "4,-4,0,0,1,0,0,2"], {})
     assert result.returncode == 0, result.stderr
     assert iio.imread(out).shape == (17, 33, 3)
+
+
+def test_fullscreen_takes_the_monitor_size(display, model_file, tmp_path):
+    out = tmp_path / "full.png"
+    result = run_cli(["play", "--model", str(model_file), "--size", "160x120", "--frames", "2", "--fullscreen",
+                      "--out", str(out), "--no-reload", "--weights", "texture"], {"DISPLAY": display})
+    assert result.returncode == 0, result.stderr
+    assert iio.imread(out).shape == (480, 640, 3)  # the Xvfb screen, not the window size asked for
+
+
+def test_missing_monitor_is_one_line(display, model_file):
+    result = run_cli(["play", "--model", str(model_file), "--monitor", "5", "--no-reload", "--weights", "texture"], {"DISPLAY": display})
+    assert result.returncode == 2
+    assert "--monitor 5" in result.stderr and result.stderr.strip().count("\n") == 0

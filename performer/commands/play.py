@@ -80,6 +80,9 @@ def run(args: argparse.Namespace) -> int:
         hint = "" if args.headless else f"; to render without a window run: {HEADLESS_HINT}"
         print(f"performer play: {exc}{hint}", file=sys.stderr)
         return 2
+    except ValueError as exc:
+        print(f"performer play: {exc}", file=sys.stderr)
+        return 2
     try:
         return play(args, surface, weights, state)
     except ShaderError as exc:

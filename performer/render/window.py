@@ -96,7 +96,7 @@ class GlfwWindow:
         monitors = glfw.get_monitors() or []
         if monitors and not 0 <= monitor < len(monitors):
             glfw.terminate()
-            raise NoDisplayError(f"--monitor {monitor}: there are {len(monitors)} monitor(s), 0..{len(monitors) - 1}")
+            raise ValueError(f"--monitor {monitor}: there are {len(monitors)} monitor(s), 0..{len(monitors) - 1}")
         self.monitor = monitors[monitor] if monitors else None
         glfw.window_hint(glfw.CONTEXT_VERSION_MAJOR, 3)
         glfw.window_hint(glfw.CONTEXT_VERSION_MINOR, 3)
