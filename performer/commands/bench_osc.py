@@ -142,9 +142,12 @@ def run_flood(messages: int = 20000, baseline_frames: int = 120, fps: float = 60
     period = 1.0 / fps
     clock = time.perf_counter
 
+    update_times: list[float] = []  # the OSC work on the frame thread: hub.update alone
+
     def one_frame(times: list[float]) -> None:
         start = clock()
         hub.update(state, start, period)
+        update_times.append(clock() - start)
         frame(state)
         end = clock()
         times.append(end - start)
@@ -176,12 +179,15 @@ def run_flood(messages: int = 20000, baseline_frames: int = 120, fps: float = 60
         sink.bind(("127.0.0.1", 0))
         control: list[float] = []
         flood: list[float] = []
+        flood_updates: list[float] = []
         flood_seconds = send_seconds = 0.0
         rss_before = rss_kb()
         try:
             for _ in range(rounds):
                 control += flood_to(sink.getsockname()[1])[0]
+                update_times.clear()
                 times, seconds, sent = flood_to(hub.osc.address[1])
+                flood_updates += update_times
                 flood += times
                 flood_seconds += seconds / rounds
                 send_seconds += sent / rounds
@@ -223,6 +229,8 @@ def run_flood(messages: int = 20000, baseline_frames: int = 120, fps: float = 60
         "frame_ms_flood_mean": round(statistics.fmean(flood) * 1e3, 3) if flood else None,
         "frame_ms_flood_max": round(max(flood) * 1e3, 3) if flood else None,
         "frame_ms_sink_flood_median": round(control_median * 1e3, 3),
+        "update_ms_flood_mean": round(statistics.fmean(flood_updates) * 1e3, 3) if flood_updates else None,
+        "update_ms_flood_max": round(max(flood_updates) * 1e3, 3) if flood_updates else None,
         "ratio_median": round(flood_median / base_median, 3),
         "ratio_vs_sink_flood": round(flood_median / control_median, 3),
         "state_is_last_sent": ok,
