@@ -1,12 +1,13 @@
 """The CPPN drawn by a fragment shader: weights go to the GPU once, the state goes in as uniforms per frame.
 
-Where the weights live, measured with `performer bench-render --weights all` (32x4 grey CPPN, Mesa
-llvmpipe, 256x256, median ms/frame): generated constants in straight-line code 20.6, the same constants
-read in loops 112, uniform buffer 113, RGBA32F texture 125. Straight-line code lets the compiler fold
-every weight into the instructions; loops over arrays keep them as loads. The generated source grows with
+Where the weights live, measured with `performer bench-render --weights all` (32x4 grey FiLM CPPN, Mesa
+llvmpipe on 2 shared cores, median ms/frame at 256x256 / 1280x720): generated constants in straight-line
+code 21 / 303, uniform buffer 104 / 1504, RGBA32F texture 124 / 1724. The same constant array read in
+loops (not unrolled) measured 112 at 256x256: the win is the straight-line code, which lets the compiler
+fold every weight into the instructions; arrays read in loops stay loads. The generated source grows with
 H*H*depth (and compile time with it), so "auto" generates code up to CONST_LIMIT vec4s, then uses a
 uniform buffer while it fits the driver's block size, then a texture (any size). shaders/cppn.glsl keeps
-the loop version for the buffer and texture modes; both read the same packed table.
+the loop version for the buffer and texture modes; all three read the same packed table.
 """
 
 from __future__ import annotations
