@@ -8,7 +8,8 @@ import importlib
 import logging
 import sys
 
-COMMANDS = ("train", "sample", "bench_quality", "play", "bench_render", "learn", "bench_osc")
+COMMANDS = ("train", "sample", "bench_quality", "play", "bench_render", "learn", "bench_osc", "render", "landmarks",
+            "show", "bench_record")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,124 @@
+"""`performer render WALK.yaml --out FILE`: a walk rendered headless to a video, frame-exact.
+
+The same walk file and seed give the same frames on the same machine (--hashes writes one SHA-256 per
+frame to check). Any size and aspect: HAP needs multiples of 4, H.264 writes odd sizes as 4:4:4.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+from performer.commands.play import parse_size
+from performer.commands.sample import DEFAULT_MODEL
+from performer.presets.landmarks import DEFAULT_LANDMARKS
+from performer.record.codecs import CODECS
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("render", help="render a walk to a video file, headless", description=__doc__,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("walk", type=Path, help="a walk file (presets/walks/*.yaml)")
+    p.add_argument("--out", type=Path, required=True, help="video file to write (.mp4 for h264, .mov otherwise)")
+    p.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (default 1280x720)")
+    p.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
+    p.add_argument("--codec", choices=tuple(CODECS), default="h264",
+                   help="; ".join(f"{c.name}: {c.doc}" for c in CODECS.values()))
+    p.add_argument("--duration", type=float, help="seconds (default: one loop, or the whole walk)")
+    p.add_argument("--seed", type=int, help="seed for generative walks (default: the file's)")
+    p.add_argument("--bpm", type=float, help="tempo for walks in beats (default: the file's)")
+    p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model .safetensors (default: shipped)")
+    p.add_argument("--landmarks", type=Path, default=DEFAULT_LANDMARKS, help="landmarks file the walk names")
+    p.add_argument("--weights", default="auto", choices=("auto", "const", "ubo", "texture"))
+    p.add_argument("--hashes", type=Path, help="write each frame's SHA-256 here, one per line")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    return p
+
+
+def check_args(args: argparse.Namespace) -> None:
+    from performer.walks.tempo import check_bpm
+
+    if not 1 <= args.fps <= 240:
+        raise ValueError(f"--fps must be in 1..240, got {args.fps:g}")
+    if args.bpm is not None:
+        check_bpm(args.bpm)
+    if args.duration is not None and not 0 < args.duration <= 24 * 3600:
+        raise ValueError(f"--duration must be in 0..86400 seconds, got {args.duration:g}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from performer.model.checkpoint import ModelFileError
+    from performer.presets.landmarks import LandmarkError, load_landmarks
+    from performer.record.codecs import check_size
+    from performer.render.context import NoGLError
+    from performer.render.program import ShaderError
+    from performer.walks.schema import WalkError, load_walk
+
+    try:
+        check_args(args)
+        check_size(CODECS[args.codec], args.size)
+        from performer.render.weights import CppnWeights
+
+        weights = CppnWeights.from_file(args.model)
+        landmarks = load_landmarks(args.landmarks, weights.latent_dim) if args.landmarks.exists() else []
+        spec, walk = load_walk(args.walk, landmarks, weights.latent_dim, args.seed)
+    except (ValueError, ModelFileError, LandmarkError, WalkError) as exc:
+        print(f"performer render: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return render(args, weights, spec, walk)
+    except (NoGLError, ShaderError) as exc:
+        print(f"performer render: {exc}", file=sys.stderr)
+        return 1
+
+
+def render(args: argparse.Namespace, weights, spec, walk) -> int:
+    from tqdm import tqdm
+
+    from performer.record.offline import frame_hash, frame_positions, render_frames, write_video
+    from performer.record.writer import FfmpegWriter, RecordError
+    from performer.render.context import create_headless_context
+    from performer.render.cppn_renderer import CppnRenderer
+
+    bpm = args.bpm if args.bpm is not None else spec.bpm
+    try:
+        positions = frame_positions(walk, args.fps, bpm, args.duration)
+    except ValueError as exc:
+        print(f"performer render: {exc}", file=sys.stderr)
+        return 2
+    ctx = create_headless_context()
+    renderer = CppnRenderer(ctx, weights, args.weights)
+    hashes: list[str] = []
+    width, height = args.size
+    bar = tqdm(total=len(positions), unit="frame", disable=args.no_progress, desc=args.out.name,
+               dynamic_ncols=True)  # tqdm's bar shows the rate and the ETA
+    started = time.perf_counter()
+
+    def on_frame(_index: int, frame: bytes) -> None:
+        if args.hashes:
+            hashes.append(frame_hash(frame))
+        bar.update(1)
+
+    try:
+        with FfmpegWriter(args.out, args.size, args.fps, args.codec) as writer:
+            count = write_video(render_frames(renderer, walk, positions, args.size, weights.latent_dim),
+                                writer, on_frame)  # fmt: skip
+    except (RecordError, OSError) as exc:
+        bar.close()
+        print(f"performer render: failed writing {args.out}: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        renderer.release()
+    bar.close()
+    if ctx.error != "GL_NO_ERROR":
+        print(f"performer render: OpenGL reported {ctx.error}", file=sys.stderr)
+        return 1
+    if args.hashes:
+        args.hashes.parent.mkdir(parents=True, exist_ok=True)
+        args.hashes.write_text("\n".join(hashes) + "\n", encoding="utf-8")
+    seconds = time.perf_counter() - started
+    print(f"wrote {args.out}: {count} frames, {width}x{height} at {args.fps:g} fps ({count / args.fps:.2f} s of "
+          f"video), {args.codec}; walk {spec.name} ({spec.kind}); {count / seconds:.1f} frames/s")
+    return 0

@@ -1,0 +1,230 @@
+"""presets/landmarks.yaml: named points of the space with the view parameters that make them.
+
+    model: fashion.safetensors        # the model the z's belong to (a note for people)
+    landmarks:
+      - name: ankle boot
+        z: [0.1, -1.2, ...]           # latent_dim numbers
+        palette: grey                 # optional, a name from performer.palettes
+        zoom: 1.0                     # optional
+        print_mix: 0.5                # optional (used once prints exist)
+        note: how it was found        # optional
+
+Saving re-reads the file and writes it whole through a temporary file, so a landmark saved live never
+loses the ones already there, and a crash mid-write leaves the old file.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from performer.palettes import PALETTE_NAMES
+from performer.state import LATENT_LIMIT, PARAM_SPECS, PerformanceState
+from performer.walks.pose import Pose, palette_index
+
+log = logging.getLogger(__name__)
+
+DEFAULT_LANDMARKS = Path(__file__).resolve().parents[2] / "presets" / "landmarks.yaml"
+HEADER = "# Landmarks: named points of the space. `performer landmarks` lists them and draws a contact sheet;\n" \
+         "# `performer landmarks --generate` rebuilds the class landmarks from a model.\n"
+
+
+class LandmarkError(Exception):
+    """A landmarks file that cannot be used; the message names the file and the key."""
+
+
+class LandmarkEntry(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str = Field(min_length=1, max_length=64)
+    z: list[float]
+    palette: str | None = None
+    zoom: float | None = None
+    print_mix: float | None = None
+    note: str = ""
+
+    @field_validator("z")
+    @classmethod
+    def _z(cls, values: list[float]) -> list[float]:
+        for value in values:
+            if not math.isfinite(value) or abs(value) > LATENT_LIMIT:
+                raise ValueError(f"latent values must be finite, in -{LATENT_LIMIT}..{LATENT_LIMIT}, got {value}")
+        return values
+
+    @field_validator("palette")
+    @classmethod
+    def _palette(cls, value: str | None) -> str | None:
+        if value is not None and value not in PALETTE_NAMES:
+            raise ValueError(f"unknown palette {value!r}; known: {', '.join(PALETTE_NAMES)}")
+        return value
+
+    @field_validator("zoom")
+    @classmethod
+    def _zoom(cls, value: float | None) -> float | None:
+        spec = PARAM_SPECS["zoom"]
+        if value is not None and not spec.low <= value <= spec.high:
+            raise ValueError(f"zoom must be in {spec.low}..{spec.high}, got {value}")
+        return value
+
+    @field_validator("print_mix")
+    @classmethod
+    def _print_mix(cls, value: float | None) -> float | None:
+        if value is not None and not 0.0 <= value <= 1.0:
+            raise ValueError(f"print_mix must be in 0..1, got {value}")
+        return value
+
+
+class LandmarkFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    model: str | None = None
+    landmarks: list[LandmarkEntry] = Field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Landmark:
+    name: str
+    z: tuple[float, ...]
+    palette: str | None = None
+    zoom: float | None = None
+    print_mix: float | None = None
+    note: str = ""
+
+    def pose(self) -> Pose:
+        params: dict[str, float] = {}
+        if self.palette is not None:
+            params["palette"] = float(palette_index(self.palette))
+        if self.zoom is not None:
+            params["zoom"] = self.zoom
+        if self.print_mix is not None:
+            params["print_mix"] = self.print_mix
+        return Pose(np.array(self.z, dtype=np.float64), params)
+
+    def entry(self) -> dict:
+        out: dict = {"name": self.name, "z": [round(float(v), 4) for v in self.z]}
+        for key in ("palette", "zoom", "print_mix"):
+            if getattr(self, key) is not None:
+                out[key] = getattr(self, key)
+        if self.note:
+            out["note"] = self.note
+        return out
+
+
+def describe_error(path: Path, exc: ValidationError, data: object) -> str:
+    """One line per problem: file, the key path (landmark names instead of bare indexes), the reason."""
+    lines = []
+    for error in exc.errors():
+        parts = []
+        for i, loc in enumerate(error["loc"]):
+            if isinstance(loc, int) and i >= 1 and error["loc"][i - 1] == "landmarks":
+                try:
+                    parts.append(f"[{loc}] ({data['landmarks'][loc]['name']})")  # type: ignore[index]
+                    continue
+                except (KeyError, TypeError, IndexError):
+                    pass
+            parts.append(f"[{loc}]" if isinstance(loc, int) else f".{loc}" if parts else str(loc))
+        lines.append(f"{path}: {''.join(parts)}: {error['msg']}")
+    return "\n".join(lines)
+
+
+def read_landmarks(path: str | Path) -> LandmarkFile:
+    path = Path(path)
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LandmarkError(f"{path}: cannot read ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise LandmarkError(f"{path}: not valid YAML ({exc})") from exc
+    if data is None:
+        return LandmarkFile()
+    try:
+        parsed = LandmarkFile.model_validate(data)
+    except ValidationError as exc:
+        raise LandmarkError(describe_error(path, exc, data)) from None
+    names = [e.name for e in parsed.landmarks]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise LandmarkError(f"{path}: landmarks: duplicate names {duplicates}")
+    return parsed
+
+
+def load_landmarks(path: str | Path = DEFAULT_LANDMARKS, latent_dim: int | None = None) -> list[Landmark]:
+    """The file's landmarks in order; with latent_dim, every z must have that many values."""
+    path = Path(path)
+    parsed = read_landmarks(path)
+    out = []
+    for index, e in enumerate(parsed.landmarks):
+        if latent_dim is not None and len(e.z) != latent_dim:
+            raise LandmarkError(f"{path}: landmarks[{index}] ({e.name}).z: has {len(e.z)} values, "
+                                f"the model has {latent_dim} latents")  # fmt: skip
+        out.append(Landmark(e.name, tuple(e.z), e.palette, e.zoom, e.print_mix, e.note))
+    return out
+
+
+def save_landmarks(path: str | Path, landmarks: list[Landmark], model: str | None = None) -> Path:
+    """Write all landmarks (atomically: temporary file, then rename)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document: dict = {}
+    if model:
+        document["model"] = model
+    document["landmarks"] = [lm.entry() for lm in landmarks]
+    text = HEADER + yaml.safe_dump(document, sort_keys=False, default_flow_style=None, width=120)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(text, encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def unique_name(name: str, taken: set[str]) -> str:
+    if name not in taken:
+        return name
+    number = 2
+    while f"{name} {number}" in taken:
+        number += 1
+    return f"{name} {number}"
+
+
+def add_landmark(path: str | Path, landmark: Landmark) -> Landmark:
+    """Append to the file as it is on disk now (another save may have happened); a taken name gets a
+    number. Returns the landmark as saved."""
+    path = Path(path)
+    existing = read_landmarks(path) if path.exists() else LandmarkFile()
+    current = [Landmark(e.name, tuple(e.z), e.palette, e.zoom, e.print_mix, e.note) for e in existing.landmarks]
+    saved = Landmark(unique_name(landmark.name, {lm.name for lm in current}), landmark.z, landmark.palette,
+                     landmark.zoom, landmark.print_mix, landmark.note)  # fmt: skip
+    save_landmarks(path, current + [saved], existing.model)
+    log.info("saved landmark %r to %s", saved.name, path)
+    return saved
+
+
+def landmark_from_state(state: PerformanceState, name: str, note: str = "") -> Landmark:
+    params = state.params
+    return Landmark(
+        name=name,
+        z=tuple(round(float(v), 4) for v in state.z),
+        palette=state.palette_name,
+        zoom=round(float(params["zoom"]), 4),
+        print_mix=round(float(params["print_mix"]), 4) if "print_mix" in params else None,
+        note=note,
+    )
+
+
+def find_landmark(landmarks: list[Landmark], key: str | int) -> Landmark:
+    """By name (exact, then case-insensitive) or by index; KeyError names what exists."""
+    if isinstance(key, int) and not isinstance(key, bool):
+        if not 0 <= key < len(landmarks):
+            raise KeyError(f"landmark index {key} out of range 0..{len(landmarks) - 1}")
+        return landmarks[key]
+    for lm in landmarks:
+        if lm.name == key:
+            return lm
+    for lm in landmarks:
+        if lm.name.lower() == str(key).lower():
+            return lm
+    raise KeyError(f"no landmark named {key!r}; known: {', '.join(lm.name for lm in landmarks)}")

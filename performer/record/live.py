@@ -1,0 +1,219 @@
+"""The live recorder: a frame hook for the app loop that never blocks it.
+
+    render loop (GL thread)                      encoder thread
+    hook(target, now) -> PBO readback  --queue-->  FfmpegWriter (ffmpeg process)
+                         (bounded: `queue_frames`)
+
+Timing: the video has a constant `fps`; each frame hook works out from `now` how many video frames are due
+since the recording started and sends the current frame with that repeat count. A loop slower than `fps`
+repeats frames, a faster one skips them, so the video lasts as long as the performance did.
+
+When the encoder falls behind and the queue is full, the frame is dropped (counted in `dropped`) and its
+slots go to the next frame that fits, as repeats: timing stays right, memory stays bounded, and the drop
+shows as a stutter and a number, never as a growing queue.
+
+Faults: if ffmpeg dies or the disk fills, the encoder thread records the error and stops; the next hook
+sees it, ends the recording, and the loop plays on. The file is fragmented mp4/mov, so the part written
+plays. `status_line()` says what is happening for a HUD or a title bar.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import queue
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from performer.record.codecs import check_codec, check_size
+from performer.record.readback import PboReader
+from performer.record.writer import FfmpegWriter, RecordError
+
+log = logging.getLogger(__name__)
+
+ERROR_SHOWN_FOR = 10.0  # seconds a failure stays in the status line
+
+
+@dataclass
+class Session:
+    path: Path
+    size: tuple[int, int]
+    start: float
+    queue: queue.Queue = field(default_factory=lambda: queue.Queue())
+    due: int = 0  # video frames owed so far
+    sent: int = 0  # video frames handed to the queue (repeats included)
+    dropped: int = 0  # video frames whose picture was dropped because the queue was full
+    carry: int = 0  # slots of dropped frames, given to the next frame that fits
+    written: int = 0  # frames ffmpeg accepted (encoder thread)
+    error: str | None = None  # encoder thread
+    finished: threading.Event = field(default_factory=threading.Event)
+    stopping: threading.Event = field(default_factory=threading.Event)
+    thread: threading.Thread | None = None
+    reader: PboReader | None = None
+
+
+class LiveRecorder:
+    def __init__(self, directory: str | Path = "recordings", fps: float = 30.0, codec: str = "h264",
+                 queue_frames: int = 8, clock=time.monotonic) -> None:  # fmt: skip
+        self.directory = Path(directory)
+        if not 1 <= fps <= 240:
+            raise ValueError(f"recording fps must be in 1..240, got {fps}")
+        if queue_frames < 1:
+            raise ValueError(f"queue_frames must be >= 1, got {queue_frames}")
+        self.fps, self.codec = float(fps), check_codec(codec)
+        self.queue_frames = queue_frames
+        self.clock = clock
+        self.session: Session | None = None
+        self._requested: Path | None = None
+        self.finished: list[Session] = []
+        self.last_error: tuple[str, float] | None = None
+
+    # ---- actions ----------------------------------------------------------------------------------------
+    @property
+    def recording(self) -> bool:
+        return self.session is not None or self._requested is not None
+
+    def start(self, path: str | Path | None = None) -> Path:
+        """Record from the next frame on. Without a path: DIRECTORY/performer-DATE-TIME.ext."""
+        if self.recording:
+            return self.session.path if self.session else self._requested
+        if path is None:
+            stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
+            path = self.directory / f"performer-{stamp}{self.codec.extension}"
+        self._requested = Path(path)
+        return self._requested
+
+    def stop(self) -> None:
+        """End the recording; ffmpeg finishes the file on the encoder thread (the loop does not wait)."""
+        self._requested = None
+        session, self.session = self.session, None
+        if session is None:
+            return
+        self._flush(session)
+        session.stopping.set()
+        self.finished.append(session)
+        log.info("recording stopped: %s (%.1f s, %d frames, %d dropped)", session.path,
+                 session.due / self.fps, session.due, session.dropped)  # fmt: skip
+
+    def toggle(self) -> None:
+        self.stop() if self.recording else self.start()
+
+    def close(self, timeout: float = 60.0) -> None:
+        """Stop and wait for every file to be finished (at exit)."""
+        self.stop()
+        for session in self.finished:
+            if session.thread is not None:
+                session.thread.join(timeout)
+            if session.reader is not None:
+                session.reader.release()
+                session.reader = None
+
+    # ---- the frame hook ---------------------------------------------------------------------------------
+    def __call__(self, target, now: float) -> None:
+        session = self.session
+        if session is None and self._requested is not None:
+            session = self._open(target, now)
+        if session is None:
+            return
+        if session.error is not None:
+            self._fail(session, session.error)
+            return
+        if tuple(target.size) != session.size:
+            self._fail(session, f"the frame size changed to {target.size[0]}x{target.size[1]}; "
+                                f"recording stopped at {session.path}")  # fmt: skip
+            return
+        due = math.floor((now - session.start) * self.fps + 1e-6) + 1
+        repeat = due - session.due
+        if repeat <= 0:
+            return  # the loop runs faster than the video: this frame is not needed
+        session.due = due
+        done = session.reader.push(target.framebuffer, repeat)
+        if done is not None:
+            self._send(session, *done)
+
+    def _open(self, target, now: float) -> Session | None:
+        path, self._requested = self._requested, None
+        size = (int(target.size[0]), int(target.size[1]))
+        try:
+            check_size(self.codec, size)
+        except ValueError as exc:
+            self._fail(None, f"cannot record {path.name}: {exc}")
+            return None
+        session = Session(path, size, now, queue.Queue(maxsize=self.queue_frames))
+        session.reader = PboReader(target.ctx, size)
+        session.thread = threading.Thread(target=self._encode, args=(session,), name="recorder", daemon=True)
+        session.thread.start()
+        self.session = session
+        log.info("recording %s: %dx%d at %g fps, %s", path, *size, self.fps, self.codec.name)
+        return session
+
+    def _send(self, session: Session, data: bytes, repeat: int) -> None:
+        repeat += session.carry
+        try:
+            session.queue.put_nowait((data, repeat))
+        except queue.Full:
+            session.dropped += repeat - session.carry  # the carried slots were counted when dropped
+            session.carry = repeat
+            return
+        session.carry = 0
+        session.sent += repeat
+
+    def _flush(self, session: Session) -> None:
+        if session.reader is None:
+            return
+        for data, repeat in session.reader.flush():
+            try:  # the last frames may wait a moment for room: stopping is not per-frame work
+                session.queue.put((data, repeat + session.carry), timeout=1.0)
+                session.sent += repeat + session.carry
+                session.carry = 0
+            except queue.Full:
+                session.dropped += repeat
+
+    def _fail(self, session: Session | None, message: str) -> None:
+        log.error("recording failed: %s", message)
+        self.last_error = (message, self.clock())
+        if session is not None:
+            self.session = None
+            session.stopping.set()
+            self.finished.append(session)
+
+    # ---- the encoder thread -----------------------------------------------------------------------------
+    def _encode(self, session: Session) -> None:
+        writer = None
+        try:
+            writer = FfmpegWriter(session.path, session.size, self.fps, self.codec.name, flip=True,
+                                  fragmented=True)  # fmt: skip
+            while True:
+                try:
+                    item = session.queue.get(timeout=0.05)
+                except queue.Empty:
+                    if session.stopping.is_set():
+                        break
+                    continue
+                data, repeat = item
+                for _ in range(repeat):
+                    writer.write(data)
+                    session.written += 1
+            writer.close()
+        except (RecordError, OSError, ValueError) as exc:
+            session.error = str(exc)
+            if writer is not None:
+                writer.kill()
+            while not session.queue.empty():  # free the frames: nobody will write them
+                session.queue.get_nowait()
+        finally:
+            session.finished.set()
+
+    # ---- status -----------------------------------------------------------------------------------------
+    def status_line(self) -> str | None:
+        if self.session is not None:
+            s = self.session
+            seconds = s.due / self.fps
+            dropped = f", {s.dropped} dropped" if s.dropped else ""
+            return f"REC {int(seconds // 60):02d}:{seconds % 60:04.1f} {s.path.name}{dropped}"
+        if self.last_error is not None and self.clock() - self.last_error[1] < ERROR_SHOWN_FOR:
+            return f"REC FAILED: {self.last_error[0]}"
+        return None

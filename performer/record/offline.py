@@ -1,0 +1,66 @@
+"""Offline rendering of a walk to a video: headless, frame-exact, the same frames for the same walk and seed.
+
+Frame k shows the walk at a position worked out from k alone (never from a clock), so a render can be
+repeated, split or resumed and gives the same pictures. A looping walk renders exactly one loop, with
+its N frames spread over the loop so that frame N would be frame 0 again: the video loops seamlessly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Callable, Iterator
+
+import numpy as np
+
+from performer.state import PerformanceState
+from performer.walks.pose import apply_pose
+from performer.walks.tempo import beats_to_seconds, seconds_to_beats
+
+
+def walk_seconds(walk, bpm: float) -> float:
+    return beats_to_seconds(walk.duration, bpm) if walk.unit == "beats" else float(walk.duration)
+
+
+def frame_positions(walk, fps: float, bpm: float, duration: float | None = None) -> np.ndarray:
+    """Walk positions (in the walk's unit) of every frame. `duration` in seconds overrides the walk's own."""
+    if duration is None:
+        if math.isinf(walk.duration):
+            raise ValueError("this walk never ends: give --duration SECONDS")
+        seconds = walk_seconds(walk, bpm)
+        if walk.loop:
+            count = max(1, round(seconds * fps))
+            return np.arange(count) * (walk.duration / count)  # frame `count` would be frame 0
+        count = round(seconds * fps) + 1  # an open walk shows its last keyframe too
+    else:
+        if not duration > 0:
+            raise ValueError(f"duration must be > 0 seconds, got {duration}")
+        count = max(1, round(duration * fps))
+    seconds = np.arange(count) / fps
+    return seconds_to_beats(seconds, bpm) if walk.unit == "beats" else seconds
+
+
+def render_frames(renderer, walk, positions: np.ndarray, size: tuple[int, int], latent_dim: int,
+                  base: PerformanceState | None = None) -> Iterator[bytes]:  # fmt: skip
+    """RGB24 frames, top row first, one per position."""
+    state = base if base is not None else PerformanceState(latent_dim=latent_dim)
+    for position in positions:
+        apply_pose(state, walk.sample(float(position)))
+        target = renderer.render(state, size)
+        # Raw rows bottom first, flipped here: the bytes hashed are exactly the picture that is encoded.
+        raw = target.framebuffer.read(components=3, alignment=1)
+        yield np.frombuffer(raw, dtype=np.uint8).reshape(size[1], size[0], 3)[::-1].tobytes()
+
+
+def frame_hash(frame: bytes) -> str:
+    return hashlib.sha256(frame).hexdigest()
+
+
+def write_video(frames: Iterator[bytes], writer, on_frame: Callable[[int, bytes], None] | None = None) -> int:
+    count = 0
+    for frame in frames:
+        writer.write(frame)
+        if on_frame is not None:
+            on_frame(count, frame)
+        count += 1
+    return count

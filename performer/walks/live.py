@@ -1,0 +1,148 @@
+"""Landmarks, walks, tempo and recording for the live performer, as the app loop wants them:
+
+    show = LiveShow.build(state, latent_dim, bpm=120, clock=lambda: hub.tempo)
+    app.inputs.append(show)                 # update(state, now, dt): crossfades and walks
+    app.actions.update(show.actions())      # preset, preset_next, walk_play, tap_tempo, record_start, ...
+    app.frame_hooks.append(show.recorder)   # reads frames for the video (never the HUD)
+    show.status_lines()                     # for the HUD / title: walk, tempo, REC, errors
+
+Recalling a landmark stops a playing walk (the VJ chose a place); starting a walk glides into it from
+wherever the state is. Every action logs and carries on when something is missing or broken.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from performer.presets.landmarks import (
+    DEFAULT_LANDMARKS,
+    Landmark,
+    LandmarkError,
+    add_landmark,
+    find_landmark,
+    landmark_from_state,
+    load_landmarks,
+)
+from performer.record.live import LiveRecorder
+from performer.state import PerformanceState
+from performer.walks.player import Crossfader, WalkPlayer
+from performer.walks.schema import WALK_DIR, WalkError, load_walk
+from performer.walks.tempo import Tempo
+
+log = logging.getLogger(__name__)
+
+
+def load_walks(directory: Path, landmarks: list[Landmark], latent_dim: int) -> dict:
+    """name -> walk for every *.yaml in directory (sorted); a broken file is logged and skipped."""
+    walks = {}
+    for path in sorted(Path(directory).glob("*.yaml")):
+        try:
+            spec, walk = load_walk(path, landmarks, latent_dim)
+        except WalkError as exc:
+            log.error("skipping walk: %s", exc)
+            continue
+        walks[spec.name] = walk
+    return walks
+
+
+class LiveShow:
+    def __init__(self, state: PerformanceState, landmarks: list[Landmark], walks: dict, tempo: Tempo,
+                 recorder: LiveRecorder | None = None, landmarks_path: Path = DEFAULT_LANDMARKS,
+                 crossfade: float = 1.0, clock: Callable[[], float] = time.perf_counter) -> None:  # fmt: skip
+        self.state = state
+        self.landmarks = list(landmarks)
+        self.landmarks_path = Path(landmarks_path)
+        self.tempo = tempo
+        self.player = WalkPlayer(walks, tempo)
+        self.fader = Crossfader()
+        self.recorder = recorder if recorder is not None else LiveRecorder()
+        self.crossfade = crossfade
+        self.clock = clock
+        self.index = -1  # the landmark last recalled
+
+    @classmethod
+    def build(cls, state: PerformanceState, latent_dim: int, landmarks_path: Path = DEFAULT_LANDMARKS,
+              walk_dir: Path = WALK_DIR, bpm: float = 120.0, clock_bpm: Callable[[], float | None] | None = None,
+              record_dir: Path = Path("recordings"), record_fps: float = 30.0, record_codec: str = "h264",
+              crossfade: float = 1.0) -> LiveShow:  # fmt: skip
+        try:
+            landmarks = load_landmarks(landmarks_path, latent_dim) if Path(landmarks_path).exists() else []
+        except LandmarkError as exc:
+            log.error("no landmarks: %s", exc)
+            landmarks = []
+        walks = load_walks(walk_dir, landmarks, latent_dim)
+        log.info("%d landmark(s), %d walk(s): %s", len(landmarks), len(walks), ", ".join(walks))
+        recorder = LiveRecorder(record_dir, record_fps, record_codec)
+        return cls(state, landmarks, walks, Tempo(bpm, clock_bpm), recorder, Path(landmarks_path), crossfade)
+
+    # ---- input ------------------------------------------------------------------------------------------
+    def update(self, state: PerformanceState, now: float, dt: float) -> None:
+        self.fader.update(state, now, dt)
+        self.player.update(state, now, dt)
+
+    # ---- actions ----------------------------------------------------------------------------------------
+    def actions(self) -> dict[str, Callable]:
+        player = self.player
+        return {
+            "preset": self.recall, "preset_next": lambda: self.step(1), "preset_prev": lambda: self.step(-1),
+            "preset_save": self.save,
+            "walk_play": player.play, "walk_stop": player.stop, "walk_toggle": player.toggle,
+            "walk_next": lambda: player.step(1), "walk_prev": lambda: player.step(-1),
+            "walk": self.play_walk,
+            "tap_tempo": lambda: self.tempo.tap(self.clock()),
+            "record_start": self.recorder.start, "record_stop": self.recorder.stop,
+            "record_toggle": self.recorder.toggle,
+        }  # fmt: skip
+
+    def recall(self, key: str | int, seconds: float | None = None) -> Landmark | None:
+        """Go to a landmark by name or index over `seconds` (default: the show's crossfade; 0 cuts)."""
+        try:
+            landmark = find_landmark(self.landmarks, key)
+        except KeyError as exc:
+            log.warning("%s", exc.args[0])
+            return None
+        self.player.stop()
+        self.index = self.landmarks.index(landmark)
+        self.fader.recall(landmark.pose(), self.crossfade if seconds is None else seconds)
+        log.info("landmark %d: %s", self.index, landmark.name)
+        return landmark
+
+    def step(self, delta: int) -> None:
+        if self.landmarks:
+            self.recall((self.index + delta) % len(self.landmarks))
+
+    def save(self, name: str | None = None) -> Landmark | None:
+        """Save the current state as a new landmark, appended to the file (nothing there is lost)."""
+        name = name or datetime.now().strftime("saved %H:%M:%S")
+        try:
+            saved = add_landmark(self.landmarks_path, landmark_from_state(self.state, name, "saved live"))
+        except (LandmarkError, OSError) as exc:
+            log.error("landmark not saved: %s", exc)
+            return None
+        self.landmarks.append(saved)
+        self.index = len(self.landmarks) - 1
+        return saved
+
+    def play_walk(self, name: str) -> None:
+        try:
+            self.player.play(name)
+        except KeyError as exc:
+            log.warning("%s", exc.args[0])
+
+    # ---- status -----------------------------------------------------------------------------------------
+    def status_lines(self) -> list[str]:
+        lines = []
+        status = self.player.status()
+        if status.playing:
+            lines.append(status.line())
+        record = self.recorder.status_line()
+        if record:
+            lines.append(record)
+        return lines
+
+    def close(self) -> None:
+        self.recorder.close()
