@@ -28,7 +28,9 @@ from performer.state import PerformanceState
 log = logging.getLogger(__name__)
 
 WEIGHT_MODES = ("const", "ubo", "texture")  # const = generated straight-line code
-CONST_LIMIT = 4096  # vec4s; a 32x4 grey CPPN needs 825, 64x4 needs 3,185
+# vec4s. A 32x4 grey CPPN needs 825 (llvmpipe compiles it in ~3 s); 64x4 needs 3,185 and took 25 s,
+# too long to start a show or hot-reload a shader, so it goes to the uniform buffer.
+CONST_LIMIT = 1400
 TEXTURE_WIDTH = 1024  # GL 3.3 guarantees at least 1024 texels a row
 
 
