@@ -127,6 +127,7 @@ def test_fullscreen_takes_the_monitor_size(display, model_file, tmp_path):
 
 
 def test_missing_monitor_is_one_line(display, model_file):
-    result = run_cli(["play", "--model", str(model_file), "--monitor", "5", "--no-reload", "--weights", "texture"], {"DISPLAY": display})
+    args = ["play", "--model", str(model_file), "--monitor", "5", "--no-reload", "--weights", "texture"]
+    result = run_cli(args, {"DISPLAY": display})
     assert result.returncode == 2
     assert "--monitor 5" in result.stderr and result.stderr.strip().count("\n") == 0
