@@ -47,6 +47,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="where the shader reads weights from (auto: fastest that fits)")
     p.add_argument("--snapshot-dir", type=Path, default=Path("snapshots"), help="where S saves PNGs")
     p.add_argument("--no-reload", action="store_true", help="do not watch shaders/ for edits")
+    from performer.controls.hub import add_arguments
+
+    add_arguments(p)  # --mapping, --osc-host/--osc-port/--osc-allow/--osc-feedback, --midi-in
     return p
 
 
@@ -112,6 +115,9 @@ def play(args: argparse.Namespace, surface, weights, state) -> int:
     hud = Hud(surface.ctx)
     reloader = ShaderReloader(renderer.programs + hud.programs, watch=not args.no_reload and not args.headless)
     app = App(surface, renderer, state, hud, reloader, args.snapshot_dir, args.seed)
+    from performer.controls.hub import build_inputs
+
+    app.inputs += build_inputs(args, app.actions, weights.latent_dim)  # OSC, MIDI, joysticks, mappings
     frames = args.frames if args.frames is not None else (60 if args.headless else None)
     try:
         drawn = app.run(frames)
