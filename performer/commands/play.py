@@ -117,7 +117,16 @@ def play(args: argparse.Namespace, surface, weights, state) -> int:
     app = App(surface, renderer, state, hud, reloader, args.snapshot_dir, args.seed)
     from performer.controls.hub import build_inputs
 
-    app.inputs += build_inputs(args, app.actions, weights.latent_dim)  # OSC, MIDI, joysticks, mappings
+    hubs = build_inputs(args, app.actions, weights.latent_dim)  # OSC, MIDI, joysticks, mappings
+    app.inputs += hubs
+    builtin_keys = surface.on_key
+
+    def on_key(name: str, pressed: bool, shift: bool) -> None:
+        builtin_keys(name, pressed, shift)  # the Fashion Space Explorer keys
+        for hub in hubs:  # and whatever mappings/keyboard.yaml (or a user mapping) binds
+            hub.key(name, pressed)
+
+    surface.on_key = on_key
     frames = args.frames if args.frames is not None else (60 if args.headless else None)
     try:
         drawn = app.run(frames)
