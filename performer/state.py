@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from performer.palettes import PALETTE_NAMES
+from performer.prints.slots import MAX_SLOTS
 
 LATENT_LIMIT = 4.0  # |z_i| beyond this leaves the prior's range (N(0,1): 4 sigma) and shows noise
 
@@ -39,6 +40,11 @@ PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("bg_g", 0.0, 0.0, 1.0, doc="background green"),
     ParamSpec("bg_b", 0.0, 0.0, 1.0, doc="background blue"),
     ParamSpec("print_mix", 0.0, 0.0, 1.0, doc="how much of the print covers the garment"),
+    ParamSpec("print_a", 0, 0, MAX_SLOTS - 1, integer=True,
+              doc="print slot A (print_mix 0): 0 stripes, 1 dots, 2 check (GLSL), 3+ learned prints"),
+    ParamSpec("print_b", 3, 0, MAX_SLOTS - 1, integer=True, doc="print slot B (print_mix 1)"),
+    ParamSpec("print_opacity", 0.0, 0.0, 1.0, doc="print over the garment: 0 none, 1 full"),
+    ParamSpec("print_scale", 1.0, 0.25, 4.0, doc="print size: 2 repeats it twice as often across the garment"),
 )
 PARAM_SPECS = {spec.name: spec for spec in PARAMS}
 

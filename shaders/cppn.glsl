@@ -34,6 +34,16 @@ uniform sampler2D u_palettes; // [n_palettes rows, 256 columns] RGB lookup table
 uniform float u_brightness;
 uniform float u_contrast;
 uniform vec3 u_background;
+// Prints (performer/prints/slots.py): two slots blended by u_print_mix, laid on the garment by u_print_opacity.
+// A slot's kind is a procedural id (0 stripes, 1 dots, 2 check), PRINT_LEARNED (the worker's stylised
+// texture) or PRINT_NONE (a learned print whose first frame has not arrived: no print from that slot).
+uniform float u_print_opacity;  // 0 = no print (and no print work)
+uniform float u_print_mix;      // 0 = slot a, 1 = slot b
+uniform float u_print_scale;    // procedural prints: repeats across the garment (learned: the worker's size)
+uniform int u_print_kind_a;
+uniform int u_print_kind_b;
+uniform float u_print_extent;   // garment half-width the stylised texture covers (its frame is zoom 1/extent)
+uniform sampler2D u_print_texture;  // RGB, row 0 at the top, the garment frame of the worker
 
 out vec4 frag_color;
 
@@ -104,6 +114,70 @@ vec3 palette_lookup(float v) {
     return mix(a, b, x - float(i0));
 }
 
+#define PRINT_LEARNED -1
+#define PRINT_NONE -2
+#define PRINT_PERIODS 4.0       // procedural periods per garment unit at scale 1: 8 across the garment
+#define MASK_LOW 0.04           // the garment mask ramps up over these output levels (background is ~0)
+#define MASK_HIGH 0.25
+
+// 1 inside (d < 0), 0 outside, over one pixel's width w: anti-aliased at any zoom.
+float inside(float d, float w) {
+    return clamp(0.5 - d / max(w, 1e-6), 0.0, 1.0);
+}
+
+// A procedural print at print coordinate q (periods), with q's per-pixel change w (from fwidth, taken in
+// uniform control flow by the caller).
+vec3 print_procedural(int id, vec2 q, vec2 w) {
+    if (id == 0) {  // Breton stripes: navy bands a third of the period wide on cream
+        float ink = inside(abs(fract(q.y) - 0.5) - 1.0 / 6.0, w.y);
+        return mix(vec3(0.96, 0.93, 0.84), vec3(0.08, 0.11, 0.28), ink);
+    }
+    if (id == 1) {  // polka dots: white on red, every other row shifted by half a period
+        vec2 c = vec2(fract(q.x + 0.5 * mod(floor(q.y), 2.0)), fract(q.y)) - 0.5;
+        float ink = inside(length(c) - 0.28, length(w));
+        return mix(vec3(0.78, 0.09, 0.14), vec3(0.98, 0.97, 0.95), ink);
+    }
+    // gingham check: white ground, blue where one band crosses, dark blue where both do
+    float x = inside(abs(fract(q.x) - 0.5) - 0.25, w.x);
+    float y = inside(abs(fract(q.y) - 0.5) - 0.25, w.y);
+    return mix(vec3(0.97, 0.97, 0.97), vec3(0.12, 0.25, 0.62), 0.45 * (x + y) + 0.1 * x * y);
+}
+
+vec3 print_learned(vec2 g) {
+    vec2 uv = g / u_print_extent * 0.5 + 0.5;
+    uv = 1.0 - abs(1.0 - mod(uv, 2.0));  // mirrored repeat beyond the garment frame: no seams when panning
+    return texture(u_print_texture, uv).rgb;
+}
+
+// rgb and weight (0 when the slot has nothing to show yet)
+vec4 print_slot(int kind, vec2 g, vec2 q, vec2 w, float shade) {
+    if (kind == PRINT_NONE) {
+        return vec4(0.0);
+    }
+    if (kind == PRINT_LEARNED) {
+        return vec4(print_learned(g), 1.0);  // the network already shaded it from the garment
+    }
+    return vec4(print_procedural(kind, q, w) * shade, 1.0);
+}
+
+// The garment colour with the print laid over the garment mask (level: the CPPN's own output, ungraded).
+vec3 apply_print(vec3 colour, vec2 g, float level) {
+    vec2 q = g * u_print_scale * PRINT_PERIODS;
+    vec2 w = fwidth(q);
+    float shade = 0.35 + 0.65 * level;  // folds and edges of the garment show through procedural prints
+    vec4 a = print_slot(u_print_kind_a, g, q, w, shade);
+    vec4 b = print_slot(u_print_kind_b, g, q, w, shade);
+    float wa = a.a * (1.0 - u_print_mix);
+    float wb = b.a * u_print_mix;
+    float total = wa + wb;
+    if (total <= 0.0) {
+        return colour;
+    }
+    vec3 ink = (a.rgb * wa + b.rgb * wb) / total;
+    float cover = u_print_opacity * total * smoothstep(MASK_LOW, MASK_HIGH, level);
+    return mix(colour, ink, cover);
+}
+
 void main() {
     float short_side = min(u_size.x, u_size.y);
     vec2 uv = vec2(gl_FragCoord.x, u_size.y - gl_FragCoord.y) * (2.0 / short_side) - u_size / short_side;
@@ -126,6 +200,9 @@ void main() {
                                  : palette_lookup(graded);
     // The background shows where the garment is empty (level 0) and fades out under it; black adds nothing.
     colour += u_background * (1.0 - graded);
+    if (u_print_opacity > 0.0) {  // a uniform branch: no print costs nothing
+        colour = apply_print(colour, xy / u_coord_scale, level);
+    }
     frag_color = vec4(clamp(colour, 0.0, 1.0), 1.0);
 }
 

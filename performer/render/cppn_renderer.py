@@ -20,6 +20,7 @@ import moderngl
 import numpy as np
 
 from performer.palettes import palette_table
+from performer.prints.slots import print_uniforms, slots
 from performer.render.program import SHADER_DIR, ReloadableProgram
 from performer.render.target import OffscreenTarget
 from performer.render.weights import CppnWeights
@@ -32,6 +33,7 @@ WEIGHT_MODES = ("const", "ubo", "texture")  # const = generated straight-line co
 # too long to start a show or hot-reload a shader, so it goes to the uniform buffer.
 CONST_LIMIT = 1400
 TEXTURE_WIDTH = 1024  # GL 3.3 guarantees at least 1024 texels a row
+PRINT_TEXTURE_UNIT = 2  # 0 palettes, 1 weights (texture mode)
 
 
 def choose_weight_mode(ctx: moderngl.Context, count: int) -> str:
@@ -124,6 +126,11 @@ class CppnRenderer:
         self.palettes = ctx.texture((palettes.shape[1], palettes.shape[0]), 3, palettes.tobytes(), dtype="f4")
         self.palettes.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self.target = OffscreenTarget(ctx)
+        # Prints: performer.prints.live.PrintLayer when play attaches one (learned prints and their texture);
+        # without one the procedural prints still work and learned slots show no print.
+        self.prints = None
+        self._no_print_texture = ctx.texture((1, 1), 3, bytes(3))
+        self._procedural_slots = slots()
         self._vao: moderngl.VertexArray | None = None
         self._vao_generation = -1
         log.info("CPPN %dx%d, %d channel(s): %d multiply-adds per pixel, weights as %s (%d vec4)",
@@ -156,7 +163,12 @@ class CppnRenderer:
             "u_brightness": p["brightness"],
             "u_contrast": p["contrast"],
             "u_background": (p["bg_r"], p["bg_g"], p["bg_b"]),
+            "u_print_texture": PRINT_TEXTURE_UNIT,
         }
+        if self.prints is not None:
+            values.update(self.prints.uniforms(p))
+        else:
+            values.update(print_uniforms(p, self._procedural_slots, learned_ready=False))
         for name, value in values.items():
             if name in prog:  # the compiler drops uniforms an edited shader no longer uses
                 prog[name].value = value
@@ -183,6 +195,7 @@ class CppnRenderer:
             self.weight_texture.use(1)
         if self.weight_buffer is not None:
             self.weight_buffer.bind_to_uniform_block(0)
+        (self.prints.texture if self.prints is not None else self._no_print_texture).use(PRINT_TEXTURE_UNIT)
         self._vertex_array().render(moderngl.TRIANGLES, vertices=3)
 
     def render(self, state: PerformanceState, size: tuple[int, int]) -> OffscreenTarget:
@@ -192,7 +205,7 @@ class CppnRenderer:
         return self.target
 
     def release(self) -> None:
-        for obj in (self._vao, self.weight_buffer, self.weight_texture, self.palettes):
+        for obj in (self._vao, self.weight_buffer, self.weight_texture, self.palettes, self._no_print_texture):
             if obj is not None:
                 obj.release()
         self.program.release()
