@@ -53,6 +53,8 @@ class Session:
     stopping: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
     reader: PboReader | None = None
+    writer: FfmpegWriter | None = None  # encoder thread; kept so a status or a test can reach ffmpeg
+    reported: bool = False
 
 
 class LiveRecorder:
@@ -176,6 +178,7 @@ class LiveRecorder:
         log.error("recording failed: %s", message)
         self.last_error = (message, self.clock())
         if session is not None:
+            session.reported = True
             self.session = None
             session.stopping.set()
             self.finished.append(session)
@@ -184,8 +187,8 @@ class LiveRecorder:
     def _encode(self, session: Session) -> None:
         writer = None
         try:
-            writer = FfmpegWriter(session.path, session.size, self.fps, self.codec.name, flip=True,
-                                  fragmented=True)  # fmt: skip
+            writer = session.writer = FfmpegWriter(session.path, session.size, self.fps, self.codec.name,
+                                                   flip=True, fragmented=True)  # fmt: skip
             while True:
                 try:
                     item = session.queue.get(timeout=0.05)
@@ -209,6 +212,10 @@ class LiveRecorder:
 
     # ---- status -----------------------------------------------------------------------------------------
     def status_line(self) -> str | None:
+        for done in self.finished:  # a file that failed while ffmpeg was finishing it, after stop
+            if done.error is not None and not done.reported:
+                done.reported = True
+                self._fail(None, done.error)
         if self.session is not None:
             s = self.session
             seconds = s.due / self.fps

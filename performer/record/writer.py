@@ -50,7 +50,7 @@ class FfmpegWriter:
         self.command = self._command(flip, fragmented)
         self._stderr: deque[str] = deque(maxlen=40)
         try:
-            self.process = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+            self.process = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, bufsize=0,
                                             stderr=subprocess.PIPE)  # fmt: skip
         except OSError as exc:
             raise RecordError(f"cannot start ffmpeg ({exc})") from exc

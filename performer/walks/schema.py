@@ -113,7 +113,8 @@ def error_lines(path: Path, exc: ValidationError) -> str:
         loc = [str(x) for x in error["loc"][1:]]  # drop the wrapper's "walk"
         if len(loc) >= 1 and loc[0] in ("keyframes", "noise", "random", "orbit", "tour"):
             loc = loc[1:]  # the union's branch name repeats `kind`
-        key = "".join(f"[{p}]" if p.isdigit() else (f".{p}" if i else p) for i, p in enumerate(loc)) or "(top)"
+        key = "".join(f"[{p}]" if p.isdigit() else (f".{p}" if i else p) for i, p in enumerate(loc))
+        key = key or ("kind" if error["type"].startswith("union_tag") else "(top)")
         lines.append(f"{path}: {key}: {error['msg']}")
     return "\n".join(lines)
 

@@ -1,0 +1,100 @@
+"""Landmark files (load, save without losing entries, errors), signature diagrams, the contact sheet."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from performer.presets.landmarks import (
+    Landmark,
+    LandmarkError,
+    add_landmark,
+    find_landmark,
+    landmark_from_state,
+    load_landmarks,
+    save_landmarks,
+)
+from performer.presets.signature import contact_sheet, signature_image
+from performer.state import PerformanceState
+
+
+def test_round_trip_and_add_keeps_what_is_there(tmp_path):
+    path = tmp_path / "lm.yaml"
+    first = [Landmark("boot", tuple(np.linspace(-1, 1, 8).round(4)), "ember", 1.5, None, "found"),
+             Landmark("bag", (0.5,) * 8)]  # fmt: skip
+    save_landmarks(path, first, "fashion.safetensors")
+    assert load_landmarks(path, 8) == first
+    saved = add_landmark(path, Landmark("boot", (2.0,) * 8))
+    assert saved.name == "boot 2"
+    saved3 = add_landmark(path, Landmark("boot", (3.0,) * 8))
+    assert saved3.name == "boot 3"
+    again = load_landmarks(path)
+    assert [lm.name for lm in again] == ["boot", "bag", "boot 2", "boot 3"]
+    assert again[:2] == first
+    assert "model: fashion.safetensors" in path.read_text()
+
+
+def test_errors_name_the_file_and_the_key(tmp_path):
+    path = tmp_path / "lm.yaml"
+    path.write_text("landmarks:\n  - {name: boot, z: [0, 0, 0, 0, 0, 0, 0, 0], colour: red}\n")
+    with pytest.raises(LandmarkError, match=r"lm.yaml: landmarks\[0\] \(boot\).colour: Extra inputs"):
+        load_landmarks(path)
+    path.write_text("landmarks:\n  - {name: boot, z: [0, 0, 9, 0, 0, 0, 0, 0]}\n")
+    with pytest.raises(LandmarkError, match=r"landmarks\[0\] \(boot\).z: .*-4.0..4.0"):
+        load_landmarks(path)
+    path.write_text("landmarks:\n  - {name: boot, z: [0, 0, 0]}\n")
+    with pytest.raises(LandmarkError, match=r"landmarks\[0\] \(boot\).z: has 3 values, the model has 8"):
+        load_landmarks(path, 8)
+    path.write_text("landmarks:\n  - {name: boot, z: [0, 0, 0, 0, 0, 0, 0, 0], palette: plaid}\n")
+    with pytest.raises(LandmarkError, match="unknown palette 'plaid'"):
+        load_landmarks(path)
+
+
+def test_from_state_and_find():
+    state = PerformanceState()
+    state.set_latent(2, 1.23456)
+    state.set("palette", 4)
+    lm = landmark_from_state(state, "mine")
+    assert lm.z[2] == 1.2346 and lm.palette == "neon" and lm.zoom == 1.0
+    assert find_landmark([lm], "MINE") is lm and find_landmark([lm], 0) is lm
+    with pytest.raises(KeyError, match="known: mine"):
+        find_landmark([lm], "yours")
+
+
+def ink_radius(image: np.ndarray, angle: float) -> float:
+    """Distance from the centre to the outermost blue pixel along a ray (angle clockwise from the top)."""
+    size = image.shape[0]
+    c = (size - 1) / 2
+    best = 0.0
+    for r in np.arange(0, size / 2, 0.25):
+        x, y = c + r * math.sin(angle), c - r * math.cos(angle)
+        px = image[int(round(y)), int(round(x))]
+        if px[2] > 200 and px[0] < 150:  # the blue curve, not the grey ring
+            best = r
+    return best
+
+
+def test_signature_diagram_draws_the_values():
+    zero = signature_image(np.zeros(8), 128)
+    assert zero.shape == (128, 128, 3) and zero.dtype == np.uint8
+    radii = [ink_radius(zero, a) for a in np.linspace(0, 2 * math.pi, 8, endpoint=False)]
+    assert max(radii) - min(radii) <= 1.5  # all zeros: a circle
+    z = np.zeros(8)
+    z[0], z[4] = 3.0, -3.0  # latent 1 at the top pushed out, latent 5 at the bottom pulled in
+    bumpy = signature_image(z, 128)
+    top, bottom = ink_radius(bumpy, 0.0), ink_radius(bumpy, math.pi)
+    # HUD curve: radius = R (1 + 0.15 z): 1.45 R at the top, 0.55 R at the bottom
+    assert top / bottom == pytest.approx(1.45 / 0.55, rel=0.12)
+
+
+def test_contact_sheet_has_a_tile_per_landmark(random_model_file):
+    _, generator, _ = random_model_file
+    marks = [Landmark(f"m{i}", tuple(np.random.default_rng(i).standard_normal(8).round(3)), "neon", 1.0)
+             for i in range(3)]  # fmt: skip
+    sheet = contact_sheet(marks, generator, tile=32, columns=2)
+    cell_w, cell_h = 32 + 16 + 24, 32 + 14 + 16
+    assert sheet.shape == (2 * cell_h, 2 * cell_w, 3)
+    assert sheet[8:40, 8:40].std() > 0  # a garment was drawn in the first tile
+    assert (sheet[cell_h + 8 : cell_h + 40, cell_w + 8 : cell_w + 40] == 255).all()  # the 4th cell is empty

@@ -1,0 +1,87 @@
+"""`performer render`: frame-exact and repeatable, exact size, loops that close, failures that say so."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import yaml
+
+from performer.cli import main
+from performer.record.offline import frame_hash, frame_positions, render_frames
+from performer.record.probe import probe
+from performer.walks.keyframes import Keyframe, KeyframeWalk
+from performer.walks.pose import Pose
+
+NOISE = {"kind": "noise", "seed": 3, "center": {"z": [0.5] * 8}, "radius": 1.0, "amplitude": 2.0, "period": 2.0}
+
+
+def write_walk(tmp_path, data: dict):
+    path = tmp_path / "walk.yaml"
+    path.write_text(yaml.safe_dump(data))
+    return path
+
+
+def render(tmp_path, model, walk, name: str, *extra: str) -> int:
+    return main(["render", str(walk), "--out", str(tmp_path / name), "--model", str(model), "--no-progress",
+                 "--landmarks", str(tmp_path / "none.yaml"), *extra])  # fmt: skip
+
+
+def test_same_walk_and_seed_give_the_same_frames(tmp_path, random_model_file):
+    model = random_model_file[0]
+    walk = write_walk(tmp_path, NOISE)
+    args = ("--size", "30x18", "--fps", "4", "--hashes")
+    assert render(tmp_path, model, walk, "a.mp4", *args, str(tmp_path / "a.txt")) == 0
+    assert render(tmp_path, model, walk, "b.mp4", *args, str(tmp_path / "b.txt")) == 0
+    a, b = (tmp_path / "a.txt").read_text().split(), (tmp_path / "b.txt").read_text().split()
+    assert a == b and len(a) == 8  # one 2 s loop at 4 fps
+    assert len(set(a)) == 8  # and the walk moves: every frame differs
+    assert render(tmp_path, model, walk, "c.mp4", *args, str(tmp_path / "c.txt"), "--seed", "4") == 0
+    assert (tmp_path / "c.txt").read_text().split() != a
+    info = probe(tmp_path / "a.mp4")
+    assert (info.size, info.frames, info.fps, info.codec) == ((30, 18), 8, 4.0, "h264")
+
+
+def test_beats_duration_and_codec(tmp_path, random_model_file, capsys):
+    model = random_model_file[0]
+    walk = write_walk(tmp_path, {**NOISE, "unit": "beats", "bpm": 120, "period": 8})  # 8 beats at 120 = 4 s
+    assert render(tmp_path, model, walk, "x.mov", "--size", "20x12", "--fps", "3", "--codec", "hap") == 0
+    info = probe(tmp_path / "x.mov")
+    assert (info.size, info.frames, info.codec) == ((20, 12), 12, "hap")
+    assert "12 frames, 20x12 at 3 fps" in capsys.readouterr().out
+    assert render(tmp_path, model, walk, "y.mov", "--size", "20x12", "--fps", "3", "--codec", "prores",
+                  "--bpm", "60") == 0  # fmt: skip
+    assert probe(tmp_path / "y.mov").frames == 24  # the same 8 beats at 60 BPM: 8 s
+
+
+def test_looped_walk_frame_n_is_frame_0(random_model_file):
+    from performer.render.context import create_headless_context
+    from performer.render.cppn_renderer import CppnRenderer
+    from performer.render.weights import CppnWeights
+
+    a, b = np.zeros(8), np.r_[np.full(4, 1.5), np.full(4, -1.0)]
+    walk = KeyframeWalk([Keyframe(Pose(a), 1.0), Keyframe(Pose(b), 1.5)], "smooth", loop=True)
+    positions = frame_positions(walk, fps=10.0, bpm=120.0)
+    assert len(positions) == 25 and positions[-1] == pytest.approx(2.4)
+    ctx = create_headless_context()
+    renderer = CppnRenderer(ctx, CppnWeights.from_generator(random_model_file[1]))
+    every = [frame_hash(f) for f in render_frames(renderer, walk, np.r_[positions, walk.duration], (16, 16), 8)]
+    assert every[-1] == every[0]  # frame N+1 is frame 0: the loop is seamless
+    assert every[1] != every[0] and every[-2] != every[0]
+    renderer.release()
+    assert ctx.error == "GL_NO_ERROR"
+
+
+def test_failures_say_what_and_exit_non_zero(tmp_path, random_model_file, capsys):
+    model = random_model_file[0]
+    walk = write_walk(tmp_path, NOISE)
+    assert render(tmp_path, model, walk, "odd.mov", "--size", "30x18", "--codec", "hap") == 2
+    assert "hap needs width and height in multiples of 4" in capsys.readouterr().err
+    (tmp_path / "dir.mp4").mkdir()  # ffmpeg cannot write over a folder
+    assert render(tmp_path, model, walk, "dir.mp4", "--size", "16x16", "--fps", "2") == 1
+    assert "failed writing" in capsys.readouterr().err
+    bad = write_walk(tmp_path, {**NOISE, "amplitude": 9})
+    assert render(tmp_path, model, bad, "bad.mp4") == 2
+    assert "walk.yaml: amplitude" in capsys.readouterr().err
+    endless = write_walk(tmp_path, {"kind": "random", "start": {"z": [0] * 8}})
+    assert render(tmp_path, model, endless, "r.mp4") == 2
+    assert "--duration" in capsys.readouterr().err
