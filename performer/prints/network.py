@@ -27,10 +27,14 @@ class PrintConfig:
     width: int = 16  # channels at full and half resolution; 2 * width in the residual blocks
     residual_blocks: int = 3
     train_size: int = 128  # the resolution the prints were trained at (a note: the net runs at any size)
+    # Noise channels next to the garment: the CPPN's garments have large flat areas, where a style network
+    # fed only the image has nothing to break symmetry with and paints flat colour. Training draws fresh
+    # noise every step; live, the noise is fixed (seeded), so the print does not flicker frame to frame.
+    noise_channels: int = 2
 
     def __post_init__(self) -> None:
         for name, low, high in (("prints", 1, 64), ("in_channels", 1, 3), ("width", 4, 128),
-                                ("residual_blocks", 0, 16), ("train_size", 16, 1024)):
+                                ("residual_blocks", 0, 16), ("train_size", 16, 1024), ("noise_channels", 0, 8)):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise ValueError(f"{name} must be an integer in {low}..{high}, got {value!r}")
@@ -38,7 +42,7 @@ class PrintConfig:
     def macs(self, size: int) -> int:
         """Multiply-adds for one size x size frame (the convolutions; normalisation is a few per pixel)."""
         w, p = self.width, size * size
-        down = p // 4 * 9 * self.in_channels * w + p // 16 * 9 * w * 2 * w
+        down = p // 4 * 9 * (self.in_channels + self.noise_channels) * w + p // 16 * 9 * w * 2 * w
         blocks = self.residual_blocks * 2 * (p // 16) * 9 * (2 * w) ** 2
         up = p // 4 * 9 * 2 * w * w + p * 9 * w * 3
         return down + blocks + up
@@ -109,16 +113,31 @@ class PrintNet(nn.Module):
         super().__init__()
         self.config = config
         p, w = config.prints, config.width
-        self.down1 = ConvNorm(p, config.in_channels, w, stride=2)
+        self.down1 = ConvNorm(p, config.in_channels + config.noise_channels, w, stride=2)
         self.down2 = ConvNorm(p, w, 2 * w, stride=2)
         self.blocks = nn.ModuleList(Residual(p, 2 * w) for _ in range(config.residual_blocks))
         self.up1 = ConvNorm(p, 2 * w, w)
         self.up2 = ConvNorm(p, w, w)
         self.out = nn.Conv2d(w, 3, 3)
+        self._noise: dict[tuple, torch.Tensor] = {}
 
-    def forward(self, image: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    def fixed_noise(self, height: int, width: int, device: torch.device) -> torch.Tensor:
+        """The same noise for a given size every time (seeded), cached: [1, noise_channels, H, W]."""
+        key = (height, width, str(device))
+        if key not in self._noise:
+            generator = torch.Generator().manual_seed(20160327)
+            noise = torch.rand(1, self.config.noise_channels, height, width, generator=generator)
+            self._noise[key] = noise.to(device)
+        return self._noise[key]
+
+    def forward(self, image: torch.Tensor, weights: torch.Tensor, noise: torch.Tensor | None = None) -> torch.Tensor:
+        """noise [B or 1, noise_channels, H, W] in 0..1; None uses the fixed noise (live, stable frames)."""
         if image.shape[-1] % 4 or image.shape[-2] % 4:
             raise ValueError(f"image sides must be multiples of 4, got {tuple(image.shape[-2:])}")
+        if self.config.noise_channels:
+            if noise is None:
+                noise = self.fixed_noise(image.shape[-2], image.shape[-1], image.device)
+            image = torch.cat([image, noise.expand(image.shape[0], -1, -1, -1)], dim=1)
         x = self.down2(self.down1(image * 2.0 - 1.0, weights), weights)
         for block in self.blocks:
             x = block(x, weights)

@@ -30,13 +30,13 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class TrainPrintsConfig:
-    epochs: int = 6
-    steps_per_epoch: int = 150
+    epochs: int = 8
+    steps_per_epoch: int = 200
     batch: int = 4
     size: int = 128  # training resolution (multiple of 4)
     lr: float = 2e-3
     style_weight: float = 1.0
-    content_weight: float = 0.3
+    content_weight: float = 0.05
     tv_weight: float = 1e-3
     cppn_fraction: float = 0.6  # share of content images drawn by the CPPN; the rest are Fashion-MNIST
     cppn_pool: int = 256  # CPPN images rendered once at the start (rendering every step would dominate)
@@ -207,7 +207,8 @@ def train_prints(
         for _ in bar:
             batch = content.batch(config.batch).to(device)
             which = torch.randint(len(styles), (config.batch,), generator=generator).to(device)
-            output = net(batch, F.one_hot(which, len(styles)).float())
+            noise = torch.rand(config.batch, net.config.noise_channels, config.size, config.size, device=device)
+            output = net(batch, F.one_hot(which, len(styles)).float(), noise)
             losses = loss_fn(output, batch, which)
             optimiser.zero_grad(set_to_none=True)
             losses["total"].backward()
