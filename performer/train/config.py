@@ -8,14 +8,17 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class TrainConfig:
-    epochs: int = 20
+    epochs: int = 40
     max_minutes: float = 0.0  # stop after this wall time (0 = no limit); the epoch in progress is kept
+    # CPU time is the budget that means the same on a shared machine: the work an idle 2-core machine
+    # does in about that many wall minutes (the process's CPU time over both cores, summed)
+    max_cpu_minutes: float = 0.0  # 0 = no limit
     max_steps: int = 0  # stop after this many optimiser steps (0 = no limit); for tests and smoke runs
-    batch_size: int = 64
+    batch_size: int = 128
     lr: float = 1e-3  # encoder + generator (Adam)
     lr_disc: float = 2e-4  # discriminator (Adam, beta1 = 0.5 as is usual for GANs)
     kl_weight: float = 1.0  # on the summed KL; 1.0 is the plain ELBO with a summed Bernoulli likelihood
-    adv_weight: float = 10.0  # hinge generator loss on prior samples, relative to the summed recon loss
+    adv_weight: float = 30.0  # hinge generator loss on prior samples, relative to the summed recon loss
     adv_warmup_steps: int = 500  # the VAE finds the space first; then the critic sharpens it
     limit: int = 0  # use only the first N training images (0 = all)
     seed: int = 0

@@ -69,7 +69,7 @@ class Trainer:
         # The same z's every epoch, so the grids and the timelapse show the generator evolving.
         gen = torch.Generator().manual_seed(1234)
         self.fixed_z = torch.randn(train.grid_size**2, config.latent_dim, generator=gen).to(self.device)
-        self.step, self.epoch, self.seconds = 0, 0, 0.0
+        self.step, self.epoch, self.seconds, self.cpu_seconds = 0, 0, 0.0, 0.0
         self.history: list[dict] = []
 
     # ---- one optimiser step -------------------------------------------------------------------------
@@ -128,6 +128,7 @@ class Trainer:
         steps_per_epoch = max(1, count // cfg.batch_size)
         shuffle = torch.Generator().manual_seed(cfg.seed + self.epoch)
         started = time.monotonic() - self.seconds
+        cpu_started = time.process_time() - self.cpu_seconds
         stop = False
         while self.epoch < cfg.epochs and not stop:
             order = torch.randperm(count, generator=shuffle)
@@ -149,10 +150,15 @@ class Trainer:
                 if cfg.max_minutes and time.monotonic() - started > cfg.max_minutes * 60:
                     stop = True
                     break
+                if cfg.max_cpu_minutes and time.process_time() - cpu_started > cfg.max_cpu_minutes * 60:
+                    stop = True
+                    break
             bar.close()
             self.epoch += 1
             self.seconds = time.monotonic() - started
-            summary = {"epoch": self.epoch, "step": self.step, "seconds": round(self.seconds, 1)}
+            self.cpu_seconds = time.process_time() - cpu_started
+            summary = {"epoch": self.epoch, "step": self.step, "seconds": round(self.seconds, 1),
+                       "cpu_seconds": round(self.cpu_seconds, 1)}
             summary.update({k: round(v / max(done, 1), 4) for k, v in totals.items()})
             self.history.append(summary)
             log.info("epoch %d: %s", self.epoch, summary)
@@ -175,6 +181,7 @@ class Trainer:
 
     def info(self) -> dict:
         return {"epochs": self.epoch, "steps": self.step, "train_seconds": round(self.seconds, 1),
+                "train_cpu_seconds": round(self.cpu_seconds, 1), "device": str(self.device),
                 "train": self.train.to_dict(), "history": self.history[-3:]}
 
     def save(self, path: Path) -> None:
@@ -189,6 +196,7 @@ class Trainer:
             groups[name] = state["param_groups"]
         meta = {"optim_groups": json.dumps(groups),
                 "progress": json.dumps({"step": self.step, "epoch": self.epoch, "seconds": self.seconds,
+                                        "cpu_seconds": self.cpu_seconds,
                                         "history": self.history})}
         save_model(path, self.config, self.nets.generator, self.nets.encoder, self.info(), extra, meta)
 
@@ -219,6 +227,7 @@ class Trainer:
         progress = json.loads(metadata["progress"])
         trainer.step, trainer.epoch = progress["step"], progress["epoch"]
         trainer.seconds, trainer.history = progress["seconds"], progress["history"]
+        trainer.cpu_seconds = progress.get("cpu_seconds", 0.0)
         return trainer
 
 
