@@ -36,7 +36,7 @@ class TrainPrintsConfig:
     size: int = 128  # training resolution (multiple of 4)
     lr: float = 2e-3
     style_weight: float = 1.0
-    content_weight: float = 0.05
+    content_weight: float = 0.1
     tv_weight: float = 1e-3
     cppn_fraction: float = 0.6  # share of content images drawn by the CPPN; the rest are Fashion-MNIST
     cppn_pool: int = 256  # CPPN images rendered once at the start (rendering every step would dominate)
@@ -135,7 +135,9 @@ class PrintLoss:
     def __init__(self, features: torch.nn.Module, styles: torch.Tensor, config: TrainPrintsConfig) -> None:
         self.features, self.config = features, config
         with torch.no_grad():
-            self.style_grams = [gram(f) for f in features(styles)]  # each [prints, C, C]
+            # The pixels themselves are the first "feature": their 3x3 Gram pins the print's colours, which
+            # random filters (zero-mean, so blind to flat colour) see only through edges.
+            self.style_grams = [gram(styles)] + [gram(f) for f in features(styles)]  # each [prints, C, C]
         self.content_stage = int(features.CONTENT_STAGE)
 
     def __call__(self, output: torch.Tensor, content: torch.Tensor, which: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -145,7 +147,7 @@ class PrintLoss:
         got = out_features[self.content_stage]
         content_loss = (got - target).pow(2).mean() / (target.pow(2).mean() + 1e-8)
         style_loss = output.new_zeros(())
-        for feature, style in zip(out_features, self.style_grams, strict=True):
+        for feature, style in zip([output, *out_features], self.style_grams, strict=True):
             want = style[which]
             style_loss = style_loss + ((gram(feature) - want).pow(2).sum(dim=(1, 2)) /
                                        (want.pow(2).sum(dim=(1, 2)) + 1e-12)).mean()
