@@ -36,7 +36,8 @@ class Input(Protocol):
 FrameHook = Callable[[OffscreenTarget, float], None]
 
 KEY_ACTIONS = {"r": "random", "space": "pause", "h": "hud", "f": "fullscreen", "s": "snapshot",
-               "escape": "quit"}
+               "escape": "quit", "left": "preset_prev", "right": "preset_next", "p": "preset_save",
+               "w": "walk_toggle", "n": "walk_next", "t": "tap_tempo", "v": "record_toggle"}
 
 
 class KeyboardInput:
@@ -95,6 +96,8 @@ class App:
         surface.on_key = self.keyboard.on_key
         self.inputs: list[Input] = [self.keyboard]
         self.frame_hooks: list[FrameHook] = []
+        # callables returning lines for the HUD (walk and recording status, controller errors)
+        self.status_sources: list[Callable[[], list[str]]] = []
         self.actions: dict[str, Callable[[], None]] = {
             "quit": self.quit,
             "pause": self.toggle_pause,
@@ -175,8 +178,8 @@ class App:
             hook(target, now)
         self.ctx.copy_framebuffer(self.surface.screen, target.framebuffer)
         if self.state.hud and self.hud is not None:
-            self.hud.draw(self.surface.screen, size, self.state, self.fps, self.errors,
-                          self.surface.content_scale)
+            lines = self.errors + [line for source in self.status_sources for line in source()]
+            self.hud.draw(self.surface.screen, size, self.state, self.fps, lines, self.surface.content_scale)
         self._count_frame(now)
 
     def _count_frame(self, now: float) -> None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from performer.commands.sample import DEFAULT_MODEL
@@ -47,6 +48,16 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="where the shader reads weights from (auto: fastest that fits)")
     p.add_argument("--snapshot-dir", type=Path, default=Path("snapshots"), help="where S saves PNGs")
     p.add_argument("--no-reload", action="store_true", help="do not watch shaders/ for edits")
+    from performer.presets.landmarks import DEFAULT_LANDMARKS
+    from performer.record.codecs import CODECS
+
+    show = p.add_argument_group("landmarks, walks, recording")
+    show.add_argument("--bpm", type=float, default=120.0, help="walk tempo (tap tempo / MIDI clock override it)")
+    show.add_argument("--landmarks", type=Path, default=DEFAULT_LANDMARKS, help="landmarks file")
+    show.add_argument("--walk", help="start playing this walk (a name in presets/walks)")
+    show.add_argument("--record-dir", type=Path, default=Path("recordings"), help="where V records to")
+    show.add_argument("--record-fps", type=float, default=30.0)
+    show.add_argument("--record-codec", choices=tuple(CODECS), default="h264")
     from performer.controls.hub import add_arguments
 
     add_arguments(p)  # --mapping, --osc-host/--osc-port/--osc-allow/--osc-feedback, --midi-in
@@ -103,19 +114,40 @@ def open_surface(args: argparse.Namespace):
     return GlfwWindow(args.size, "performer", args.monitor, args.fullscreen, vsync=not args.no_vsync)
 
 
-def play(args: argparse.Namespace, surface, weights, state) -> int:
-    import imageio.v3 as iio
+@dataclass
+class Session:
+    """Everything one performance wires together around the app loop (see build_session)."""
 
+    app: object
+    renderer: object
+    hud: object
+    reloader: object
+    show: object
+    hubs: list = field(default_factory=list)
+
+    def close(self) -> None:
+        self.reloader.stop()
+        self.show.close()  # waits for ffmpeg to finish the file
+        for hub in self.hubs:
+            hub.close()
+        self.hud.release()
+        self.renderer.release()
+
+
+def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
+    """The app loop with every input and output plugged in, one way:
+    controllers and walks -> state -> renderer -> surface, HUD and recorder."""
     from performer.app import App
+    from performer.controls.hub import build_inputs
     from performer.render.cppn_renderer import CppnRenderer
     from performer.render.hotreload import ShaderReloader
     from performer.render.hud import Hud
+    from performer.walks.live import LiveShow
 
     renderer = CppnRenderer(surface.ctx, weights, args.weights)
     hud = Hud(surface.ctx)
     reloader = ShaderReloader(renderer.programs + hud.programs, watch=not args.no_reload and not args.headless)
     app = App(surface, renderer, state, hud, reloader, args.snapshot_dir, args.seed)
-    from performer.controls.hub import build_inputs
 
     hubs = build_inputs(args, app.actions, weights.latent_dim)  # OSC, MIDI, joysticks, mappings
     app.inputs += hubs
@@ -127,16 +159,36 @@ def play(args: argparse.Namespace, surface, weights, state) -> int:
             hub.key(name, pressed)
 
     surface.on_key = on_key
+
+    hub = hubs[0] if hubs else None
+    show = LiveShow.build(state, weights.latent_dim, args.landmarks, bpm=args.bpm,
+                          clock_bpm=(lambda: hub.tempo) if hub is not None else None,
+                          record_dir=args.record_dir, record_fps=args.record_fps, record_codec=args.record_codec)
+    app.inputs.append(show)  # after the hub: this frame's hand moves become offsets on top of the walk
+    for name, function in show.actions().items():
+        app.actions.setdefault(name, function)  # the same dict the hub fires into
+    app.frame_hooks.append(show.recorder)  # frames without the HUD
+    app.status_sources.append(show.status_lines)
+    app.status_sources += [hub.status_lines for hub in hubs]
+    if args.walk:
+        show.play_walk(args.walk)
+    return Session(app, renderer, hud, reloader, show, hubs)
+
+
+def play(args: argparse.Namespace, surface, weights, state) -> int:
+    import imageio.v3 as iio
+
+    session = build_session(args, surface, weights, state)
+    renderer = session.renderer
     frames = args.frames if args.frames is not None else (60 if args.headless else None)
     try:
-        drawn = app.run(frames)
+        drawn = session.app.run(frames)
+        if args.out:
+            iio.imwrite(args.out, renderer.target.read_rgb())
+            print(f"wrote {args.out} ({renderer.target.size[0]}x{renderer.target.size[1]})")
+        if args.headless:
+            print(f"rendered {drawn} frame(s) at {surface.size[0]}x{surface.size[1]}, "
+                  f"weights as {renderer.weight_mode}")
     finally:
-        reloader.stop()
-    if args.out:
-        iio.imwrite(args.out, renderer.target.read_rgb())
-        print(f"wrote {args.out} ({renderer.target.size[0]}x{renderer.target.size[1]})")
-    if args.headless:
-        print(f"rendered {drawn} frame(s) at {surface.size[0]}x{surface.size[1]}, weights as {renderer.weight_mode}")
-    hud.release()
-    renderer.release()
+        session.close()
     return 0

@@ -57,9 +57,11 @@ SOURCE_KINDS: dict[str, SourceKind] = {
 
 # Actions the app provides by name (the app's dict of callables). "preset" takes a name or an index.
 ACTIONS = (
-    "random", "snapshot", "pause", "quit", "fullscreen", "preset", "preset_next", "preset_prev",
-    "walk_play", "walk_stop", "record_start", "record_stop", "learn", "learn_next", "learn_prev",
+    "random", "snapshot", "pause", "quit", "fullscreen", "preset", "preset_next", "preset_prev", "preset_save",
+    "walk", "walk_play", "walk_stop", "walk_toggle", "walk_next", "walk_prev", "tap_tempo",
+    "record_start", "record_stop", "record_toggle", "learn", "learn_next", "learn_prev",
 )  # fmt: skip
+ACTIONS_WITH_ARGUMENT = ("preset", "walk")  # "preset:night", "walk:groove"
 
 # Default output range per target when a mapping gives none: the playable span, not the hard limits.
 DEFAULT_OUT: dict[str, tuple[float, float]] = {
@@ -116,12 +118,12 @@ def parse_target(text: str, latent_dim: int = 8) -> Target:
     if name in PARAM_SPECS and not argument:
         return Target("param", name)
     if name in ACTIONS:
-        if argument and name != "preset":
-            raise ValueError(f"only preset takes ':argument', got {text!r}")
+        if argument and name not in ACTIONS_WITH_ARGUMENT:
+            raise ValueError(f"only {' and '.join(ACTIONS_WITH_ARGUMENT)} take ':argument', got {text!r}")
         return Target("action", name, argument=argument or None)
     raise ValueError(
         f"unknown target {text!r}; known: z1..z{latent_dim}, {', '.join(PARAM_SPECS)}, "
-        f"{', '.join(ACTIONS)}, preset:NAME"
+        f"{', '.join(ACTIONS)}, preset:NAME, walk:NAME"
     )
 
 

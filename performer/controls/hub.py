@@ -539,6 +539,10 @@ class ControlHub:
                 if number != int(number) or number < 0:
                     raise ValueError(f"a preset index is a whole number >= 0, got {number}")
                 self.fire("preset", int(number))
+        elif kind == "walk":
+            if len(args) != 1 or not isinstance(args[0], str) or not 0 < len(args[0]) <= 256:
+                raise ValueError("expected a walk name")
+            self.fire("walk", args[0])
         elif kind == "action":
             if not args or check_number(args[0]) >= 0.5:
                 self.fire(argument)

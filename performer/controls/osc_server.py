@@ -89,18 +89,23 @@ def canonical_addresses(latent_dim: int = 8) -> dict[str, tuple[str, object]]:
     /performer/z                    N floats   all latents at once
     /performer/param/NAME           float      a parameter (palette also takes a palette name)
     /performer/preset               name|index recall a preset
-    /performer/preset/next|prev                step through presets
-    /performer/random, /performer/snapshot, /performer/walk/play|stop, /performer/record/start|stop
+    /performer/preset/next|prev|save           step through presets, save the current state as one
+    /performer/walk                 name       play that walk (presets/walks/NAME.yaml)
+    /performer/walk/play|stop|toggle|next|prev, /performer/tap (tap tempo)
+    /performer/random, /performer/snapshot, /performer/record/start|stop|toggle
                                     [trigger]  no argument, or a first argument >= 0.5 (a button's press)
     """
     table: dict[str, tuple[str, object]] = {f"{PREFIX}/z/{i + 1}": ("latent", i) for i in range(latent_dim)}
     table[f"{PREFIX}/z"] = ("z", latent_dim)
     table.update({f"{PREFIX}/param/{name}": ("param", name) for name in PARAM_SPECS})
     table[f"{PREFIX}/preset"] = ("preset", None)
+    table[f"{PREFIX}/walk"] = ("walk", None)
     for address, action in (
-        ("preset/next", "preset_next"), ("preset/prev", "preset_prev"), ("random", "random"),
-        ("snapshot", "snapshot"), ("walk/play", "walk_play"), ("walk/stop", "walk_stop"),
-        ("record/start", "record_start"), ("record/stop", "record_stop"),
+        ("preset/next", "preset_next"), ("preset/prev", "preset_prev"), ("preset/save", "preset_save"),
+        ("random", "random"), ("snapshot", "snapshot"), ("tap", "tap_tempo"),
+        ("walk/play", "walk_play"), ("walk/stop", "walk_stop"), ("walk/toggle", "walk_toggle"),
+        ("walk/next", "walk_next"), ("walk/prev", "walk_prev"),
+        ("record/start", "record_start"), ("record/stop", "record_stop"), ("record/toggle", "record_toggle"),
     ):  # fmt: skip
         table[f"{PREFIX}/{address}"] = ("action", action)
     return table

@@ -1,0 +1,116 @@
+"""The whole live chain, headless: OSC datagrams over real UDP -> hub -> state / landmarks / walks ->
+renderer -> recorder writing a real video file. What a TouchDesigner patch does to a running performer."""
+
+from __future__ import annotations
+
+import socket
+import struct
+import time
+
+import imageio.v3 as iio
+import numpy as np
+import pytest
+import yaml
+
+from performer.cli import build_parser
+from performer.commands.play import build_session
+from performer.render.weights import CppnWeights
+from performer.render.window import HeadlessSurface
+from performer.state import PerformanceState
+
+
+def osc_string(text: str) -> bytes:
+    data = text.encode() + b"\0"
+    return data + b"\0" * (-len(data) % 4)
+
+
+def osc_message(address: str, *args) -> bytes:
+    tags, body = ",", b""
+    for arg in args:
+        if isinstance(arg, float):
+            tags, body = tags + "f", body + struct.pack(">f", arg)
+        elif isinstance(arg, int):
+            tags, body = tags + "i", body + struct.pack(">i", arg)
+        else:
+            tags, body = tags + "s", body + osc_string(arg)
+    return osc_string(address) + osc_string(tags) + body
+
+
+@pytest.fixture
+def session(random_model_file, tmp_path):
+    landmarks = tmp_path / "landmarks.yaml"
+    landmarks.write_text(yaml.safe_dump({"landmarks": [
+        {"name": "boot", "z": [2.0, 0, 0, 0, 0, 0, 0, -1.0]},
+        {"name": "dress", "z": [-1.0, 0.5, 0, 0, 0, 0, 0, 0], "palette": "ember"},
+    ]}))
+    args = build_parser().parse_args([
+        "play", "--headless", "--model", str(random_model_file[0]), "--size", "64x48", "--osc-port", "0",
+        "--no-midi", "--landmarks", str(landmarks), "--record-dir", str(tmp_path / "rec"),
+        "--record-fps", "10", "--snapshot-dir", str(tmp_path / "snaps"), "--no-reload",
+    ])
+    weights = CppnWeights.from_file(args.model)
+    surface = HeadlessSurface(args.size)
+    built = build_session(args, surface, weights, PerformanceState(latent_dim=weights.latent_dim))
+    yield built
+    built.close()
+    surface.close()
+
+
+def run_frames(session, count: int, clock: list[float]) -> None:
+    for _ in range(count):
+        clock[0] += 0.1  # a steady 10 fps performance clock
+        session.app.step(clock[0], 0.1)
+        time.sleep(0.005)  # give the OSC thread a moment, as a real frame period would
+
+
+def test_osc_drives_state_presets_and_recording(session, tmp_path):
+    hub = session.hubs[0]
+    port = hub.osc.address[1]
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    send = lambda data: sender.sendto(data, ("127.0.0.1", port))  # noqa: E731
+    clock = [0.0]
+    state = session.app.state
+
+    send(osc_message("/performer/z/3", 1.5))
+    send(osc_message("/performer/param/zoom", 2.0))
+    run_frames(session, 3, clock)
+    assert state.z[2] == pytest.approx(1.5) and state.params["zoom"] == 2.0
+
+    send(osc_message("/performer/record/start"))
+    run_frames(session, 2, clock)
+    send(osc_message("/performer/preset", "boot"))  # crossfade 1 s by default
+    run_frames(session, 15, clock)
+    assert state.z[0] == pytest.approx(2.0, abs=1e-4) and state.z[7] == pytest.approx(-1.0, abs=1e-4)
+    send(osc_message("/performer/preset", 1))  # by index: "dress", ember palette
+    run_frames(session, 15, clock)
+    assert state.z[0] == pytest.approx(-1.0, abs=1e-4) and state.palette_name == "ember"
+    send(osc_message("/performer/record/stop"))
+    run_frames(session, 2, clock)
+    session.show.close()  # finish the file
+
+    assert hub.stats.get("malformed", 0) == 0
+    videos = list((tmp_path / "rec").glob("performer-*"))
+    assert len(videos) == 1
+    frames = iio.imread(videos[0], index=None)
+    assert frames.shape[1:3] == (48, 64)
+    # 30 steps of 0.1 s recorded at 10 fps: about 30 frames, and the picture changed along the way
+    assert 25 <= frames.shape[0] <= 35, frames.shape
+    assert np.abs(frames[0].astype(int) - frames[-1].astype(int)).mean() > 2
+
+
+def test_osc_walk_and_bad_input_do_not_stop_the_loop(session):
+    hub = session.hubs[0]
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    port = hub.osc.address[1]
+    clock = [0.0]
+    for junk in (b"\x00\x01\x02", osc_message("/performer/z/1", "not a number"),
+                 osc_message("/performer/z/2", float("nan")), osc_message("/performer/walk", 3)):
+        sender.sendto(junk, ("127.0.0.1", port))
+    sender.sendto(osc_message("/performer/walk", "orbit-that-does-not-exist"), ("127.0.0.1", port))
+    run_frames(session, 3, clock)
+    assert not np.isnan(session.app.state.z).any()
+    before = session.app.state.z.copy()
+    session.app.trigger("walk_play")  # the current walk: moves z over time
+    run_frames(session, 10, clock)
+    assert np.abs(session.app.state.z - before).max() > 1e-3
+    assert session.app.frames == 13
