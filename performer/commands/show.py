@@ -32,11 +32,11 @@ def run(args: argparse.Namespace) -> int:
     from performer.render.window import display_available
 
     if display_available() and not args.headless:
-        play = build_parser().parse_args(["play", "--model", str(args.model)])
+        play = build_parser().parse_args(["play", "--model", str(args.model), "--walk", TOUR.stem])
         return int(play.run(play) or 0)
     render = build_parser().parse_args(["render", str(TOUR), "--out", str(args.out), "--model", str(args.model),
-                                        "--size", f"{args.size[0]}x{args.size[1]}", "--fps", str(args.fps),
-                                        "--no-progress"])  # fmt: skip
+                                        "--size", f"{args.size[0]}x{args.size[1]}", "--fps", str(args.fps)])
+    # the progress bar (stderr) stays: a first render takes a minute or two on a CPU
     quiet = io.StringIO()
     with contextlib.redirect_stdout(quiet):
         code = int(render.run(render) or 0)
