@@ -58,7 +58,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     show.add_argument("--record-dir", type=Path, default=Path("recordings"), help="where V records to")
     show.add_argument("--record-fps", type=float, default=30.0)
     show.add_argument("--record-codec", choices=tuple(CODECS), default="h264")
-    from performer.controls.hub import add_arguments
+    from performer.controls.cli_options import add_arguments
 
     add_arguments(p)  # --mapping, --osc-host/--osc-port/--osc-allow/--osc-feedback, --midi-in
     return p
@@ -138,7 +138,7 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     """The app loop with every input and output plugged in, one way:
     controllers and walks -> state -> renderer -> surface, HUD and recorder."""
     from performer.app import App
-    from performer.controls.hub import build_inputs
+    from performer.controls.cli_options import build_inputs
     from performer.render.cppn_renderer import CppnRenderer
     from performer.render.hotreload import ShaderReloader
     from performer.render.hud import Hud

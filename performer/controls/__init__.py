@@ -7,6 +7,11 @@
   osc_feedback.py    current values sent back to OSC targets when they change from another source
   midi_input.py      mido ports (hot-plug, no-MIDI-system tolerant), message table, MIDI clock tempo, MIDI out
   joystick.py        GLFW joysticks and gamepads polled as snapshots (tests feed snapshots directly)
-  hub.py             ControlHub: update(state, now, dt) once per frame; add_arguments / build_inputs for `play`
+  mapping_files.py   the mapping files a hub watches: load, hot reload on save, keep the last good one
+  bindings.py        Binding: one mapping entry compiled (shaping, takeover, smoothing, velocity, actions)
+  osc_canonical.py   what a message to the canonical /performer address space does
+  feedback.py        per-frame change tracking; feedback to OSC targets and MIDI outputs, not to the sender
+  hub.py             ControlHub: update(state, now, dt) once per frame; event routing, writes, actions, learn
+  cli_options.py     `performer play` wiring: add_arguments(parser), build_inputs(args, actions)
   learn.py           MIDI learn: watch a moved control, write the mapping file
 """

@@ -1,0 +1,162 @@
+"""Binding: one mapping entry, compiled. It matches events, shapes them (range, curve, dead zone, 14-bit,
+relative encoders, soft takeover, smoothing, velocity mode) and writes targets or fires actions through the hub.
+The hub calls `handle` per event, `notice_external` and `tick` once per frame."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from performer.controls.events import SOURCE_KINDS, ControlEvent, Target, parse_target
+from performer.controls.joystick import TRIGGERS
+from performer.controls.mapping_schema import Control, Shaping
+from performer.controls.osc_server import has_wildcard, osc_pattern_regex
+from performer.controls.transforms import Fourteen, Shape, Smoother, SoftTakeover, decode_relative, normalise
+from performer.state import PerformanceState
+
+if TYPE_CHECKING:
+    from performer.controls.hub import ControlHub
+
+
+def read_target(state: PerformanceState, target: Target) -> float:
+    if target.kind == "latent":
+        return float(state.z[target.index])
+    return float(state.params[target.name])
+
+
+class Binding:
+    """One mapping entry, compiled: matches events and turns them into target writes or action calls."""
+
+    def __init__(self, control: Control, defaults: Shaping | None, latent_dim: int, origin: str = "") -> None:
+        self.control = control
+        self.origin = origin
+        self.target = parse_target(control.to, latent_dim)
+        self.kind = control.source
+        self.family = SOURCE_KINDS[self.kind].family
+        option = lambda name: control.option(name, defaults)  # noqa: E731
+        low, high = control.input_range
+        if self.target.kind == "action":
+            out = control.out or [low, high]
+        else:
+            out = control.out or list(self.target.default_out)
+        self.shape = Shape(low, high, out[0], out[1], option("invert"), option("curve"),
+                           option("curve_amount"), option("deadzone"))  # fmt: skip
+        self.mode = option("mode")
+        self.feedback = option("feedback") and self.mode == "absolute" and control.relative is None
+        threshold = option("threshold")
+        self.threshold = SOURCE_KINDS[self.kind].threshold if threshold is None else threshold
+        self.takeover = (
+            SoftTakeover(option("pickup_window"), option("fast_move"), option("fast_move_time"))
+            if option("takeover") == "pickup" and control.relative is None and self.mode == "absolute"
+            else None
+        )
+        smoothing = option("smoothing")
+        self.smoother = Smoother(smoothing) if smoothing > 0 else None
+        self.fourteen = Fourteen() if self.kind == "cc14" else None
+        span = out[1] - out[0]
+        self.step = control.step if control.step is not None else abs(span) / 128.0
+        self.rate = control.rate if control.rate is not None else span / 2.0  # full span in 2 s
+        self.bipolar = SOURCE_KINDS[self.kind].bipolar and control.axis not in TRIGGERS  # triggers rest at -1
+        self.held = 0.0  # velocity mode: the current deflection
+        self.active = False  # trigger: above the threshold
+        self.last_written: float | None = None
+        self.regex = osc_pattern_regex(control.osc) if control.osc and has_wildcard(control.osc) else None
+
+    # ---- matching ---------------------------------------------------------------------------------------
+    def keys(self) -> list[tuple[str, object]]:
+        """Index keys (event kind, number) this binding listens to."""
+        c = self.control
+        if self.kind == "cc14":
+            return [("cc", c.cc14), ("cc", c.cc14 + 32)]
+        if self.kind == "osc":
+            return [] if self.regex is not None else [("osc", c.osc)]
+        return [(self.kind, c.number)]
+
+    def accepts(self, event: ControlEvent) -> bool:
+        c = self.control
+        if c.channel is not None and event.channel != c.channel:
+            return False
+        if c.joystick is not None and event.channel != c.joystick:
+            return False
+        if c.device is not None and c.device.lower() not in event.device.lower():
+            return False
+        return True
+
+    # ---- events -----------------------------------------------------------------------------------------
+    def handle(self, event: ControlEvent, hub: ControlHub, state: PerformanceState) -> None:
+        raw = event.value
+        if self.fourteen is not None:
+            raw = float(self.fourteen.feed(event.number == self.control.cc14 + 32, int(raw)))
+        if self.target.kind == "action":
+            self._trigger(raw, event, hub)
+            return
+        if self.mode == "velocity":
+            u = self.shape.unit(raw)
+            self.held = 2.0 * u - 1.0 if self.bipolar else u
+            return
+        current = read_target(state, self.target)
+        if self.control.relative is not None:
+            ticks = decode_relative(int(raw), self.control.relative)
+            if self.shape.invert:
+                ticks = -ticks
+            base = self.smoother.goal if self.smoother is not None and self.smoother.goal is not None else current
+            low, high = sorted((self.shape.out_low, self.shape.out_high))
+            self._set_goal(min(max(base + ticks * self.step, low), high), current, hub, state)
+            return
+        goal = self.shape.forward(raw)
+        if self.takeover is not None:
+            position = normalise(raw, self.shape.low, self.shape.high)
+            span = self.shape.out_high - self.shape.out_low
+            if not self.takeover.accept(position, goal, current, span, event.time):
+                hub.stats["takeover_waiting"] += 1
+                return
+        self._set_goal(goal, current, hub, state)
+
+    def _trigger(self, raw: float, event: ControlEvent, hub: ControlHub) -> None:
+        u = normalise(raw, self.shape.low, self.shape.high)
+        if self.shape.invert:
+            u = 1.0 - u
+        above = u >= self.threshold if self.kind != "program" else True
+        fire = above and (not self.active or self.kind == "program")
+        self.active = above and self.kind != "program"
+        if not fire:
+            return
+        target = self.target
+        if target.name == "preset" and target.argument is None:
+            index = int(raw) if self.control.out is None else int(round(self.shape.forward(raw)))
+            hub.fire("preset", index)
+        elif target.argument is not None:
+            hub.fire(target.name, target.argument)
+        else:
+            hub.fire(target.name)
+
+    def _set_goal(self, goal: float, current: float, hub: ControlHub, state: PerformanceState) -> None:
+        if self.smoother is not None:
+            self.smoother.set_goal(goal, current)
+        else:
+            self.last_written = hub.write(state, self.target, goal, self.family)
+
+    # ---- per frame --------------------------------------------------------------------------------------
+    def notice_external(self, state: PerformanceState) -> None:
+        """If someone else changed the target since this binding wrote it, let go / follow."""
+        if self.last_written is None:
+            return
+        current = read_target(state, self.target)
+        if abs(current - self.last_written) > 1e-5 * max(1.0, abs(current)):
+            self.last_written = None
+            if self.takeover is not None:
+                self.takeover.release()
+            if self.smoother is not None:
+                self.smoother.follow(current)
+
+    def tick(self, hub: ControlHub, state: PerformanceState, dt: float) -> None:
+        if self.mode == "velocity":
+            if self.held != 0.0 and dt > 0.0:
+                low, high = sorted((self.shape.out_low, self.shape.out_high))
+                current = read_target(state, self.target)
+                value = min(max(current + self.held * self.rate * dt, low), high)
+                self.last_written = hub.write(state, self.target, value, self.family)
+            return
+        if self.smoother is not None:
+            value = self.smoother.step(dt)
+            if value is not None:
+                self.last_written = hub.write(state, self.target, value, self.family)

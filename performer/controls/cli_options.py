@@ -1,0 +1,51 @@
+"""`performer play` wiring for the controllers: `add_arguments(parser)` adds the options and
+`build_inputs(args, actions)` returns the list of input objects (one ControlHub, started)."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+from performer.controls.hub import DEFAULT_LEARN_FILE, ControlHub
+from performer.controls.mapping_schema import MappingError
+from performer.controls.osc_feedback import parse_host_port
+from performer.controls.osc_server import DEFAULT_HOST, DEFAULT_PORT
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    group = parser.add_argument_group("controllers (OSC, MIDI, joysticks)")
+    group.add_argument("--mapping", action="append", type=Path, default=[], metavar="FILE",
+                       help="a mappings/*.yaml file (repeatable, e.g. one per device); hot-reloaded on save")
+    group.add_argument("--osc-host", help=f"OSC listen address (default {DEFAULT_HOST}; 0.0.0.0 opens the LAN)")
+    group.add_argument("--osc-port", type=int, help=f"OSC listen port (default {DEFAULT_PORT})")
+    group.add_argument("--osc-allow", action="append", default=[], metavar="ADDR",
+                       help="only accept OSC from this sender address (repeatable)")
+    group.add_argument("--osc-feedback", action="append", default=[], metavar="HOST:PORT",
+                       help="send current values here when they change (repeatable)")
+    group.add_argument("--no-osc", action="store_true", help="do not listen for OSC")
+    group.add_argument("--midi-in", action="append", default=[], metavar="NAME",
+                       help="open MIDI inputs whose name contains NAME ('all' for every port; repeatable)")
+    group.add_argument("--no-midi", action="store_true", help="do not open MIDI ports")
+    group.add_argument("--learn-file", type=Path, default=DEFAULT_LEARN_FILE,
+                       help=f"where learned mappings go (default {DEFAULT_LEARN_FILE})")  # fmt: skip
+
+
+def build_inputs(args: argparse.Namespace, actions: dict[str, Callable] | None = None,
+                 latent_dim: int = 8) -> list[ControlHub]:  # fmt: skip
+    """The input objects for the app loop, started. A bad mapping file or option exits with its message.
+    The hub adds its own actions (learn, learn_next, learn_prev) to `actions` where they are free."""
+    if args.osc_port is not None and not 0 <= args.osc_port <= 65535:
+        raise SystemExit(f"performer: --osc-port must be 0..65535, got {args.osc_port}")
+    try:
+        feedback = [parse_host_port(text) for text in args.osc_feedback]
+        hub = ControlHub(
+            args.mapping, latent_dim=latent_dim, actions=actions, osc=not args.no_osc, osc_host=args.osc_host,
+            osc_port=args.osc_port, osc_allow=args.osc_allow, osc_feedback=feedback, midi=not args.no_midi,
+            midi_in=args.midi_in, learn_file=args.learn_file,
+        )  # fmt: skip
+    except (MappingError, ValueError) as exc:
+        raise SystemExit(f"performer: {exc}") from None
+    for name, function in hub.own_actions().items():
+        hub.actions.setdefault(name, function)
+    return [hub.start()]
