@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from performer.commands.bench_render import load_generator
+from performer.commands.bench_render import gl_exit_code, load_generator
 from performer.commands.play import parse_size
 from performer.commands.sample import DEFAULT_MODEL
 
@@ -110,7 +110,4 @@ def run(args: argparse.Namespace) -> int:
     dropped = session.dropped if session is not None else 0
     print(f"\nrecording overhead: {1000 * (rec - base):+.1f} ms/frame ({100 * (rec / base - 1):+.1f}%), "
           f"{dropped} frame(s) dropped")
-    if ctx.error != "GL_NO_ERROR":
-        print(f"error: OpenGL reported {ctx.error}")
-        return 1
-    return 0
+    return gl_exit_code(ctx)

@@ -66,6 +66,14 @@ def load_generator(args: argparse.Namespace):
     return generator, "random weights (default shape)"
 
 
+def gl_exit_code(ctx) -> int:
+    """A benchmark's exit status: 1 (and the error printed) if OpenGL reported an error, else 0."""
+    if ctx.error != "GL_NO_ERROR":
+        print(f"error: OpenGL reported {ctx.error}")
+        return 1
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
     import numpy as np
     import torch
@@ -112,7 +120,4 @@ def run(args: argparse.Namespace) -> int:
             macs = weights.macs_per_pixel * width * height / (shader_ms / 1000.0)
             print(f"| {width}x{height} | {renderer.weight_mode} | {shader_ms:.1f} | {torch_ms:.1f} | "
                   f"{shader_ms / torch_ms:.3f} | {macs / 1e9:.2f} | {100 * macs / peak:.1f}% |")
-    if ctx.error != "GL_NO_ERROR":
-        print(f"error: OpenGL reported {ctx.error}")
-        return 1
-    return 0
+    return gl_exit_code(ctx)

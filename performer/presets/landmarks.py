@@ -132,14 +132,20 @@ def describe_error(path: Path, exc: ValidationError, data: object) -> str:
     return "\n".join(lines)
 
 
+def read_yaml(path: Path, error: type[Exception]) -> object:
+    """The parsed YAML of a file (None when empty); `error` names the file and the problem when it cannot be
+    read or is not YAML. Landmark and walk files read through here."""
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise error(f"{path}: cannot read ({exc.strerror})") from exc
+    except yaml.YAMLError as exc:
+        raise error(f"{path}: not valid YAML ({exc})") from exc
+
+
 def read_landmarks(path: str | Path) -> LandmarkFile:
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise LandmarkError(f"{path}: cannot read ({exc.strerror})") from exc
-    except yaml.YAMLError as exc:
-        raise LandmarkError(f"{path}: not valid YAML ({exc})") from exc
+    data = read_yaml(path, LandmarkError)
     if data is None:
         return LandmarkFile()
     try:

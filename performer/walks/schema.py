@@ -16,10 +16,9 @@ from pathlib import Path
 from typing import Annotated, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from performer.presets.landmarks import Landmark, find_landmark
+from performer.presets.landmarks import Landmark, find_landmark, read_yaml
 from performer.walks.generative import NoiseLoop, Orbit, RandomWalk
 from performer.walks.keyframes import Keyframe, KeyframeWalk
 from performer.walks.pose import Pose, palette_index
@@ -121,12 +120,7 @@ def error_lines(path: Path, exc: ValidationError) -> str:
 
 def parse_walk(path: str | Path) -> WalkSpec:
     path = Path(path)
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise WalkError(f"{path}: cannot read ({exc.strerror})") from exc
-    except yaml.YAMLError as exc:
-        raise WalkError(f"{path}: not valid YAML ({exc})") from exc
+    data = read_yaml(path, WalkError)
     if not isinstance(data, dict):
         raise WalkError(f"{path}: a walk file is a mapping with `kind:` and its fields")
     if "kind" not in data:
