@@ -16,6 +16,7 @@ from performer.prints.files import DEFAULT_PRINTS
 
 STYLE_SIZES = (256, 512)
 SHEET_Z_SEEDS = (3, 11, 21)
+SLOW_WORKER_SECONDS = 0.5
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -112,22 +113,35 @@ def run(args: argparse.Namespace) -> int:
     renderer = CppnRenderer(surface.ctx, weights)
     state = PerformanceState(latent_dim=weights.latent_dim)
     state.set_z(np.random.default_rng(0).standard_normal(weights.latent_dim))
-    worker = PrintWorker(make_stylise(model.generator, net))
-    layer = PrintLayer(surface.ctx, prints.names, worker)
+    stylise = make_stylise(model.generator, net)
+
+    def slow(request):
+        """The same print after half a second asleep: a worker far slower than the display that takes
+        no CPU, so what this row measures is the handoff, not the two cores being shared."""
+        time.sleep(SLOW_WORKER_SECONDS)
+        return stylise(request)
+
+    layer = PrintLayer(surface.ctx, prints.names, PrintWorker(stylise))
+    slow_layer = PrintLayer(surface.ctx, prints.names, PrintWorker(slow))
     rows = []
     try:
-        for label, opacity, a in (("no prints", 0.0, 0), ("procedural (stripes)", 1.0, 0),
-                                  ("learned (worker on)", 1.0, 3)):
+        for label, opacity, a, print_layer in (
+            ("no prints", 0.0, 0, None),
+            ("procedural (stripes)", 1.0, 0, None),
+            ("learned, worker on the CPU", 1.0, 3, layer),
+            (f"learned, slow worker ({SLOW_WORKER_SECONDS:g} s asleep + stylise)", 1.0, 3, slow_layer),
+        ):
             state.set("print_opacity", opacity)
             state.set("print_a", a)
             state.set("print_b", a)
-            renderer.prints = layer if a >= 3 else None
-            fps, uploads = loop_fps(surface, renderer, state, layer if a >= 3 else None, args.loop_frames)
+            renderer.prints = print_layer
+            fps, uploads = loop_fps(surface, renderer, state, print_layer, args.loop_frames)
             rows.append((label, fps, uploads))
         if args.sheet:
             write_sheet(args.sheet, renderer, layer, state, model.generator.config.latent_dim)
     finally:
         layer.release()
+        slow_layer.release()
         renderer.release()
         surface.close()
     print()
@@ -141,7 +155,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def write_sheet(path: Path, renderer, layer, state, latent_dim: int, size: int = 256) -> None:
+def write_sheet(path: Path, renderer, layer, state, latent_dim: int, size: int = 192) -> None:
     """Rows: garments at a few z; columns: no print, then every slot (waiting for the worker's frame)."""
     import imageio.v3 as iio
     import numpy as np
