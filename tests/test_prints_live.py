@@ -274,3 +274,48 @@ def test_a_slow_print_worker_does_not_slow_the_render_loop():
         layer.release()
         renderer.release()
         surface.close()
+
+
+def test_the_process_worker_prints_what_the_network_prints_here():
+    """The live worker runs in another process (spawned): its texture must be the in-process result."""
+    from performer.commands.sample import DEFAULT_MODEL
+    from performer.model.checkpoint import load_model
+    from performer.prints.files import DEFAULT_PRINTS, load_prints
+    from performer.prints.live import make_stylise
+    from performer.prints.process_worker import ProcessPrintWorker
+    from performer.prints.worker import PrintRequest
+
+    model = DEFAULT_MODEL if DEFAULT_MODEL.is_file() else pytest.skip("no shipped model yet")
+    request = PrintRequest(tuple(np.random.default_rng(1).standard_normal(8)), 0, 2, 0.5, 64)
+    worker = ProcessPrintWorker(model, DEFAULT_PRINTS, "cpu", 1)
+    try:
+        worker.submit(request)
+        deadline = time.monotonic() + 60
+        while worker.latest() is None and not worker.failed and time.monotonic() < deadline:
+            time.sleep(0.02)
+        result = worker.latest()
+        assert result is not None and result.request == request
+    finally:
+        worker.stop()
+    stylise = make_stylise(load_model(model).generator, load_prints(DEFAULT_PRINTS).net)
+    assert result.image.shape == (64, 64, 3)
+    assert np.abs(result.image.astype(int) - stylise(request).astype(int)).max() <= 1
+
+
+def test_a_process_worker_that_cannot_start_turns_learned_prints_off(tmp_path, caplog):
+    from performer.prints.process_worker import ProcessPrintWorker
+    from performer.prints.worker import PrintRequest
+
+    worker = ProcessPrintWorker(tmp_path / "no-model.safetensors", tmp_path / "no-prints.safetensors")
+    try:
+        deadline = time.monotonic() + 60
+        with caplog.at_level(logging.ERROR, logger="performer.prints.process_worker"):
+            while not worker.failed and time.monotonic() < deadline:
+                worker.latest()
+                time.sleep(0.02)
+        assert worker.failed
+        assert "print worker could not start" in caplog.text
+        assert "no-model.safetensors: no such model file" in caplog.text
+        worker.submit(PrintRequest((0.0,) * 8, 0, 0, 0.0))  # ignored, no error
+    finally:
+        worker.stop()

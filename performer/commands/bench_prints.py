@@ -5,6 +5,7 @@ prints, in the same run. With --sheet, also a picture of a garment in every prin
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -79,6 +80,7 @@ def run(args: argparse.Namespace) -> int:
     from performer.model.checkpoint import ModelFileError, load_model
     from performer.prints.files import PrintFileError, load_prints
     from performer.prints.live import PrintLayer, make_stylise
+    from performer.prints.process_worker import ProcessPrintWorker
     from performer.prints.worker import PrintWorker
     from performer.render.context import NoGLError
     from performer.render.cppn_renderer import CppnRenderer
@@ -86,8 +88,9 @@ def run(args: argparse.Namespace) -> int:
     from performer.render.window import HeadlessSurface
     from performer.state import PerformanceState
 
-    if args.threads:
-        torch.set_num_threads(args.threads)
+    # The same default as play: the GL driver may be on the CPU too, so torch gets half the cores.
+    threads = args.threads or max(1, (os.cpu_count() or 2) // 2)
+    torch.set_num_threads(threads)
     try:
         prints = load_prints(args.prints)
         model = load_model(args.model)
@@ -121,15 +124,18 @@ def run(args: argparse.Namespace) -> int:
         time.sleep(SLOW_WORKER_SECONDS)
         return stylise(request)
 
-    layer = PrintLayer(surface.ctx, prints.names, PrintWorker(stylise))
+    layer = PrintLayer(surface.ctx, prints.names, ProcessPrintWorker(args.model, args.prints, "cpu", threads))
+    thread_layer = PrintLayer(surface.ctx, prints.names, PrintWorker(stylise))
     slow_layer = PrintLayer(surface.ctx, prints.names, PrintWorker(slow))
+    wait_for_start(layer, state)
     rows = []
     try:
         for label, opacity, a, print_layer in (
             ("no prints", 0.0, 0, None),
             ("procedural (stripes)", 1.0, 0, None),
-            ("learned, worker on the CPU", 1.0, 3, layer),
-            (f"learned, slow worker ({SLOW_WORKER_SECONDS:g} s asleep + stylise)", 1.0, 3, slow_layer),
+            ("learned, worker process (what play uses)", 1.0, 3, layer),
+            ("learned, worker thread", 1.0, 3, thread_layer),
+            (f"learned, slow worker thread ({SLOW_WORKER_SECONDS:g} s asleep + stylise)", 1.0, 3, slow_layer),
         ):
             state.set("print_opacity", opacity)
             state.set("print_a", a)
@@ -141,6 +147,7 @@ def run(args: argparse.Namespace) -> int:
             write_sheet(args.sheet, renderer, layer, state, model.generator.config.latent_dim)
     finally:
         layer.release()
+        thread_layer.release()
         slow_layer.release()
         renderer.release()
         surface.close()
@@ -178,6 +185,15 @@ def write_sheet(path: Path, renderer, layer, state, latent_dim: int, size: int =
 
     batch = torch.from_numpy(np.stack(images)).permute(0, 3, 1, 2).float() / 255.0
     iio.imwrite(path, tile(batch, columns=len(layer.table) + 1))
+
+
+def wait_for_start(layer, state, timeout: float = 60.0) -> None:
+    """Until a process worker has loaded and answered once (its start-up is not what the loop measures)."""
+    state.set("print_opacity", 1.0)
+    state.set("print_a", 3)
+    layer.update(state, 0.0, 0.0)
+    wait_for(layer, state, timeout)
+    state.set("print_opacity", 0.0)
 
 
 def wait_for(layer, state, timeout: float = 30.0) -> None:

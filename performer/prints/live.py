@@ -125,7 +125,7 @@ def make_stylise(generator, net, extent: float = 1.0) -> Stylise:
 
 
 def attach_prints(renderer, model_path: str | Path, prints_path: str | Path | None, size: int = WORKING_SIZE,
-                  threads: int | None = None, device: str | None = None) -> PrintLayer:
+                  threads: int | None = None, device: str | None = None, process: bool = True) -> PrintLayer:
     """A PrintLayer on `renderer` (renderer.prints), with a worker when the print file loads.
 
     A missing or broken print file (or model) is logged as one clear error and the layer keeps the
@@ -134,7 +134,7 @@ def attach_prints(renderer, model_path: str | Path, prints_path: str | Path | No
     worker, names = None, ()
     if prints_path is not None:
         try:
-            worker, names = start_worker(model_path, prints_path, threads, device)
+            worker, names = start_worker(model_path, prints_path, threads, device, process)
         except Exception as exc:  # PrintFileError, ModelFileError, or torch failing on this machine
             log.error("learned prints off: %s", exc)
     layer = PrintLayer(renderer.ctx, names, worker, size)
@@ -143,18 +143,27 @@ def attach_prints(renderer, model_path: str | Path, prints_path: str | Path | No
     return layer
 
 
-def start_worker(model_path, prints_path, threads: int | None, device: str | None):
+def start_worker(model_path, prints_path, threads: int | None, device: str | None, process: bool = True):
+    """Validate both files here (clear errors before anything starts), then start the worker: a process
+    by default (see process_worker.py for why not a thread), or a thread in this process."""
     import torch
 
     from performer.model.checkpoint import load_model
     from performer.prints.files import load_prints
 
     device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    prints = load_prints(prints_path, device)
-    generator = load_model(model_path, device).generator
-    if device == "cpu":
-        # The GL driver may be on the CPU too (llvmpipe): leave it half the cores.
-        torch.set_num_threads(threads or max(1, (os.cpu_count() or 2) // 2))
-    worker = PrintWorker(make_stylise(generator, prints.net))
-    log.info("learned prints from %s: %s (worker on %s)", prints.path, ", ".join(prints.names), device)
+    prints = load_prints(prints_path, "cpu")
+    model = load_model(model_path, "cpu")
+    # The GL driver may be on the CPU too (llvmpipe): leave it the other half of the cores.
+    threads = threads or max(1, (os.cpu_count() or 2) // 2)
+    if process:
+        from performer.prints.process_worker import ProcessPrintWorker
+
+        worker = ProcessPrintWorker(model_path, prints_path, device, threads)
+    else:
+        if device == "cpu":
+            torch.set_num_threads(threads)
+        worker = PrintWorker(make_stylise(model.generator.to(device), prints.net.to(device)))
+    log.info("learned prints from %s: %s (worker: %s on %s)", prints.path, ", ".join(prints.names),
+             "process" if process else "thread", device)
     return worker, prints.names
