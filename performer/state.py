@@ -39,7 +39,7 @@ PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("bg_r", 0.0, 0.0, 1.0, doc="background red, shown where the garment is empty"),
     ParamSpec("bg_g", 0.0, 0.0, 1.0, doc="background green"),
     ParamSpec("bg_b", 0.0, 0.0, 1.0, doc="background blue"),
-    ParamSpec("print_mix", 0.0, 0.0, 1.0, doc="how much of the print covers the garment"),
+    ParamSpec("print_mix", 0.0, 0.0, 1.0, doc="blend from print_a (0) to print_b (1)"),
     ParamSpec("print_a", 0, 0, MAX_SLOTS - 1, integer=True,
               doc="print slot A (print_mix 0): 0 stripes, 1 dots, 2 check (GLSL), 3+ learned prints"),
     ParamSpec("print_b", 3, 0, MAX_SLOTS - 1, integer=True, doc="print slot B (print_mix 1)"),

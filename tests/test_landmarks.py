@@ -22,7 +22,8 @@ from performer.state import PerformanceState
 
 def test_round_trip_and_add_keeps_what_is_there(tmp_path):
     path = tmp_path / "lm.yaml"
-    first = [Landmark("boot", tuple(np.linspace(-1, 1, 8).round(4)), "ember", 1.5, None, "found"),
+    first = [Landmark("boot", tuple(np.linspace(-1, 1, 8).round(4)), "ember", 1.5, "found",
+                      {"print_a": 3.0, "print_opacity": 0.5}),
              Landmark("bag", (0.5,) * 8)]  # fmt: skip
     save_landmarks(path, first, "fashion.safetensors")
     assert load_landmarks(path, 8) == first

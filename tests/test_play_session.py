@@ -46,7 +46,7 @@ def session(random_model_file, tmp_path):
     args = build_parser().parse_args([
         "play", "--headless", "--model", str(random_model_file[0]), "--size", "64x48", "--osc-port", "0",
         "--no-midi", "--landmarks", str(landmarks), "--record-dir", str(tmp_path / "rec"),
-        "--record-fps", "10", "--snapshot-dir", str(tmp_path / "snaps"), "--no-reload",
+        "--record-fps", "10", "--snapshot-dir", str(tmp_path / "snaps"), "--no-reload", "--no-prints",
     ])
     weights = CppnWeights.from_file(args.model)
     surface = HeadlessSurface(args.size)
@@ -114,3 +114,20 @@ def test_osc_walk_and_bad_input_do_not_stop_the_loop(session):
     run_frames(session, 10, clock)
     assert np.abs(session.app.state.z - before).max() > 1e-3
     assert session.app.frames == 13
+
+
+def test_osc_print_parameters_change_the_picture(session):
+    """Procedural prints need no worker: print_opacity over OSC puts stripes on the garment."""
+    hub, clock = session.hubs[0], [0.0]
+    sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    address = ("127.0.0.1", hub.osc.address[1])
+    sender.sendto(osc_message("/performer/z", *[1.0, -1.0, 0.5, 0.0, 0.0, 0.5, -0.5, 1.0]), address)
+    run_frames(session, 2, clock)
+    plain = session.renderer.target.read_rgb().astype(int)
+    sender.sendto(osc_message("/performer/param/print_a", 0.0), address)  # slot 0: stripes
+    sender.sendto(osc_message("/performer/param/print_opacity", 1.0), address)
+    run_frames(session, 2, clock)
+    assert session.app.state.params["print_opacity"] == 1.0
+    printed = session.renderer.target.read_rgb().astype(int)
+    assert np.abs(printed - plain).mean() > 1.0
+    assert session.renderer.ctx.error == "GL_NO_ERROR"

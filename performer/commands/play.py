@@ -58,6 +58,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     show.add_argument("--record-dir", type=Path, default=Path("recordings"), help="where V records to")
     show.add_argument("--record-fps", type=float, default=30.0)
     show.add_argument("--record-codec", choices=tuple(CODECS), default="h264")
+    from performer.prints.files import DEFAULT_PRINTS
+
+    prints = p.add_argument_group("prints")
+    prints.add_argument("--prints", type=Path, default=DEFAULT_PRINTS, help="learned prints file (default: shipped)")
+    prints.add_argument("--no-prints", action="store_true", help="procedural prints only (no print worker)")
     from performer.controls.cli_options import add_arguments
 
     add_arguments(p)  # --mapping, --osc-host/--osc-port/--osc-allow/--osc-feedback, --midi-in
@@ -123,6 +128,7 @@ class Session:
     hud: object
     reloader: object
     show: object
+    prints: object
     hubs: list = field(default_factory=list)
 
     def close(self) -> None:
@@ -130,6 +136,7 @@ class Session:
         self.show.close()  # waits for ffmpeg to finish the file
         for hub in self.hubs:
             hub.close()
+        self.prints.release()  # stops the print worker
         self.hud.release()
         self.renderer.release()
 
@@ -148,6 +155,10 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     hud = Hud(surface.ctx)
     reloader = ShaderReloader(renderer.programs + hud.programs, watch=not args.no_reload and not args.headless)
     app = App(surface, renderer, state, hud, reloader, args.snapshot_dir, args.seed)
+    from performer.prints.live import attach_prints
+
+    # learned prints run in a worker process; a missing or broken file is logged and play goes on
+    prints = attach_prints(renderer, args.model, None if args.no_prints else args.prints)
 
     hubs = build_inputs(args, app.actions, weights.latent_dim)  # OSC, MIDI, joysticks, mappings
     app.inputs += hubs
@@ -170,9 +181,10 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     app.frame_hooks.append(show.recorder)  # frames without the HUD
     app.status_sources.append(show.status_lines)
     app.status_sources += [hub.status_lines for hub in hubs]
+    app.inputs.append(prints)  # last: sends the frame's final state to the print worker
     if args.walk:
         show.play_walk(args.walk)
-    return Session(app, renderer, hud, reloader, show, hubs)
+    return Session(app, renderer, hud, reloader, show, prints, hubs)
 
 
 def play(args: argparse.Namespace, surface, weights, state) -> int:

@@ -71,7 +71,7 @@ def class_landmarks(model, images: np.ndarray, labels: np.ndarray, classes: tupl
         z = np.clip(codes[typical[best]], -4.0, 4.0)
         note = (f"encoded test image {int(typical[best])}; {int(votes[best])}/{NEIGHBOURS} nearest real images "
                 f"are {name}")  # fmt: skip
-        out.append(Landmark(name, tuple(round(float(v), 4) for v in z), "grey", 1.0, None, note))
+        out.append(Landmark(name, tuple(round(float(v), 4) for v in z), "grey", 1.0, note))
         log.info("%s: %s", name, note)
     return out
 
@@ -99,5 +99,5 @@ def striking_landmarks(model, count: int = 5, samples: int = 2000, seed: int = 0
         palette, zoom = STRIKING_PALETTES[n % len(STRIKING_PALETTES)]
         note = f"explored: best structure score {scores[index]:.3f} of {samples} random z (seed {seed})"
         out.append(Landmark(f"striking {n + 1} ({palette})", tuple(round(float(v), 4) for v in z[index]),
-                            palette, zoom, None, note))  # fmt: skip
+                            palette, zoom, note))  # fmt: skip
     return out

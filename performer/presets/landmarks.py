@@ -6,7 +6,8 @@
         z: [0.1, -1.2, ...]           # latent_dim numbers
         palette: grey                 # optional, a name from performer.palettes
         zoom: 1.0                     # optional
-        print_mix: 0.5                # optional (used once prints exist)
+        print_a: 3                    # optional print parameters: print_a, print_b, print_mix,
+        print_opacity: 0.8            #   print_opacity, print_scale (ranges as in performer.state)
         note: how it was found        # optional
 
 Saving re-reads the file and writes it whole through a temporary file, so a landmark saved live never
@@ -15,19 +16,20 @@ loses the ones already there, and a crash mid-write leaves the old file.
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from performer.palettes import PALETTE_NAMES
 from performer.state import LATENT_LIMIT, PARAM_SPECS, PerformanceState
-from performer.walks.pose import Pose, palette_index
+from performer.walks.pose import PRINT_PARAMS, Pose, palette_index
 
 log = logging.getLogger(__name__)
 
@@ -46,7 +48,11 @@ class LandmarkEntry(BaseModel):
     z: list[float]
     palette: str | None = None
     zoom: float | None = None
+    print_a: float | None = None
+    print_b: float | None = None
     print_mix: float | None = None
+    print_opacity: float | None = None
+    print_scale: float | None = None
     note: str = ""
 
     @field_validator("z")
@@ -64,20 +70,17 @@ class LandmarkEntry(BaseModel):
             raise ValueError(f"unknown palette {value!r}; known: {', '.join(PALETTE_NAMES)}")
         return value
 
-    @field_validator("zoom")
+    @field_validator("zoom", *PRINT_PARAMS)
     @classmethod
-    def _zoom(cls, value: float | None) -> float | None:
-        spec = PARAM_SPECS["zoom"]
+    def _in_state_range(cls, value: float | None, info: ValidationInfo) -> float | None:
+        spec = PARAM_SPECS[info.field_name]
         if value is not None and not spec.low <= value <= spec.high:
-            raise ValueError(f"zoom must be in {spec.low}..{spec.high}, got {value}")
+            raise ValueError(f"{info.field_name} must be in {spec.low}..{spec.high}, got {value}")
         return value
 
-    @field_validator("print_mix")
-    @classmethod
-    def _print_mix(cls, value: float | None) -> float | None:
-        if value is not None and not 0.0 <= value <= 1.0:
-            raise ValueError(f"print_mix must be in 0..1, got {value}")
-        return value
+    def landmark(self) -> Landmark:
+        return Landmark(self.name, tuple(self.z), self.palette, self.zoom, self.note,
+                        {k: getattr(self, k) for k in PRINT_PARAMS if getattr(self, k) is not None})
 
 
 class LandmarkFile(BaseModel):
@@ -92,8 +95,8 @@ class Landmark:
     z: tuple[float, ...]
     palette: str | None = None
     zoom: float | None = None
-    print_mix: float | None = None
     note: str = ""
+    prints: dict[str, float] = field(default_factory=dict)  # any of PRINT_PARAMS
 
     def pose(self) -> Pose:
         params: dict[str, float] = {}
@@ -101,15 +104,15 @@ class Landmark:
             params["palette"] = float(palette_index(self.palette))
         if self.zoom is not None:
             params["zoom"] = self.zoom
-        if self.print_mix is not None:
-            params["print_mix"] = self.print_mix
+        params.update(self.prints)
         return Pose(np.array(self.z, dtype=np.float64), params)
 
     def entry(self) -> dict:
         out: dict = {"name": self.name, "z": [round(float(v), 4) for v in self.z]}
-        for key in ("palette", "zoom", "print_mix"):
+        for key in ("palette", "zoom"):
             if getattr(self, key) is not None:
                 out[key] = getattr(self, key)
+        out.update({k: self.prints[k] for k in PRINT_PARAMS if k in self.prints})
         if self.note:
             out["note"] = self.note
         return out
@@ -168,7 +171,7 @@ def load_landmarks(path: str | Path = DEFAULT_LANDMARKS, latent_dim: int | None 
         if latent_dim is not None and len(e.z) != latent_dim:
             raise LandmarkError(f"{path}: landmarks[{index}] ({e.name}).z: has {len(e.z)} values, "
                                 f"the model has {latent_dim} latents")  # fmt: skip
-        out.append(Landmark(e.name, tuple(e.z), e.palette, e.zoom, e.print_mix, e.note))
+        out.append(e.landmark())
     return out
 
 
@@ -201,9 +204,8 @@ def add_landmark(path: str | Path, landmark: Landmark) -> Landmark:
     number. Returns the landmark as saved."""
     path = Path(path)
     existing = read_landmarks(path) if path.exists() else LandmarkFile()
-    current = [Landmark(e.name, tuple(e.z), e.palette, e.zoom, e.print_mix, e.note) for e in existing.landmarks]
-    saved = Landmark(unique_name(landmark.name, {lm.name for lm in current}), landmark.z, landmark.palette,
-                     landmark.zoom, landmark.print_mix, landmark.note)  # fmt: skip
+    current = [e.landmark() for e in existing.landmarks]
+    saved = dataclasses.replace(landmark, name=unique_name(landmark.name, {lm.name for lm in current}))
     save_landmarks(path, current + [saved], existing.model)
     log.info("saved landmark %r to %s", saved.name, path)
     return saved
@@ -216,8 +218,8 @@ def landmark_from_state(state: PerformanceState, name: str, note: str = "") -> L
         z=tuple(round(float(v), 4) for v in state.z),
         palette=state.palette_name,
         zoom=round(float(params["zoom"]), 4),
-        print_mix=round(float(params["print_mix"]), 4) if "print_mix" in params else None,
         note=note,
+        prints={k: round(float(params[k]), 4) for k in PRINT_PARAMS if k in params},
     )
 
 

@@ -20,7 +20,8 @@ from performer.walks.tempo import Tempo, seconds_to_beats
 
 log = logging.getLogger(__name__)
 
-CONTINUOUS = ("zoom", "print_mix")  # walk-driven parameters a hand may offset; palette is discrete
+# walk-driven parameters a hand may offset; palette and print slots are discrete
+CONTINUOUS = ("zoom", "print_mix", "print_opacity", "print_scale")
 
 
 def smoothstep(u: float) -> float:

@@ -10,7 +10,9 @@ from performer.palettes import PALETTE_NAMES
 from performer.state import PerformanceState
 
 # Parameters a landmark or a walk may carry besides z. Palette is a name in files, an index in the state.
-POSE_PARAMS = ("palette", "zoom", "print_mix")
+# the view and print parameters a landmark or a walk point may carry besides z (state names)
+PRINT_PARAMS = ("print_a", "print_b", "print_mix", "print_opacity", "print_scale")
+POSE_PARAMS = ("palette", "zoom", *PRINT_PARAMS)
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,7 @@ def palette_index(name: str) -> int:
 
 
 def apply_pose(state: PerformanceState, pose: Pose) -> None:
-    """Write the pose; parameters the state does not have yet (print_mix before it exists) are skipped."""
+    """Write the pose; parameters the state does not have yet (from an older state table) are skipped."""
     state.set_z(pose.z)
     for name, value in pose.params.items():
         if name in state.params:

@@ -7,7 +7,7 @@ every error names the file and the key.
     seed: 0                        generative walks (the same file and seed give the same frames)
 
 A point (a keyframe, a centre, a start) is either `landmark: NAME` or `z: [..]`, optionally with palette,
-zoom and print_mix that override the landmark's.
+zoom and print parameters that override the landmark's.
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from performer.presets.landmarks import Landmark, find_landmark, read_yaml
+from performer.state import PARAM_SPECS
 from performer.walks.generative import NoiseLoop, Orbit, RandomWalk
 from performer.walks.keyframes import Keyframe, KeyframeWalk
-from performer.walks.pose import Pose, palette_index
+from performer.walks.pose import PRINT_PARAMS, Pose, palette_index
 from performer.walks.tempo import BPM_RANGE
 
 WALK_DIR = Path(__file__).resolve().parents[2] / "presets" / "walks"
@@ -40,7 +41,12 @@ class Point(Strict):
     z: list[float] | None = None
     palette: str | None = None
     zoom: float | None = Field(default=None, gt=0, le=50)
+    print_a: float | None = Field(default=None, ge=0, le=PARAM_SPECS["print_a"].high)
+    print_b: float | None = Field(default=None, ge=0, le=PARAM_SPECS["print_b"].high)
     print_mix: float | None = Field(default=None, ge=0, le=1)
+    print_opacity: float | None = Field(default=None, ge=0, le=1)
+    print_scale: float | None = Field(default=None, ge=PARAM_SPECS["print_scale"].low,
+                                      le=PARAM_SPECS["print_scale"].high)
 
     @model_validator(mode="after")
     def _one_source(self) -> Point:
@@ -150,8 +156,7 @@ def resolve(point: Point, landmarks: list[Landmark], latent_dim: int, where: str
         raise WalkError(f"{where}.palette: {exc}") from None
     if point.zoom is not None:
         params["zoom"] = point.zoom
-    if point.print_mix is not None:
-        params["print_mix"] = point.print_mix
+    params.update({k: getattr(point, k) for k in PRINT_PARAMS if getattr(point, k) is not None})
     return Pose(base.z, params)
 
 
