@@ -37,7 +37,8 @@ FrameHook = Callable[[OffscreenTarget, float], None]
 
 KEY_ACTIONS = {"r": "random", "space": "pause", "h": "hud", "f": "fullscreen", "s": "snapshot",
                "escape": "quit", "left": "preset_prev", "right": "preset_next", "p": "preset_save",
-               "w": "walk_toggle", "n": "walk_next", "t": "tap_tempo", "v": "record_toggle"}
+               "w": "walk_toggle", "n": "walk_next", "t": "tap_tempo", "v": "record_toggle",
+               "l": "learn", "page_up": "learn_prev", "page_down": "learn_next"}
 
 
 class KeyboardInput:

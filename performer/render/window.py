@@ -183,7 +183,9 @@ def _key_names() -> dict[int, str]:
     except ImportError:  # pragma: no cover - glfw is a dependency
         return {}
     names = {glfw.KEY_SPACE: "space", glfw.KEY_ESCAPE: "escape",
-             glfw.KEY_LEFT_SHIFT: "shift", glfw.KEY_RIGHT_SHIFT: "shift"}
+             glfw.KEY_LEFT_SHIFT: "shift", glfw.KEY_RIGHT_SHIFT: "shift",
+             glfw.KEY_LEFT: "left", glfw.KEY_RIGHT: "right", glfw.KEY_UP: "up", glfw.KEY_DOWN: "down",
+             glfw.KEY_PAGE_UP: "page_up", glfw.KEY_PAGE_DOWN: "page_down", glfw.KEY_ENTER: "enter"}
     return names
 
 
