@@ -156,7 +156,8 @@ class MidiInput:
         return self
 
     def _run(self) -> None:
-        while not self._stop.wait(self.scan_interval):
+        # re-read the interval each time: setting it to 0 ends the thread (a 0 wait would spin on the GIL)
+        while self.scan_interval > 0 and not self._stop.wait(self.scan_interval):
             self.scan()
 
     def scan(self) -> None:
