@@ -64,17 +64,23 @@ def save_model(
 
 def read_file(path: str | Path) -> tuple[dict[str, str], dict[str, torch.Tensor]]:
     """Metadata and every tensor of a model file, or ModelFileError saying what is wrong with it."""
+    return read_safetensors(path, FORMAT, ModelFileError, "model")
+
+
+def read_safetensors(path: str | Path, expected_format: str, error: type[Exception], kind: str):
+    """(metadata, tensors) of a safetensors file of `expected_format`; anything else raises `error`
+    naming the file. Shared by model and print files."""
     path = Path(path)
     if not path.is_file():
-        raise ModelFileError(f"{path}: no such model file")
+        raise error(f"{path}: no such {kind} file")
     try:
         with safe_open(str(path), framework="pt", device="cpu") as handle:
             metadata = dict(handle.metadata() or {})
             tensors = {key: handle.get_tensor(key) for key in handle.keys()}
     except Exception as exc:  # safetensors raises its own error types for truncated or garbage files
-        raise ModelFileError(f"{path}: not a readable safetensors file ({exc})") from exc
-    if metadata.get("format") != FORMAT:
-        raise ModelFileError(f"{path}: format is {metadata.get('format')!r}, expected {FORMAT!r}")
+        raise error(f"{path}: not a readable safetensors file ({exc})") from exc
+    if metadata.get("format") != expected_format:
+        raise error(f"{path}: format is {metadata.get('format')!r}, expected {expected_format!r}")
     return metadata, tensors
 
 

@@ -53,16 +53,22 @@ class ModelConfig:
 
     @classmethod
     def from_dict(cls, data: dict, source: str = "config") -> ModelConfig:
-        if not isinstance(data, dict):
-            raise ValueError(f"{source}: model config must be a JSON object, got {type(data).__name__}")
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"{source}: unknown model config keys {unknown}; allowed: {sorted(known)}")
-        try:
-            return cls(**data)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{source}: {exc}") from exc
+        return dataclass_from_dict(cls, data, source, "model")
+
+
+def dataclass_from_dict(cls, data: object, source: str, kind: str):
+    """A frozen config dataclass from a JSON object: unknown keys and bad values are ValueErrors that
+    name the source (a file) and list the allowed keys."""
+    if not isinstance(data, dict):
+        raise ValueError(f"{source}: {kind} config must be a JSON object, got {type(data).__name__}")
+    known = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise ValueError(f"{source}: unknown {kind} config keys {unknown}; allowed: {sorted(known)}")
+    try:
+        return cls(**data)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{source}: {exc}") from exc
 
 
 def check_positive_int(name: str, value: object, low: int, high: int) -> None:

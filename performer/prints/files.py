@@ -9,9 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import torch
-from safetensors import safe_open
 from safetensors.torch import save_file
 
+from performer.model.checkpoint import read_safetensors
 from performer.prints.network import PrintConfig, PrintNet
 
 FORMAT = "performer-prints/1"
@@ -59,16 +59,7 @@ def check_names(path: Path, names: object, count: int) -> tuple[str, ...]:
 
 def load_prints(path: str | Path, device: str | torch.device = "cpu") -> LoadedPrints:
     path = Path(path)
-    if not path.is_file():
-        raise PrintFileError(f"{path}: no such print file")
-    try:
-        with safe_open(str(path), framework="pt", device="cpu") as handle:
-            metadata = dict(handle.metadata() or {})
-            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
-    except Exception as exc:  # safetensors raises its own error types for truncated or garbage files
-        raise PrintFileError(f"{path}: not a readable safetensors file ({exc})") from exc
-    if metadata.get("format") != FORMAT:
-        raise PrintFileError(f"{path}: format is {metadata.get('format')!r}, expected {FORMAT!r}")
+    metadata, tensors = read_safetensors(path, FORMAT, PrintFileError, "print")
     try:
         config = PrintConfig.from_dict(json.loads(metadata["config"]), source=str(path))
         names = json.loads(metadata["names"])

@@ -19,6 +19,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from performer.model.config import dataclass_from_dict
+
 
 @dataclass(frozen=True)
 class PrintConfig:
@@ -52,16 +54,7 @@ class PrintConfig:
 
     @classmethod
     def from_dict(cls, data: object, source: str = "config") -> PrintConfig:
-        if not isinstance(data, dict):
-            raise ValueError(f"{source}: print config must be a JSON object, got {type(data).__name__}")
-        known = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(data) - known)
-        if unknown:
-            raise ValueError(f"{source}: unknown print config keys {unknown}; allowed: {sorted(known)}")
-        try:
-            return cls(**data)
-        except (TypeError, ValueError) as exc:
-            raise ValueError(f"{source}: {exc}") from exc
+        return dataclass_from_dict(cls, data, source, "print")
 
 
 class ConditionalInstanceNorm(nn.Module):
