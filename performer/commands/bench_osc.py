@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import socket
 import statistics
 import subprocess
@@ -131,9 +132,20 @@ def make_frame(kind: str, size: tuple[int, int]) -> tuple[Callable, str]:
 
 
 def run_flood(messages: int = 20000, baseline_frames: int = 120, fps: float = 60.0,
-              size: tuple[int, int] = (256, 256), renderer: str = "auto", rounds: int = 3) -> dict:  # fmt: skip
+              size: tuple[int, int] = (256, 256), renderer: str = "auto", rounds: int = 3,
+              pin: bool = False) -> dict:  # fmt: skip
+    """pin: the renderer, the OSC server and llvmpipe on core 0, the sending client on core 1, as on a
+    machine whose GPU renders (on 2 CPU cores the client otherwise takes half the renderer's cores)."""
     from performer.controls.hub import ControlHub
 
+    client_affinity = None
+    if pin:
+        cores = sorted(os.sched_getaffinity(0))
+        if len(cores) < 2:
+            raise RuntimeError("--pin needs at least 2 cores")
+        os.environ["LP_NUM_THREADS"] = "1"  # llvmpipe: one rendering thread, created with this affinity
+        os.sched_setaffinity(0, {cores[0]})  # threads started from here on (OSC server, llvmpipe) inherit it
+        client_affinity = {cores[1]}
     frame, renderer_used = make_frame(renderer, size)
     state = PerformanceState()
     hub = ControlHub(osc_port=0, midi=False).start()
@@ -162,7 +174,9 @@ def run_flood(messages: int = 20000, baseline_frames: int = 120, fps: float = 60
             one_frame(baseline)
         def flood_to(port: int) -> tuple[list[float], float, float]:
             client = subprocess.Popen([sys.executable, "-c", CLIENT, str(port), str(messages)],
-                                      stdout=subprocess.PIPE, text=True)  # fmt: skip
+                                      stdout=subprocess.PIPE, text=True,
+                                      preexec_fn=(lambda: os.sched_setaffinity(0, client_affinity))
+                                      if client_affinity else None)  # fmt: skip
             times: list[float] = []
             start = clock()
             while client.poll() is None:
@@ -250,6 +264,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--size", default="256x256", help="frame size WxH")
     p.add_argument("--renderer", choices=("auto", "gl", "cpu"), default="auto")
     p.add_argument("--rounds", type=int, default=3, help="floods of --messages each (alternating with control)")
+    p.add_argument("--pin", action="store_true",
+                   help="renderer + OSC server on one core, the sending client on another (Linux)")
     return p
 
 
@@ -265,6 +281,6 @@ def run(args: argparse.Namespace) -> int:
     if args.rounds < 1:
         print("error: --rounds must be >= 1")
         return 2
-    result = run_flood(args.messages, args.frames, args.fps, size, args.renderer, args.rounds)
+    result = run_flood(args.messages, args.frames, args.fps, size, args.renderer, args.rounds, args.pin)
     print(json.dumps(result, indent=1))
     return 0 if result["state_is_last_sent"] else 1
