@@ -13,7 +13,11 @@ COMMANDS = ("train", "sample", "bench_quality", "play", "bench_render", "learn",
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="performer", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="performer",
+        description="A live fashion space to play: a GAN-VAE-CPPN rendered per pixel in GLSL, driven by OSC, "
+        "MIDI and joysticks. Start with `performer show` (or `performer play`).",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMANDS:
