@@ -52,6 +52,10 @@ def expected_z(count: int, latent_dim: int = 8) -> np.ndarray:
     return z
 
 
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(np.asarray(values, dtype=np.float64), q))
+
+
 def rss_kb() -> int:
     try:
         with open("/proc/self/statm") as f:
@@ -134,8 +138,10 @@ def make_frame(kind: str, size: tuple[int, int]) -> tuple[Callable, str]:
 def run_flood(messages: int = 20000, baseline_frames: int = 120, fps: float = 60.0,
               size: tuple[int, int] = (256, 256), renderer: str = "auto", rounds: int = 3,
               pin: bool = False) -> dict:  # fmt: skip
-    """pin: the renderer, the OSC server and llvmpipe on core 0, the sending client on core 1, as on a
-    machine whose GPU renders (on 2 CPU cores the client otherwise takes half the renderer's cores)."""
+    """pin: core 0 renders (the frame thread and a 1-thread llvmpipe: the stand-in for a GPU, which is a device
+    of its own), core 1 takes the OSC server thread and the sending client. Unpinned on a 2-core machine, the
+    client and the server thread take cores that llvmpipe renders with: what that measures is CPU sharing,
+    not whether the server stalls the frame thread."""
     from performer.controls.hub import ControlHub
 
     client_affinity = None
@@ -151,6 +157,8 @@ def run_flood(messages: int = 20000, baseline_frames: int = 120, fps: float = 60
     hub = ControlHub(osc_port=0, midi=False).start()
     if hub.osc is None:
         raise RuntimeError("the OSC server could not start")
+    if client_affinity and hub.osc.thread_id is not None:
+        os.sched_setaffinity(hub.osc.thread_id, client_affinity)  # Linux: a thread id pins that thread alone
     period = 1.0 / fps
     clock = time.perf_counter
 
@@ -241,10 +249,13 @@ def run_flood(messages: int = 20000, baseline_frames: int = 120, fps: float = 60
         "frame_ms_flood_median": round(flood_median * 1e3, 3),
         "frame_ms_baseline_mean": round(statistics.fmean(baseline) * 1e3, 3),
         "frame_ms_flood_mean": round(statistics.fmean(flood) * 1e3, 3) if flood else None,
+        "frame_ms_baseline_p95": round(percentile(baseline, 95) * 1e3, 3),
+        "frame_ms_flood_p95": round(percentile(flood, 95) * 1e3, 3) if flood else None,
         "frame_ms_flood_max": round(max(flood) * 1e3, 3) if flood else None,
         "frame_ms_sink_flood_median": round(control_median * 1e3, 3),
         "update_ms_flood_mean": round(statistics.fmean(flood_updates) * 1e3, 3) if flood_updates else None,
         "update_ms_flood_max": round(max(flood_updates) * 1e3, 3) if flood_updates else None,
+        "pinned": pin,
         "ratio_median": round(flood_median / base_median, 3),
         "ratio_vs_sink_flood": round(flood_median / control_median, 3),
         "state_is_last_sent": ok,
@@ -265,7 +276,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--renderer", choices=("auto", "gl", "cpu"), default="auto")
     p.add_argument("--rounds", type=int, default=3, help="floods of --messages each (alternating with control)")
     p.add_argument("--pin", action="store_true",
-                   help="renderer + OSC server on one core, the sending client on another (Linux)")
+                   help="render on core 0 (a GPU's stand-in); OSC server thread and client on core 1 (Linux)")
     return p
 
 

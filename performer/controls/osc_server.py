@@ -264,6 +264,11 @@ class OscServer:
                 self.max_pending = len(self._pending)
 
     @property
+    def thread_id(self) -> int | None:
+        """The OS id of the receiving thread (for os.sched_setaffinity), None when not running."""
+        return self._thread.native_id if self._thread is not None else None
+
+    @property
     def pending(self) -> int:
         return len(self._pending)
 
