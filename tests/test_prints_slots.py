@@ -99,3 +99,23 @@ def test_what_the_worker_is_asked(ctx):
         assert worker.requests[-1].z[2] == 1.5
     finally:
         layer.release()
+
+
+def test_status_line_names_the_prints_the_hud_shows(ctx):
+    worker = Recorder()
+    worker.failed = False
+    layer = PrintLayer(ctx, ("stripes", "dots", "houndstooth", "leopard"), worker)
+    try:
+        params = {"print_opacity": 0.0, "print_a": 0, "print_b": 6, "print_mix": 0.4}
+        assert layer.status_line(params) is None  # no print showing: no line
+        params["print_opacity"] = 0.8
+        # slot 0 = procedural stripes, slot 6 = the 4th learned print (leopard), before its first frame
+        assert layer.status_line(params) == "print stripes > leopard 40% opacity 0.80 (stylising)"
+        params.update(print_b=2, print_mix=0.0)
+        assert layer.status_line(params) == "print stripes opacity 0.80"
+        params.update(print_a=99)  # past the last slot plays the last one
+        assert layer.status_line(params) == "print leopard opacity 0.80 (stylising)"
+        worker.failed = True
+        assert layer.status_line(params) == "print leopard opacity 0.80 (worker failed)"
+    finally:
+        layer.texture.release()

@@ -92,6 +92,22 @@ class PrintLayer:
     def uniforms(self, params: dict[str, float]) -> dict[str, object]:
         return print_uniforms(params, self.table, self.learned_ready, self.extent)
 
+    def status_line(self, params: dict[str, float]) -> str | None:
+        """What the print layer shows, for the HUD: 'print stripes > leopard 40% opacity 0.80', None when off."""
+        opacity = float(params.get("print_opacity", 0.0))
+        if opacity <= 0.0:
+            return None
+        a, b = resolve(self.table, params.get("print_a", 0)), resolve(self.table, params.get("print_b", 0))
+        mix = float(params.get("print_mix", 0.0))
+        names = a.name if a == b or mix <= 0.0 else f"{a.name} > {b.name} {mix:.0%}"
+        if self.worker is not None and self.worker.failed and (a.learned is not None or b.learned is not None):
+            state = " (worker failed)"
+        elif (a.learned is not None or b.learned is not None) and not self.learned_ready:
+            state = " (stylising)"
+        else:
+            state = ""
+        return f"print {names} opacity {opacity:.2f}{state}"
+
     def release(self) -> None:
         if self.worker is not None:
             self.worker.stop()
