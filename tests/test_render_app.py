@@ -241,3 +241,44 @@ def test_hot_reload_keeps_the_last_good_program_and_reports_file_line(surface, w
     finally:
         reloader.stop()
         renderer.release()
+
+
+def test_a_frame_waits_for_the_gpu_with_the_gil_released(weights):
+    """Other threads (the OSC server, MIDI callbacks) must run while the GPU renders. A probe thread asks to
+    wake every millisecond through frames that take tens of milliseconds on llvmpipe; if a GL call blocked
+    with the GIL held, the probe would wake about once a frame."""
+    import statistics
+    import threading
+
+    surface = HeadlessSurface((640, 480))
+    renderer = CppnRenderer(surface.ctx, weights, "const")
+    state = PerformanceState()
+    app = App(surface, renderer, state, seed=0)
+    gaps, frames, stop = [], [], threading.Event()
+
+    def probe():
+        last = time.perf_counter()
+        while not stop.is_set():
+            time.sleep(0.001)
+            now = time.perf_counter()
+            gaps.append(now - last)
+            last = now
+
+    thread = threading.Thread(target=probe, daemon=True)
+    try:
+        thread.start()
+        for i in range(24):
+            state.set_latent(0, (i % 12) / 6)  # a new frame every time
+            start = time.perf_counter()
+            app.step(start, 1 / 60)
+            frames.append(time.perf_counter() - start)
+    finally:
+        stop.set()
+        thread.join()
+        renderer.release()
+        surface.close()
+    frame = statistics.median(frames)
+    if frame < 0.008:
+        pytest.skip(f"frames take {frame * 1000:.1f} ms here: too quick to tell")
+    blocked = float(np.percentile(gaps, 95))
+    assert blocked < frame / 3, f"probe gaps p95 {blocked * 1000:.1f} ms vs frame {frame * 1000:.1f} ms"

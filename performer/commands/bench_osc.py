@@ -91,7 +91,7 @@ def cpu_frame(size: tuple[int, int], hidden: int = 32, layers: int = 3, seed: in
 
 def gl_frame(size: tuple[int, int]) -> Callable:
     """A real headless frame through performer.render, random weights of a typical size (raises if none)."""
-    from performer.render.context import create_headless_context
+    from performer.render.context import create_headless_context, gil_free_finish
     from performer.render.cppn_renderer import CppnRenderer
     from performer.render.weights import CppnWeights
 
@@ -109,13 +109,7 @@ def gl_frame(size: tuple[int, int]) -> Callable:
     ctx = create_headless_context()
     renderer = CppnRenderer(ctx, weights)
 
-    finish = ctx.finish
-    try:  # wait for the frame with the GIL released, as glfw.swap_buffers (ctypes) does in the app;
-        import ctypes  # moderngl's ctx.finish() holds the GIL and would starve every other thread
-
-        finish = ctypes.CDLL("libGL.so.1").glFinish
-    except (OSError, AttributeError):
-        pass
+    finish = gil_free_finish(ctx)  # moderngl's ctx.finish() would hold the GIL and starve the OSC thread
 
     def frame(state: PerformanceState) -> None:
         renderer.render(state, size)
