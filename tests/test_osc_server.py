@@ -1,6 +1,8 @@
 """OSC over a real UDP socket on 127.0.0.1: the canonical address space, bundles, wildcards, mapped addresses,
 bad input dropped and counted, feedback, and a fuzz run after which the server still answers."""
 
+import functools
+import logging
 import random
 import socket
 import struct
@@ -248,3 +250,46 @@ def test_any_bytes_never_raise(data, prefix):
             hub._osc_datagram(dgram, sender, state, 0.0)
     assert np.all(np.isfinite(state.z)) and np.all(np.abs(state.z) <= 4.0)
     assert all(np.isfinite(v) for v in state.params.values())
+
+
+def bundle(*elements: bytes, sizes: list[int] | None = None) -> bytes:
+    """#bundle, time tag 'immediately' (1), then size-prefixed elements (sizes may lie)."""
+    out = b"#bundle\x00" + struct.pack(">Q", 1)
+    for i, element in enumerate(elements):
+        out += struct.pack(">i", sizes[i] if sizes else len(element)) + element
+    return out
+
+
+Z1 = b"/performer/z/1\x00\x00,f\x00\x00" + struct.pack(">f", 0.5)  # 16 + 4 + 4 = 24 bytes
+
+
+@pytest.mark.parametrize(("name", "datagram"), [
+    ("size past the end", bundle(Z1, sizes=[9999])),
+    ("size not a multiple of 4", bundle(Z1 + b"\x00\x00", sizes=[26])),
+    ("negative size", bundle(Z1, sizes=[-24])),
+    ("zero size", bundle(b"", sizes=[0])),
+    ("element is neither message nor bundle", bundle(b"\x00" * 8)),
+    ("truncated size", bundle(Z1) + b"\x00\x00\x00\x10"[:2] + b"\x00\x00"),
+    ("nested nine deep", functools.reduce(lambda inner, _: bundle(inner), range(10), Z1)),
+    ("unknown type tag", b"/performer/z/1\x00\x00,x\x00\x00" + struct.pack(">f", 0.5)),
+])  # fmt: skip
+def test_malformed_bundles_and_tags_are_counted_without_a_log_flood(name, datagram, caplog):
+    server = OscServer()
+    with caplog.at_level("DEBUG"):
+        server.receive(datagram)
+        hub = ControlHub(osc=False, midi=False)
+        state = PerformanceState()
+        for _, datagrams, sender in server.drain():
+            for dgram in datagrams:
+                hub._osc_datagram(dgram, sender, state, 0.0)
+    dropped = server.stats["malformed"] + hub.stats["osc_malformed"]
+    assert dropped == 1, (name, dict(server.stats), dict(hub.stats))
+    assert state.z[0] == 0.0
+    assert not [r for r in caplog.records if r.levelno >= logging.WARNING], name  # python-osc's warnings
+
+
+def test_a_good_bundle_nested_eight_deep_still_counts():
+    server = OscServer()
+    nested = functools.reduce(lambda inner, _: bundle(inner), range(9), Z1)  # the outer one + 8 nested
+    server.receive(nested)
+    assert server.stats["malformed"] == 0 and [a for a, _, _ in server.drain()] == ["/performer/z/1"]

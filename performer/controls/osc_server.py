@@ -19,7 +19,6 @@ import socket
 import threading
 from collections import Counter
 
-from pythonosc.osc_bundle import OscBundle
 from pythonosc.osc_message import OscMessage
 
 from performer.state import PARAM_SPECS
@@ -111,11 +110,25 @@ def canonical_addresses(latent_dim: int = 8) -> dict[str, tuple[str, object]]:
     return table
 
 
+# The argument types python-osc decodes (OSC 1.0 plus the common 1.1 ones). A datagram with any other tag is
+# malformed here: python-osc would skip the tag and log a warning per datagram, a log flood under junk input.
+TYPE_TAGS = frozenset("ifdshbtmrcTFNI[]")
+BUNDLE_HEADER = b"#bundle\x00"
+MAX_BUNDLE_DEPTH = 8
+
+
 def parse_message(dgram: bytes) -> tuple[str, list]:
     """(address, arguments) of one OSC message datagram; ValueError when malformed. Stricter than
     python-osc alone, which pads a truncated last argument: an OSC packet is a multiple of 4 bytes."""
     if len(dgram) % 4:
         raise ValueError(f"malformed OSC message: {len(dgram)} bytes is not a multiple of 4")
+    end = dgram.find(b"\x00")
+    tags_end = dgram.find(b"\x00", (end + 4) & ~3) if end >= 0 else -1
+    if tags_end > 0:
+        tags = dgram[(end + 4) & ~3 : tags_end]
+        unknown = set(tags[1:].decode("latin-1")) - TYPE_TAGS if tags.startswith(b",") else set()
+        if unknown:
+            raise ValueError(f"malformed OSC message: unknown type tag(s) {''.join(sorted(unknown))!r}")
     try:
         message = OscMessage(dgram)
         return message.address, list(message.params)
@@ -123,18 +136,31 @@ def parse_message(dgram: bytes) -> tuple[str, list]:
         raise ValueError(f"malformed OSC message: {exc}") from None
 
 
-def _contents(dgram: bytes, depth: int = 0) -> list[bytes]:
-    """The message datagrams inside a bundle, nested bundles flattened, time tags ignored."""
-    if depth > 8:
-        raise ValueError("bundles nested too deep")
+def bundle_messages(dgram: bytes, depth: int = 0) -> list[bytes]:
+    """The message datagrams inside a bundle, nested bundles flattened, time tags ignored; ValueError unless
+    every element's size is a positive multiple of 4 inside the packet and every element is a message or
+    a bundle (python-osc's OscBundle slices past the end and logs a warning for junk)."""
+    if depth > MAX_BUNDLE_DEPTH:
+        raise ValueError(f"bundles nested deeper than {MAX_BUNDLE_DEPTH}")
+    if not dgram.startswith(BUNDLE_HEADER) or len(dgram) < 16 or len(dgram) % 4:
+        raise ValueError("malformed OSC bundle header")
     out: list[bytes] = []
-    bundle = OscBundle(dgram)
-    for index in range(bundle.num_contents):
-        item = bundle.content(index)
-        if isinstance(item, OscBundle):
-            out.extend(_contents(item.dgram, depth + 1))
+    index = 16  # "#bundle\0" + 8-byte time tag
+    while index < len(dgram):
+        if index + 4 > len(dgram):
+            raise ValueError("truncated OSC bundle element size")
+        size = int.from_bytes(dgram[index : index + 4], "big", signed=True)
+        index += 4
+        if size <= 0 or size % 4 or index + size > len(dgram):
+            raise ValueError(f"OSC bundle element of {size} bytes does not fit the packet")
+        element = dgram[index : index + size]
+        index += size
+        if element.startswith(BUNDLE_HEADER):
+            out.extend(bundle_messages(element, depth + 1))
+        elif element[:1] == b"/":
+            out.append(element)
         else:
-            out.append(item.dgram)
+            raise ValueError("OSC bundle element is neither a message nor a bundle")
     return out
 
 
@@ -231,10 +257,10 @@ class OscServer:
             return
         if data[:1] == b"/":
             self._put(data, sender)
-        elif data[:8] == b"#bundle\x00":
+        elif data[:8] == BUNDLE_HEADER:
             try:
-                messages = _contents(data)
-            except Exception:
+                messages = bundle_messages(data)
+            except ValueError:
                 self.stats["malformed"] += 1
                 return
             self.stats["bundles"] += 1
