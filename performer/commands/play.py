@@ -48,6 +48,10 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="where the shader reads weights from (auto: fastest that fits)")
     p.add_argument("--snapshot-dir", type=Path, default=Path("snapshots"), help="where S saves PNGs")
     p.add_argument("--no-reload", action="store_true", help="do not watch shaders/ for edits")
+    from performer.render.program import SHADER_DIR
+
+    p.add_argument("--shaders", type=Path, default=SHADER_DIR,
+                   help="folder with cppn.glsl and hud.glsl (default: the shipped shaders/; edit a copy live)")
     from performer.presets.landmarks import DEFAULT_LANDMARKS
     from performer.record.codecs import CODECS
 
@@ -151,8 +155,8 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     from performer.render.hud import Hud
     from performer.walks.live import LiveShow
 
-    renderer = CppnRenderer(surface.ctx, weights, args.weights)
-    hud = Hud(surface.ctx)
+    renderer = CppnRenderer(surface.ctx, weights, args.weights, args.shaders)
+    hud = Hud(surface.ctx, args.shaders)
     reloader = ShaderReloader(renderer.programs + hud.programs, watch=not args.no_reload and not args.headless)
     app = App(surface, renderer, state, hud, reloader, args.snapshot_dir, args.seed)
     from performer.prints.live import attach_prints

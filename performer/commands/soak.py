@@ -1,0 +1,333 @@
+"""`performer soak`: a whole show, headless, under everything a stage throws at it, and what it cost.
+
+The live chain of `performer play` (build_session: hub -> state -> renderer -> recorder, the print worker,
+a walk playing) runs for --seconds while:
+- a client process sends OSC to the real server: valid messages (single latents, all 8, params, presets,
+  random jumps) mixed with junk (random bytes, truncated packets, NaN, infinity, 1e30, strings where floats
+  belong, unknown addresses, broken and deeply nested bundles);
+- a thread feeds mido Messages through the port callback: faders and knobs of mappings/nanokontrol2.yaml,
+  notes, pitch bend, MIDI clock and SysEx floods;
+- every --break-every seconds a copy of cppn.glsl gets a syntax error and the mapping file broken YAML, both
+  fixed again two seconds later (the show must go on with the last good ones and say file and line);
+- the whole show is recorded to a real video file.
+
+Reported: frame times (median, p99, max; frames over 100 ms), memory at the first and last quarter, what was
+received, dropped and counted, whether every error was shown and cleared, the recording read back. The exit
+code is 1 when the show stopped, the state went non-finite, an error was not shown or not cleared, or the
+recording is missing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+
+from performer.commands.bench_osc import rss_kb
+
+log = logging.getLogger(__name__)
+
+MAPPING = Path(__file__).resolve().parents[2] / "mappings" / "nanokontrol2.yaml"
+BROKEN_GLSL = "this line is not GLSL;\n"
+BROKEN_YAML = "controls:\n  - {cc: 3, target: [latent\n"
+
+# The OSC client: one process, `rate` datagrams a second for `seconds`, a quarter of them junk.
+CLIENT = r"""
+import math, os, random, struct, sys, time
+port, rate, seconds = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+import socket
+sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+rng = random.Random(7)
+
+def s(text):
+    data = text.encode() + b"\0"
+    return data + b"\0" * (-len(data) % 4)
+
+def msg(address, *args):
+    tags, body = ",", b""
+    for a in args:
+        if isinstance(a, float):
+            tags, body = tags + "f", body + struct.pack(">f", a)
+        elif isinstance(a, int):
+            tags, body = tags + "i", body + struct.pack(">i", a)
+        else:
+            tags, body = tags + "s", body + s(a)
+    return s(address) + s(tags) + body
+
+def bundle(*items, depth=0):
+    out = s("#bundle") + struct.pack(">Q", 1)
+    for item in items:
+        out += struct.pack(">i", len(item)) + item
+    return out
+
+params = ["zoom", "rotation", "brightness", "contrast", "print_opacity", "print_a", "print_mix"]
+def valid():
+    r = rng.random()
+    if r < 0.5:
+        return msg(f"/performer/z/{rng.randint(1, 8)}", rng.uniform(-3, 3))
+    if r < 0.75:
+        return msg("/performer/z", *[rng.uniform(-2, 2) for _ in range(8)])
+    if r < 0.9:
+        name = rng.choice(params)
+        return msg(f"/performer/param/{name}", rng.uniform(0, 1) if name != "print_a" else float(rng.randint(0, 6)))
+    if r < 0.95:
+        return bundle(msg("/performer/z/1", rng.uniform(-1, 1)), msg("/performer/param/zoom", rng.uniform(0.5, 2)))
+    return msg(rng.choice(["/performer/random", "/performer/preset/next", "/performer/walk/next"]))
+
+def junk():
+    r = rng.random()
+    if r < 0.2:
+        return os.urandom(rng.randint(1, 200))
+    if r < 0.3:
+        return msg("/performer/z/2", 1.0)[:-2]  # truncated
+    if r < 0.45:
+        return msg(f"/performer/z/{rng.randint(1, 8)}", rng.choice([math.nan, math.inf, -math.inf, 1e30]))
+    if r < 0.55:
+        return msg("/performer/z", "eight", "strings")
+    if r < 0.7:
+        return msg(f"/nobody/{rng.randint(0, 10**6)}", 1.0)  # unknown addresses, never the same twice
+    if r < 0.8:
+        return s("#bundle") + struct.pack(">Q", 1) + struct.pack(">i", 9999) + b"\0" * 8  # length lies
+    if r < 0.9:
+        inner = msg("/performer/z/3", 0.5)
+        for _ in range(20):
+            inner = bundle(inner)
+        return inner  # nested too deep
+    return msg("/performer/param/no_such_param", 1.0)
+
+sent = junk_sent = 0
+start = time.perf_counter()
+while time.perf_counter() - start < seconds:
+    is_junk = rng.random() < 0.25
+    sock.sendto(junk() if is_junk else valid(), ("127.0.0.1", port))
+    sent += 1
+    junk_sent += is_junk
+    delay = start + sent / rate - time.perf_counter()
+    if delay > 0:
+        time.sleep(delay)
+print(sent, junk_sent)
+"""
+
+
+class FakeMidiBackend:
+    """One virtual board for MidiInput: the callback it registers is the one rtmidi would call."""
+
+    name = "soak board"
+
+    def __init__(self) -> None:
+        self.callback = None
+
+    def get_input_names(self):
+        return [self.name]
+
+    def get_output_names(self):
+        return []
+
+    def open_input(self, name, callback=None):
+        self.callback = callback
+        return self
+
+    def close(self) -> None:
+        self.callback = None
+
+
+def feed_midi(backend: FakeMidiBackend, stop: threading.Event, rate: float, counts: dict) -> None:
+    import mido
+
+    rng = np.random.default_rng(11)
+    period, next_clock, sent = 1.0 / rate, time.monotonic(), 0
+    while not stop.wait(period):
+        callback = backend.callback
+        if callback is None:
+            continue
+        r = rng.random()
+        if r < 0.6:
+            message = mido.Message("control_change", control=int(rng.choice([*range(8), *range(16, 24)])),
+                                   value=int(rng.integers(0, 128)))  # fmt: skip
+        elif r < 0.75:
+            message = mido.Message("note_on", note=int(rng.integers(0, 128)), velocity=int(rng.integers(0, 128)))
+        elif r < 0.85:
+            message = mido.Message("pitchwheel", pitch=int(rng.integers(-8192, 8192)))
+        else:
+            message = mido.Message("sysex", data=[int(v) for v in rng.integers(0, 128, int(rng.integers(1, 512)))])
+            counts["sysex"] += 1
+        callback(message)
+        sent += 1
+        if time.monotonic() >= next_clock:  # 24 clocks per beat at 128 BPM
+            callback(mido.Message("clock"))
+            next_clock += 60.0 / 128 / 24
+    counts["sent"] = sent
+
+
+def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path | None = None,
+         prints: bool = True, osc_rate: float = 2000.0, midi_rate: float = 500.0, break_every: float = 10.0,
+         walk: str = "groove", workdir: Path | None = None) -> dict:  # fmt: skip
+    from performer.cli import build_parser
+    from performer.commands.play import build_session
+    from performer.render.context import gil_free_finish
+    from performer.render.program import SHADER_DIR
+    from performer.render.weights import CppnWeights
+    from performer.render.window import HeadlessSurface
+    from performer.state import PerformanceState
+
+    own_dir = workdir is None
+    workdir = Path(tempfile.mkdtemp(prefix="performer-soak-")) if own_dir else Path(workdir)
+    shaders = workdir / "shaders"
+    shutil.copytree(SHADER_DIR, shaders, dirs_exist_ok=True)
+    mapping = workdir / "board.yaml"
+    shutil.copyfile(MAPPING, mapping)
+    good_glsl, good_yaml = (shaders / "cppn.glsl").read_text(), mapping.read_text()
+    argv = ["play", "--headless", "--size", f"{size[0]}x{size[1]}", "--osc-port", "0", "--no-midi", "--hud",
+            "--shaders", str(shaders), "--mapping", str(mapping), "--record-dir", str(workdir / "rec"),
+            "--snapshot-dir", str(workdir / "snaps"), "--walk", walk, "--no-reload"]  # fmt: skip
+    argv += ["--model", str(model)] if model else []
+    argv += [] if prints else ["--no-prints"]
+    args = build_parser().parse_args(argv)
+    weights = CppnWeights.from_file(args.model)
+    state = PerformanceState(latent_dim=weights.latent_dim)
+    surface = HeadlessSurface(args.size)
+    session = build_session(args, surface, weights, state)
+    from performer.controls.midi_input import MidiInput
+
+    hub, app = session.hubs[0], session.app
+    backend = FakeMidiBackend()
+    hub.midi = MidiInput([backend.name], backend=backend, scan_interval=0).start()
+    finish = gil_free_finish(surface.ctx)
+    video = workdir / "rec" / "soak.mp4"
+    session.show.recorder.start(video)
+    midi_counts = {"sent": 0, "sysex": 0}
+    stop = threading.Event()
+    feeder = threading.Thread(target=feed_midi, args=(backend, stop, midi_rate, midi_counts), daemon=True)
+    client = subprocess.Popen([sys.executable, "-c", CLIENT, str(hub.osc.address[1]), str(osc_rate), str(seconds)],
+                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    feeder.start()
+
+    times: list[float] = []
+    rss: list[int] = []
+    breaks = {"shader_shown": 0, "shader_cleared": 0, "mapping_shown": 0, "mapping_cleared": 0, "breaks": 0,
+              "frames_while_broken": 0}  # fmt: skip
+    broken_since: float | None = None
+    shader_seen = mapping_seen = False
+    nonfinite = 0
+    start = last = time.perf_counter()
+    try:
+        while (now := time.perf_counter()) - start < seconds:
+            t = now - start
+            if broken_since is None and t >= break_every * (breaks["breaks"] + 1) and t < seconds - 4:
+                lines = good_glsl.splitlines(keepends=True)
+                (shaders / "cppn.glsl").write_text("".join(lines[:40] + [BROKEN_GLSL] + lines[40:]))
+                mapping.write_text(BROKEN_YAML)
+                session.reloader.mark_changed("cppn")  # what the file watcher does on save
+                broken_since, shader_seen, mapping_seen = t, False, False
+                breaks["breaks"] += 1
+            elif broken_since is not None and t - broken_since >= 2.0:
+                (shaders / "cppn.glsl").write_text(good_glsl)
+                mapping.write_text(good_yaml)
+                session.reloader.mark_changed("cppn")
+                breaks["shader_shown"] += shader_seen
+                breaks["mapping_shown"] += mapping_seen
+                broken_since = None
+            app.step(now, min(now - last, 0.25))
+            finish()
+            end = time.perf_counter()
+            times.append(end - now)
+            last = now
+            errors = app.errors
+            if broken_since is not None:
+                breaks["frames_while_broken"] += 1
+                shader_seen |= any("cppn.glsl:" in e for e in errors)
+                mapping_seen |= any(f"{mapping.name}:" in e for e in hub.errors.values())
+            elif breaks["breaks"] and not errors and not hub.errors:
+                breaks["shader_cleared"] = breaks["mapping_cleared"] = breaks["breaks"]
+            if not np.all(np.isfinite(state.z)) or not all(math.isfinite(v) for v in state.params.values()):
+                nonfinite += 1
+            if len(times) % 30 == 0:
+                rss.append(rss_kb())
+            time.sleep(max(0.0, 1 / 60 - (end - now)))  # a 60 Hz display: the loop waits for vsync
+    finally:
+        stop.set()
+        feeder.join(timeout=2)
+        sent_osc = client.communicate(timeout=30)[0].split()
+        recorder = session.show.recorder
+        recording = recorder.session
+        session.show.recorder.stop()
+        stats = hub.all_stats()
+        midi_stats = dict(hub.midi.stats)
+        session.close()  # waits for ffmpeg to finish the file
+        surface.close()
+    from performer.record.probe import probe
+
+    info = probe(video) if video.exists() else None
+    quarter = max(1, len(rss) // 4)
+    result = {
+        "seconds": seconds, "size": f"{size[0]}x{size[1]}", "prints": prints, "walk": walk,
+        "frames": len(times),
+        "frame_ms_median": round(statistics.median(times) * 1e3, 2),
+        "frame_ms_p99": round(float(np.percentile(times, 99)) * 1e3, 2),
+        "frame_ms_max": round(max(times) * 1e3, 2),
+        "frames_over_100ms": sum(t > 0.1 for t in times),
+        "rss_mb_first_quarter": round(statistics.median(rss[:quarter]) / 1024, 1) if rss else None,
+        "rss_mb_last_quarter": round(statistics.median(rss[-quarter:]) / 1024, 1) if rss else None,
+        "osc_sent": int(sent_osc[0]) if sent_osc else 0, "osc_junk_sent": int(sent_osc[1]) if sent_osc else 0,
+        "osc_stats": {k: v for k, v in stats.items() if k.startswith("osc_")},
+        "midi_sent": midi_counts["sent"], "midi_sysex_sent": midi_counts["sysex"], "midi_stats": midi_stats,
+        "hub_errors": {k: v for k, v in stats.items() if k.endswith("errors")},
+        **breaks,
+        "nonfinite_frames": nonfinite,
+        "recording_due": recording.due if recording else 0,
+        "recording_dropped": recording.dropped if recording else 0,
+        "recording_frames": info.frames if info else 0,
+        "recording_seconds": round(info.seconds, 2) if info else 0.0,
+        "workdir": str(workdir),
+    }  # fmt: skip
+    result["ok"] = bool(
+        result["frames"] > 0 and nonfinite == 0 and info is not None and info.frames > 0
+        and breaks["shader_shown"] == breaks["breaks"] == breaks["mapping_shown"]
+        and breaks["shader_cleared"] == breaks["breaks"] == breaks["mapping_cleared"]
+    )  # fmt: skip
+    if own_dir and result["ok"]:
+        shutil.rmtree(workdir, ignore_errors=True)
+        result["workdir"] = None
+    return result
+
+
+def add_parser(subparsers) -> argparse.ArgumentParser:
+    p = subparsers.add_parser("soak", help="a whole show under junk input, broken files and recording",
+                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    p.add_argument("--seconds", type=float, default=60.0)
+    p.add_argument("--size", default="640x360", help="frame size WxH")
+    p.add_argument("--model", type=Path, help="model .safetensors (default: shipped)")
+    p.add_argument("--no-prints", action="store_true", help="without the learned-print worker")
+    p.add_argument("--osc-rate", type=float, default=2000.0, help="OSC datagrams per second (a quarter junk)")
+    p.add_argument("--midi-rate", type=float, default=500.0, help="MIDI messages per second")
+    p.add_argument("--break-every", type=float, default=10.0, help="seconds between broken shader + mapping")
+    p.add_argument("--walk", default="groove")
+    return p
+
+
+def run(args: argparse.Namespace) -> int:
+    from performer.commands.play import parse_size
+
+    try:
+        size = parse_size(args.size)
+    except argparse.ArgumentTypeError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.seconds < 1 or args.osc_rate <= 0 or args.midi_rate <= 0 or args.break_every < 3:
+        print("error: --seconds >= 1, rates > 0, --break-every >= 3", file=sys.stderr)
+        return 2
+    result = soak(args.seconds, size, args.model, not args.no_prints, args.osc_rate, args.midi_rate,
+                  args.break_every, args.walk)  # fmt: skip
+    print(json.dumps(result, indent=1))
+    return 0 if result["ok"] else 1
