@@ -224,7 +224,8 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
     try:
         while (now := time.perf_counter()) - start < seconds:
             t = now - start
-            if broken_since is None and t >= break_every * (breaks["breaks"] + 1) and t < seconds - 4:
+            # a break lasts 2 s, then at least a second to see it cleared
+            if broken_since is None and t >= break_every * (breaks["breaks"] + 1) and t < seconds - 3:
                 lines = good_glsl.splitlines(keepends=True)
                 (shaders / "cppn.glsl").write_text("".join(lines[:40] + [BROKEN_GLSL] + lines[40:]))
                 mapping.write_text(BROKEN_YAML)
