@@ -157,6 +157,31 @@ def test_learned_texture_is_sampled_in_garment_space(full):
         layer.release()
 
 
+def test_learned_texture_mirrors_beyond_the_garment_frame_without_a_seam(full):
+    """Beyond the worker's frame the texture is mirrored. Where the mirror turns (uv = 1, garment x = 1) the
+    ramp peaks smoothly: a repeating wrap would blend the first texel row into the last and draw a line
+    across the garment. Zoomed in 8x on that corner, a pixel is a fraction of a texel."""
+    layer = PrintLayer(full.ctx, ("ramp",), PrintWorker(lambda request: ramp(request.size)))
+    full.prints = layer
+    try:
+        state = PerformanceState()
+        for name, value in dict(print_opacity=1.0, print_a=3, print_b=3, zoom=8.0, pan_x=1.0, pan_y=1.0).items():
+            state.set(name, value)
+        wait_for_upload(layer, state)
+        size = layer.texture.size[0]
+        got = full.render(state, (128, 128)).read_rgb().astype(np.float64)
+        uv = garment_xy(128, 128, 8.0, (1.0, 1.0)) * 0.5 + 0.5  # 0.9375..1.0625 on both axes
+        mirrored = 1.0 - np.abs(1.0 - np.mod(uv, 2.0))
+        half_texel = 0.5 / size  # within half a texel of an edge, the edge texel itself (clamped)
+        want = np.clip(mirrored, half_texel, 1.0 - half_texel) * 255.0
+        assert (uv > 1.0).any() and (uv < 1.0).any()
+        assert np.abs(got[..., 0] - want[..., 0]).max() <= 2.5
+        assert np.abs(got[..., 1] - want[..., 1]).max() <= 2.5
+    finally:
+        full.prints = None
+        layer.release()
+
+
 def test_learned_and_procedural_blend_by_the_mix(full):
     solid = np.zeros((256, 256, 3), np.uint8)
     solid[...] = (200, 40, 120)

@@ -52,6 +52,9 @@ class PrintLayer:
     def _make_texture(self, image: np.ndarray) -> moderngl.Texture:
         texture = self.ctx.texture((image.shape[1], image.shape[0]), 3, image.tobytes())
         texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        # The shader mirrors the texture beyond the garment frame itself; a repeating wrap would blend the
+        # last row with the first where the mirror turns, a one-pixel seam across the garment.
+        texture.repeat_x = texture.repeat_y = False
         return texture
 
     def request(self, state: PerformanceState) -> PrintRequest | None:
