@@ -28,6 +28,13 @@ class ControlEvent:
     device: str = ""
     time: float = 0.0
 
+    def label(self) -> str:
+        """'cc 3 = 64 ch 1 (nanoKONTROL2)': what the HUD shows as the last control seen."""
+        number = "" if self.number is None else f" {self.number}"
+        channel = f" ch {self.channel}" if self.channel is not None else ""
+        device = f" ({self.device})" if self.device else ""
+        return f"{self.kind}{number} = {self.value:g}{channel}{device}"
+
 
 @dataclass(frozen=True)
 class SourceKind:

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from performer.controls.activity import Activity
 from performer.controls.bindings import Binding
 from performer.controls.events import SOURCE_KINDS, ControlEvent, Target, all_targets, check_number, parse_target
 from performer.controls.feedback import FeedbackRouter
@@ -109,6 +110,7 @@ class ControlHub:
         self.feedback = FeedbackRouter(self._names, self._targets, self.osc_out, feedback_interval, self.stats)
         self._next_reload = float("-inf")
         self._missing_actions: set[str] = set()
+        self.activity = Activity()
 
         for path in self.paths:
             self.files.load(path)  # MappingError at startup: the caller reports it
@@ -216,12 +218,14 @@ class ControlHub:
                     self._osc_datagram(dgram, sender, state, now)
         if self.midi is not None:
             for event in self.midi.drain():
+                self.activity.note("midi", event.label())
                 self.handle_event(event, state)
         if self.joystick is not None:
             for event in self.joystick.poll(now):
                 self.handle_event(event, state)
         while self._keys:
             self.handle_event(self._keys.popleft(), state)
+        self.activity.tick(now)  # after draining: what arrived before `now` counts in the window ending now
         for binding in self.bindings:
             binding.tick(self, state, dt)
         self.feedback.end_frame(state, before, self._origin, now, self.bindings, self.midi)
@@ -272,6 +276,7 @@ class ControlHub:
         """One OSC message: the canonical address space, then mapped addresses; wildcards expand against
         both. Bad arguments are dropped and counted."""
         self.stats["osc_messages"] += 1
+        self.activity.note("osc", f"{address} from {sender}" if sender else address)
         if has_wildcard(address):
             try:
                 regex = osc_pattern_regex(address)
@@ -386,8 +391,15 @@ class ControlHub:
         return dict(out)
 
     def status_lines(self) -> list[str]:
-        """Short lines for a HUD: mapping errors, learn state."""
-        lines = [f"mapping error: {e.splitlines()[0]}" for e in self.errors.values()]
+        """Short lines for a HUD: what OSC and MIDI sent lately, mapping errors, learn state."""
+        stats = self.all_stats()
+        lines = []
+        if self.osc is not None:
+            host, port = self.osc.address
+            lines.append(self.activity.line("osc", f"{host}:{port}", stats))
+        if self.midi is not None and self.midi.available:
+            lines.append(self.activity.line("midi", ", ".join(self.midi.inputs) or "no port open", stats))
+        lines += [f"mapping error: {e.splitlines()[0]}" for e in self.errors.values()]
         if self.learner.armed:
             lines.append(f"learn: move a control for {self.learner.target}")
         return lines
