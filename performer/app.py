@@ -102,8 +102,10 @@ class App:
         surface.on_key = self.keyboard.on_key
         self.inputs: list[Input] = [self.keyboard]
         self.frame_hooks: list[FrameHook] = []
-        # callables returning lines for the HUD (walk and recording status, controller errors)
+        # callables returning lines for the HUD: status (walk, recording, controllers) and errors (shown in red
+        # with the shader's, e.g. a broken mapping file)
         self.status_sources: list[Callable[[], list[str]]] = []
+        self.error_sources: list[Callable[[], list[str]]] = []
         self.actions: dict[str, Callable[[], None]] = {
             "quit": self.quit,
             "pause": self.toggle_pause,
@@ -185,8 +187,9 @@ class App:
             hook(target, now)
         self.ctx.copy_framebuffer(self.surface.screen, target.framebuffer)
         if self.state.hud and self.hud is not None:
-            lines = self.errors + [line for source in self.status_sources for line in source()]
-            self.hud.draw(self.surface.screen, size, self.state, self.fps, lines, self.surface.content_scale)
+            errors = self.errors + [line for source in self.error_sources for line in source()]
+            status = [line for source in self.status_sources for line in source()]
+            self.hud.draw(self.surface.screen, size, self.state, self.fps, errors, self.surface.content_scale, status)
         self._count_frame(now)
 
     def _count_frame(self, now: float) -> None:

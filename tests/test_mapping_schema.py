@@ -106,7 +106,7 @@ def test_hot_reload_keeps_previous_mapping_on_error(tmp_path):
     bump(path, "controls:\n  - {cc: 0, to: z1, curve: wobbly}\n", 1)
     assert not hub.check_reload()
     assert hub.errors[str(path)].startswith(f"{path}:2: controls[0].curve:")
-    assert hub.status_lines()[0].startswith("mapping error: ")
+    assert hub.error_lines()[0].startswith("mapping error: ")
     cc(0, 25)
     assert state.z[0] == pytest.approx(0.25)  # the previous mapping still runs
 

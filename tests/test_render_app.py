@@ -164,7 +164,8 @@ def test_hud_draws_bars_signature_and_errors(hud):
     state.set_z([2.0, -2.0, 0, 0, 0, 0, 0, 0])
     surface.screen.use()
     surface.screen.clear(0, 0, 0)
-    hud.draw(surface.screen, surface.size, state, fps=59.9, errors=["cppn.glsl:7: error: boom"])
+    hud.draw(surface.screen, surface.size, state, fps=59.9, errors=["cppn.glsl:7: error: boom"],
+             status=["REC 00:01.0 WWWWWWWWWWWWWWWWWWWW"])
     image = screen(surface)
     assert hud.ctx.error == "GL_NO_ERROR"
     m, centre = hud_layout.MARGIN, hud_layout.MARGIN + hud_layout.BAR_X + hud_layout.BAR_W / 2
@@ -182,8 +183,15 @@ def test_hud_draws_bars_signature_and_errors(hud):
     x = int(m + hud_layout.SIG_X)
     assert image[int(round(top)) - 1 : int(round(top)) + 2, x].min(axis=1).max() > 200
     # The error banner is red, at the bottom left.
-    bottom = image[-40:, :200]
-    assert ((bottom[..., 0] > 60) & (bottom[..., 1] < 20)).sum() > 100
+    bottom = image[-60:, :200].astype(int)
+    red = (bottom[..., 0] > 60) & (bottom[..., 1] < 20)
+    assert red.sum() > 100
+    # Above it the status line: white text on the dark panel, with no red in its rows.
+    white_rows = np.flatnonzero((bottom.min(axis=2) > 200).sum(axis=1) > 5)
+    red_rows = np.flatnonzero(red.sum(axis=1) > 5)
+    status_rows = white_rows[white_rows < red_rows.min()]
+    assert len(status_rows) >= 8  # the 5-cell-high glyphs at 2 px a cell
+    assert red[status_rows].sum() == 0
     surface.close()
 
 

@@ -185,6 +185,7 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     app.frame_hooks.append(show.recorder)  # frames without the HUD
     app.status_sources.append(show.status_lines)
     app.status_sources += [hub.status_lines for hub in hubs]
+    app.error_sources += [hub.error_lines for hub in hubs]
     app.status_sources.append(lambda: [line] if (line := prints.status_line(state.params)) else [])
     app.inputs.append(prints)  # last: sends the frame's final state to the print worker
     if args.walk:

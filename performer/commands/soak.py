@@ -248,7 +248,7 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
             if broken_since is not None:
                 breaks["frames_while_broken"] += 1
                 shader_seen |= any("cppn.glsl:" in e for e in errors)
-                mapping_seen |= any(f"{mapping.name}:" in e for e in hub.errors.values())
+                mapping_seen |= any(f"{mapping.name}:" in line for line in hub.error_lines())  # on the HUD
             elif breaks["breaks"] and not errors and not hub.errors:
                 breaks["shader_cleared"] = breaks["mapping_cleared"] = breaks["breaks"]
             if not np.all(np.isfinite(state.z)) or not all(math.isfinite(v) for v in state.params.values()):

@@ -390,8 +390,12 @@ class ControlHub:
         out.update({f"feedback_{k}": v for k, v in self.osc_out.stats.items()})
         return dict(out)
 
+    def error_lines(self) -> list[str]:
+        """Mapping files that failed to load (the previous mapping keeps running): file:line: key and why."""
+        return [f"mapping error: {e.splitlines()[0]}" for e in self.errors.values()]
+
     def status_lines(self) -> list[str]:
-        """Short lines for a HUD: what OSC and MIDI sent lately, mapping errors, learn state."""
+        """Short lines for a HUD: what OSC and MIDI sent lately, learn state."""
         stats = self.all_stats()
         lines = []
         if self.osc is not None:
@@ -399,7 +403,6 @@ class ControlHub:
             lines.append(self.activity.line("osc", f"{host}:{port}", stats))
         if self.midi is not None and self.midi.available:
             lines.append(self.activity.line("midi", ", ".join(self.midi.inputs) or "no port open", stats))
-        lines += [f"mapping error: {e.splitlines()[0]}" for e in self.errors.values()]
         if self.learner.armed:
             lines.append(f"learn: move a control for {self.learner.target}")
         return lines

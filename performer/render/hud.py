@@ -96,8 +96,9 @@ def signature_points(z: np.ndarray, samples: int = 128) -> np.ndarray:
 
 
 def build_hud(state: PerformanceState, fps: float, errors: list[str], size: tuple[int, int],
-              scale: float = 1.0) -> np.ndarray:
-    """The HUD's triangles for this frame, [n, 6] float32 in framebuffer pixels."""
+              scale: float = 1.0, status: list[str] = ()) -> np.ndarray:
+    """The HUD's triangles for this frame, [n, 6] float32 in framebuffer pixels. At the bottom left: status
+    lines (walk, recording, controllers) on the panel colour, and below them errors on red."""
     g = Geometry(scale)
     g.rect(MARGIN, MARGIN, PANEL_W, PANEL_H, PANEL)
     g.text(MARGIN + 10, MARGIN + 10, f"{fps:5.1f} FPS" + ("  PAUSED" if state.paused else ""), TEXT)
@@ -115,11 +116,13 @@ def build_hud(state: PerformanceState, fps: float, errors: list[str], size: tupl
     g.polyline(ring, 1.0, TRACK)
     g.polyline(signature_points(state.z), 2.5, CURVE)
     height = size[1] / scale
-    lines = [line[:110] for error in errors for line in error.splitlines()][-6:]
-    for index, line in enumerate(reversed(lines)):
+    error_lines = [line[:110] for error in errors for line in error.splitlines()][-6:]
+    status_lines = [line[:110] for text in status for line in text.splitlines()][-6:]
+    stack = [(line, PANEL, TEXT) for line in status_lines] + [(line, ERROR_BG, ERROR_TEXT) for line in error_lines]
+    for index, (line, background, colour) in enumerate(reversed(stack)):  # the last line at the bottom
         y = height - MARGIN - (index + 1) * (GLYPH_H + 2) * TEXT_PX - 4
-        g.rect(MARGIN, y - 2, len(line) * (GLYPH_W + 1) * TEXT_PX + 4, (GLYPH_H + 2) * TEXT_PX, ERROR_BG)
-        g.text(MARGIN + 2, y, line, ERROR_TEXT)
+        g.rect(MARGIN, y - 2, len(line) * (GLYPH_W + 1) * TEXT_PX + 4, (GLYPH_H + 2) * TEXT_PX, background)
+        g.text(MARGIN + 2, y, line, colour)
     return g.array()
 
 
@@ -146,9 +149,9 @@ class Hud:
         return self._vao
 
     def draw(self, framebuffer: moderngl.Framebuffer, size: tuple[int, int], state: PerformanceState,
-             fps: float, errors: list[str] | None = None, scale: float = 1.0) -> None:
+             fps: float, errors: list[str] | None = None, scale: float = 1.0, status: list[str] = ()) -> None:
         """Blend the HUD over whatever `framebuffer` holds."""
-        vertices = build_hud(state, fps, errors or [], size, scale)
+        vertices = build_hud(state, fps, errors or [], size, scale, status)
         data = vertices.tobytes()
         if len(data) > self.buffer.size:
             self.buffer.orphan(len(data) * 2)
