@@ -40,6 +40,7 @@ log = logging.getLogger(__name__)
 
 MAPPING = Path(__file__).resolve().parents[2] / "mappings" / "nanokontrol2.yaml"
 BROKEN_GLSL = "this line is not GLSL;\n"
+RSS_EVERY = 5.0  # seconds between resident-memory samples
 BROKEN_YAML = "controls:\n  - {cc: 3, target: [latent\n"
 
 # The OSC client: one process, `rate` datagrams a second for `seconds`, a quarter of them junk.
@@ -253,7 +254,7 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
                 breaks["shader_cleared"] = breaks["mapping_cleared"] = breaks["breaks"]
             if not np.all(np.isfinite(state.z)) or not all(math.isfinite(v) for v in state.params.values()):
                 nonfinite += 1
-            if len(times) % 30 == 0:
+            if t >= len(rss) * RSS_EVERY:
                 rss.append(rss_kb())
             time.sleep(max(0.0, 1 / 60 - (end - now)))  # a 60 Hz display: the loop waits for vsync
     finally:
@@ -280,6 +281,7 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
         "frames_over_100ms": sum(t > 0.1 for t in times),
         "rss_mb_first_quarter": round(statistics.median(rss[:quarter]) / 1024, 1) if rss else None,
         "rss_mb_last_quarter": round(statistics.median(rss[-quarter:]) / 1024, 1) if rss else None,
+        f"rss_mb_every_{RSS_EVERY:g}s": [round(kb / 1024, 1) for kb in rss],
         "osc_sent": int(sent_osc[0]) if sent_osc else 0, "osc_junk_sent": int(sent_osc[1]) if sent_osc else 0,
         "osc_stats": {k: v for k, v in stats.items() if k.startswith("osc_")},
         "midi_sent": midi_counts["sent"], "midi_sysex_sent": midi_counts["sysex"], "midi_stats": midi_stats,
