@@ -131,3 +131,42 @@ def test_missing_monitor_is_one_line(display, model_file):
     result = run_cli(args, {"DISPLAY": display})
     assert result.returncode == 2
     assert "--monitor 5" in result.stderr and result.stderr.strip().count("\n") == 0
+
+
+def test_sigterm_ends_the_show_and_finishes_the_recording(display, model_file, tmp_path):
+    """A launcher stopping performer (SIGTERM) ends it like Esc: exit code 0, the recording started over OSC
+    is a complete file."""
+    import signal
+    import socket
+    import time
+
+    from performer.record.probe import probe
+
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as probe_socket:
+        probe_socket.bind(("127.0.0.1", 0))
+        port = probe_socket.getsockname()[1]  # a free port for the show's OSC server
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    show = subprocess.Popen([sys.executable, "-m", "performer.cli", "play", "--model", str(model_file),
+                             "--size", "160x120", "--no-reload", "--no-prints", "--weights", "texture",
+                             "--osc-port", str(port), "--record-dir", str(tmp_path), "--record-fps", "10"],
+                            env={**env, "DISPLAY": display}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True)  # fmt: skip
+    try:
+        sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        start = b"/performer/record/start\x00" + b",\x00\x00\x00"
+        assert len(start) % 4 == 0
+        deadline = time.monotonic() + 60
+        while not list(tmp_path.glob("*.mp4")) and time.monotonic() < deadline:
+            sender.sendto(start, ("127.0.0.1", port))  # until the server is up and the recording begins
+            time.sleep(0.2)
+        assert list(tmp_path.glob("*.mp4")), "the recording never started"
+        time.sleep(1.5)
+        show.send_signal(signal.SIGTERM)
+        _, stderr = show.communicate(timeout=60)
+    finally:
+        if show.poll() is None:
+            show.kill()
+    assert show.returncode == 0, stderr
+    assert "Traceback" not in stderr and "leaked" not in stderr
+    (video,) = tmp_path.glob("*.mp4")
+    assert probe(video).frames >= 10  # 10 fps for more than a second

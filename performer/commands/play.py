@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import signal
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +18,8 @@ from performer.commands.sample import DEFAULT_MODEL
 log = logging.getLogger(__name__)
 
 HEADLESS_HINT = "performer play --headless --frames 60 --out frame.png"
+KEYS_HINT = ("keys: hold 1-8 (Shift: down) move the latents, R random, arrows landmarks, W walk, V record, "
+             "H HUD, F fullscreen, Esc quit")
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -199,6 +202,11 @@ def play(args: argparse.Namespace, surface, weights, state) -> int:
     session = build_session(args, surface, weights, state)
     renderer = session.renderer
     frames = args.frames if args.frames is not None else (60 if args.headless else None)
+    # A launcher or `kill` ends the show like Esc does: the loop stops, the recording is finished, the print
+    # worker and ports are closed.
+    previous = signal.signal(signal.SIGTERM, lambda signum, frame: session.app.quit())
+    if not args.headless:
+        print(KEYS_HINT)
     try:
         drawn = session.app.run(frames)
         if args.out:
@@ -209,4 +217,5 @@ def play(args: argparse.Namespace, surface, weights, state) -> int:
                   f"weights as {renderer.weight_mode}")
     finally:
         session.close()
+        signal.signal(signal.SIGTERM, previous)
     return 0
