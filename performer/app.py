@@ -28,6 +28,7 @@ from performer.render.target import OffscreenTarget
 from performer.state import LATENT_LIMIT, PerformanceState
 
 log = logging.getLogger(__name__)
+LOG_FAILURE_EVERY = 600  # a part failing every frame logs about once every 10 s at 60 fps
 
 
 class Input(Protocol):
@@ -120,6 +121,7 @@ class App:
         self._drawn_key: tuple | None = None
         self.last_snapshot: Path | None = None
         self._shown_errors: list[str] = []
+        self.failures: dict[str, tuple[int, str]] = {}  # part name -> (times failed, latest message)
 
     # actions -------------------------------------------------------------------------------------------
     def trigger(self, name: str) -> None:
@@ -160,16 +162,40 @@ class App:
 
     # the loop ------------------------------------------------------------------------------------------
     @property
-    def errors(self) -> list[str]:
+    def shader_errors(self) -> list[str]:
         return [str(error) for error in self.reloader.errors] if self.reloader else []
+
+    @property
+    def errors(self) -> list[str]:
+        return self.shader_errors + [f"{name} failed {count}x: {message} (the show goes on; see the log)"
+                         for name, (count, message) in self.failures.items()]  # fmt: skip
+
+    def _guarded(self, function: Callable, *args):
+        """Call one part of the frame (an input, a hook, a HUD source). An exception there is a bug in that
+        part, not a reason to stop the show: it is logged (the first time with its traceback, then every
+        LOG_FAILURE_EVERY times), counted, shown in the HUD, and the frame goes on without it."""
+        try:
+            return function(*args)
+        except Exception as exc:
+            name = getattr(function, "__qualname__", type(function).__name__)  # LiveShow.update, LiveRecorder
+            count = self.failures.get(name, (0, ""))[0] + 1
+            self.failures[name] = (count, f"{type(exc).__name__}: {exc}"[:80])
+            if count == 1:
+                log.exception("%s failed; the frame goes on without it", name)
+            elif count % LOG_FAILURE_EVERY == 0:
+                log.error("%s failed %d times (latest: %s)", name, count, exc)
+            return None
+
+    def _lines(self, sources: list[Callable[[], list[str]]]) -> list[str]:
+        return [line for source in sources for line in self._guarded(source) or []]
 
     def step(self, now: float, dt: float) -> None:
         """One frame: inputs, hot reload, draw (only when something changed), hooks, show."""
         for source in self.inputs:
-            source.update(self.state, now, dt)
+            self._guarded(source.update, self.state, now, dt)
         if self.reloader is not None:
             self.reloader.poll()
-            errors = self.errors
+            errors = self.shader_errors
             if errors != self._shown_errors:  # compiler errors go to the title bar as well as the log
                 self.surface.set_title(f"performer: {errors[0].splitlines()[0]}" if errors else "performer")
                 self._shown_errors = errors
@@ -184,11 +210,11 @@ class App:
             self.wait_for_gpu()
             self._drawn_key = key
         for hook in self.frame_hooks:
-            hook(target, now)
+            self._guarded(hook, target, now)
         self.ctx.copy_framebuffer(self.surface.screen, target.framebuffer)
         if self.state.hud and self.hud is not None:
-            errors = self.errors + [line for source in self.error_sources for line in source()]
-            status = [line for source in self.status_sources for line in source()]
+            errors = self.errors + self._lines(self.error_sources)
+            status = self._lines(self.status_sources)
             self.hud.draw(self.surface.screen, size, self.state, self.fps, errors, self.surface.content_scale, status)
         self._count_frame(now)
 

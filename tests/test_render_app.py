@@ -290,3 +290,28 @@ def test_a_frame_waits_for_the_gpu_with_the_gil_released(weights):
         pytest.skip(f"frames take {frame * 1000:.1f} ms here: too quick to tell")
     blocked = float(np.percentile(gaps, 95))
     assert blocked < frame / 3, f"probe gaps p95 {blocked * 1000:.1f} ms vs frame {frame * 1000:.1f} ms"
+
+
+def test_a_failing_input_hook_or_status_line_does_not_stop_the_show(surface, renderer, hud, caplog):
+    class BrokenWalk:
+        def update(self, state, now, dt):
+            raise ZeroDivisionError("tempo 0")
+
+    def broken_hook(target, now):
+        raise RuntimeError("encoder gone")
+
+    app = make_app(surface, renderer, hud)
+    app.inputs.append(BrokenWalk())
+    app.frame_hooks.append(broken_hook)
+    app.status_sources.append(lambda: 1 / 0)
+    app.state.hud = True
+    with caplog.at_level("ERROR"):
+        for i in range(5):
+            app.state.set_latent(0, i * 0.3)
+            app.step(i / 60, 1 / 60)
+    assert app.frames == 5  # every frame was drawn and shown
+    assert renderer.target.read_rgb().std() > 0
+    failures = {name.rsplit(".<locals>.", 1)[-1]: count for name, (count, _) in app.failures.items()}
+    assert failures == {"BrokenWalk.update": 5, "broken_hook": 5, "<lambda>": 5}
+    assert len([r for r in caplog.records if r.exc_info]) == 3  # one traceback each, not one per frame
+    assert any("BrokenWalk.update failed 5x: ZeroDivisionError: tempo 0" in line for line in app.errors)
