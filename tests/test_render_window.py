@@ -170,3 +170,23 @@ def test_sigterm_ends_the_show_and_finishes_the_recording(display, model_file, t
     assert "Traceback" not in stderr and "leaked" not in stderr
     (video,) = tmp_path.glob("*.mp4")
     assert probe(video).frames >= 10  # 10 fps for more than a second
+
+
+def test_fullscreen_hides_the_cursor_and_windowed_shows_it(display):
+    script = textwrap.dedent("""
+        import glfw
+        from performer.render.window import GlfwWindow
+        window = GlfwWindow((128, 96), vsync=False)
+        modes = [glfw.get_input_mode(window.window, glfw.CURSOR)]
+        window.toggle_fullscreen()
+        modes.append(glfw.get_input_mode(window.window, glfw.CURSOR))
+        window.toggle_fullscreen()
+        modes.append(glfw.get_input_mode(window.window, glfw.CURSOR))
+        window.close()
+        print("modes", [{glfw.CURSOR_NORMAL: "normal", glfw.CURSOR_HIDDEN: "hidden"}[m] for m in modes])
+    """)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
+    result = subprocess.run([sys.executable, "-c", script], env={**env, "DISPLAY": display},
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert "modes ['normal', 'hidden', 'normal']" in result.stdout

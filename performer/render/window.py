@@ -166,9 +166,11 @@ class GlfwWindow:
             mode = glfw.get_video_mode(self.monitor)
             glfw.set_window_monitor(self.window, self.monitor, 0, 0, mode.size.width, mode.size.height,
                                     mode.refresh_rate)
+            glfw.set_input_mode(self.window, glfw.CURSOR, glfw.CURSOR_HIDDEN)  # no arrow on the projector
         else:
             x, y = self.windowed_pos or (40, 40)
             glfw.set_window_monitor(self.window, None, x, y, *self.windowed_size, 0)
+            glfw.set_input_mode(self.window, glfw.CURSOR, glfw.CURSOR_NORMAL)
         self.fullscreen = not self.fullscreen
 
     def close(self) -> None:
