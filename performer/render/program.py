@@ -111,6 +111,11 @@ class ReloadableProgram:
     def path(self) -> Path:
         return self.directory / f"{self.name}.glsl"
 
+    def sources(self) -> dict[str, str]:
+        """What the driver is given for each stage (#version, #defines, prelude, #line): for tools and tests."""
+        text = self.path.read_text(encoding="utf-8")
+        return {stage: build_source(text, stage, self.defines, self.prelude) for stage in STAGES}
+
     def reload(self) -> bool:
         """Recompile; True if the new program is in use. On failure log the error and keep the old one."""
         try:
