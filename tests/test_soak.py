@@ -18,3 +18,4 @@ def test_a_short_show_survives_junk_broken_files_and_records(tmp_path):
     assert result["breaks"] == 2 and result["frames_while_broken"] > 10  # frames kept coming while broken
     assert result["recording_frames"] == result["recording_due"] > 0 and result["recording_dropped"] == 0
     assert result["hub_errors"].get("update_errors", 0) == 0 and result["hub_errors"].get("action_errors", 0) == 0
+    assert result["part_failures"] == {}  # no input, hook or HUD line raised

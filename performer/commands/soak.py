@@ -171,6 +171,54 @@ def feed_midi(backend: FakeMidiBackend, stop: threading.Event, rate: float, coun
     counts["sent"] = sent
 
 
+class FileBreaker:
+    """Every `every` seconds, breaks cppn.glsl (a syntax error at line 41) and the mapping file (broken YAML) for
+    BROKEN_SECONDS, as a slip in an editor would, then restores both. Notes whether each error was shown while
+    broken and cleared once fixed."""
+
+    BROKEN_SECONDS = 2.0
+
+    def __init__(self, shader: Path, mapping: Path, reloader, every: float, seconds: float) -> None:
+        self.shader, self.mapping, self.reloader = shader, mapping, reloader
+        self.every, self.last_start = every, seconds - self.BROKEN_SECONDS - 1.0  # a second to see it cleared
+        self.good_glsl, self.good_yaml = shader.read_text(), mapping.read_text()
+        self.broken_since: float | None = None
+        self.seen = {"shader": False, "mapping": False}
+        self.counts = {"breaks": 0, "shader_shown": 0, "mapping_shown": 0, "shader_cleared": 0,
+                       "mapping_cleared": 0, "frames_while_broken": 0}  # fmt: skip
+
+    def tick(self, t: float) -> None:
+        due = t >= self.every * (self.counts["breaks"] + 1) and t < self.last_start
+        if self.broken_since is None and due:
+            lines = self.good_glsl.splitlines(keepends=True)
+            self.shader.write_text("".join(lines[:40] + [BROKEN_GLSL] + lines[40:]))
+            self.mapping.write_text(BROKEN_YAML)
+            self.reloader.mark_changed(self.shader.stem)  # what the file watcher does on save
+            self.broken_since, self.seen = t, {"shader": False, "mapping": False}
+            self.counts["breaks"] += 1
+        elif self.broken_since is not None and t - self.broken_since >= self.BROKEN_SECONDS:
+            self.shader.write_text(self.good_glsl)
+            self.mapping.write_text(self.good_yaml)
+            self.reloader.mark_changed(self.shader.stem)
+            self.counts["shader_shown"] += self.seen["shader"]
+            self.counts["mapping_shown"] += self.seen["mapping"]
+            self.broken_since = None
+
+    def observe(self, errors: list[str]) -> None:
+        """After a frame: the error lines the HUD shows (shader and mapping errors name their file)."""
+        if self.broken_since is not None:
+            self.counts["frames_while_broken"] += 1
+            self.seen["shader"] |= any(f"{self.shader.name}:" in line for line in errors)
+            self.seen["mapping"] |= any(f"{self.mapping.name}:" in line for line in errors)
+        elif self.counts["breaks"] and not errors:
+            self.counts["shader_cleared"] = self.counts["mapping_cleared"] = self.counts["breaks"]
+
+    @property
+    def all_shown_and_cleared(self) -> bool:
+        c = self.counts
+        return c["shader_shown"] == c["mapping_shown"] == c["shader_cleared"] == c["mapping_cleared"] == c["breaks"]
+
+
 def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path | None = None,
          prints: bool = True, osc_rate: float = 2000.0, midi_rate: float = 500.0, break_every: float = 10.0,
          walk: str = "groove", workdir: Path | None = None) -> dict:  # fmt: skip
@@ -188,7 +236,6 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
     shutil.copytree(SHADER_DIR, shaders, dirs_exist_ok=True)
     mapping = workdir / "board.yaml"
     shutil.copyfile(MAPPING, mapping)
-    good_glsl, good_yaml = (shaders / "cppn.glsl").read_text(), mapping.read_text()
     argv = ["play", "--headless", "--size", f"{size[0]}x{size[1]}", "--osc-port", "0", "--no-midi", "--hud",
             "--shaders", str(shaders), "--mapping", str(mapping), "--record-dir", str(workdir / "rec"),
             "--snapshot-dir", str(workdir / "snaps"), "--walk", walk, "--no-reload"]  # fmt: skip
@@ -214,44 +261,21 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
                               stdout=subprocess.PIPE, text=True)  # fmt: skip
     feeder.start()
 
+    breaker = FileBreaker(shaders / "cppn.glsl", mapping, session.reloader, break_every, seconds)
     times: list[float] = []
     rss: list[int] = []
-    breaks = {"shader_shown": 0, "shader_cleared": 0, "mapping_shown": 0, "mapping_cleared": 0, "breaks": 0,
-              "frames_while_broken": 0}  # fmt: skip
-    broken_since: float | None = None
-    shader_seen = mapping_seen = False
     nonfinite = 0
     start = last = time.perf_counter()
     try:
         while (now := time.perf_counter()) - start < seconds:
             t = now - start
-            # a break lasts 2 s, then at least a second to see it cleared
-            if broken_since is None and t >= break_every * (breaks["breaks"] + 1) and t < seconds - 3:
-                lines = good_glsl.splitlines(keepends=True)
-                (shaders / "cppn.glsl").write_text("".join(lines[:40] + [BROKEN_GLSL] + lines[40:]))
-                mapping.write_text(BROKEN_YAML)
-                session.reloader.mark_changed("cppn")  # what the file watcher does on save
-                broken_since, shader_seen, mapping_seen = t, False, False
-                breaks["breaks"] += 1
-            elif broken_since is not None and t - broken_since >= 2.0:
-                (shaders / "cppn.glsl").write_text(good_glsl)
-                mapping.write_text(good_yaml)
-                session.reloader.mark_changed("cppn")
-                breaks["shader_shown"] += shader_seen
-                breaks["mapping_shown"] += mapping_seen
-                broken_since = None
+            breaker.tick(t)
             app.step(now, min(now - last, 0.25))
             finish()
             end = time.perf_counter()
             times.append(end - now)
             last = now
-            errors = app.errors
-            if broken_since is not None:
-                breaks["frames_while_broken"] += 1
-                shader_seen |= any("cppn.glsl:" in e for e in errors)
-                mapping_seen |= any(f"{mapping.name}:" in line for line in hub.error_lines())  # on the HUD
-            elif breaks["breaks"] and not errors and not hub.errors:
-                breaks["shader_cleared"] = breaks["mapping_cleared"] = breaks["breaks"]
+            breaker.observe(app.errors + hub.error_lines())  # what the HUD shows in red
             if not np.all(np.isfinite(state.z)) or not all(math.isfinite(v) for v in state.params.values()):
                 nonfinite += 1
             if t >= len(rss) * RSS_EVERY:
@@ -286,7 +310,8 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
         "osc_stats": {k: v for k, v in stats.items() if k.startswith("osc_")},
         "midi_sent": midi_counts["sent"], "midi_sysex_sent": midi_counts["sysex"], "midi_stats": midi_stats,
         "hub_errors": {k: v for k, v in stats.items() if k.endswith("errors")},
-        **breaks,
+        **breaker.counts,
+        "part_failures": {name: count for name, (count, _) in app.failures.items()},
         "nonfinite_frames": nonfinite,
         "recording_due": recording.due if recording else 0,
         "recording_dropped": recording.dropped if recording else 0,
@@ -296,8 +321,7 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
     }  # fmt: skip
     result["ok"] = bool(
         result["frames"] > 0 and nonfinite == 0 and info is not None and info.frames > 0
-        and breaks["shader_shown"] == breaks["breaks"] == breaks["mapping_shown"]
-        and breaks["shader_cleared"] == breaks["breaks"] == breaks["mapping_cleared"]
+        and breaker.all_shown_and_cleared and not app.failures
     )  # fmt: skip
     if own_dir and result["ok"]:
         shutil.rmtree(workdir, ignore_errors=True)
