@@ -85,3 +85,30 @@ def test_failures_say_what_and_exit_non_zero(tmp_path, random_model_file, capsys
     endless = write_walk(tmp_path, {"kind": "random", "start": {"z": [0] * 8}})
     assert render(tmp_path, model, endless, "r.mp4") == 2
     assert "--duration" in capsys.readouterr().err
+
+
+def test_a_walk_with_a_learned_print_stylises_every_frame(tmp_path, capsys):
+    """Offline, each frame gets the learned print of its own latent (stylised before it is drawn), the same
+    on every render; a walk whose prints are off or procedural never loads torch for them."""
+    from performer.commands.render import uses_learned_prints
+    from performer.commands.sample import DEFAULT_MODEL
+    from performer.walks.schema import load_walk
+
+    keys = [{"z": [1.5, 0, 0, 0, 0, 0, 0, 0], "duration": 1}, {"z": [-1.5, 0, 0, 0, 0, 0, 1, 0], "duration": 1}]
+    printed = [{**k, "print_opacity": 1.0, "print_a": 6, "print_b": 6} for k in keys]  # slot 6: 4th learned
+    cases = {"learned": printed, "procedural": [{**k, "print_a": 1, "print_b": 2} for k in printed],
+             "off": [{**k, "print_opacity": 0.0} for k in printed]}
+    hashes = {}
+    for name, keyframes in cases.items():
+        walk = write_walk(tmp_path, {"kind": "keyframes", "unit": "seconds", "loop": True, "keyframes": keyframes})
+        _, loaded = load_walk(walk, [], 8)
+        assert uses_learned_prints(loaded, np.linspace(0, 2, 8, endpoint=False), 8) == (name == "learned")
+        for run in ("a", "b") if name == "learned" else ("a",):
+            out = tmp_path / f"{name}-{run}.txt"
+            assert render(tmp_path, DEFAULT_MODEL, walk, f"{name}-{run}.mp4", "--size", "48x48", "--fps", "3",
+                          "--hashes", str(out)) == 0  # fmt: skip
+            hashes[f"{name}-{run}"] = out.read_text().split()
+    assert hashes["learned-a"] == hashes["learned-b"]  # repeatable, print included
+    assert all(a != b for a, b in zip(hashes["learned-a"], hashes["off-a"], strict=True))  # the print shows
+    assert all(a != b for a, b in zip(hashes["learned-a"], hashes["procedural-a"], strict=True))
+    assert len(set(hashes["learned-a"])) == len(set(hashes["off-a"])) > 1  # frames differ where the walk moves

@@ -14,6 +14,7 @@ from pathlib import Path
 from performer.commands.play import parse_size
 from performer.commands.sample import DEFAULT_MODEL
 from performer.presets.landmarks import DEFAULT_LANDMARKS
+from performer.prints.files import DEFAULT_PRINTS
 from performer.record.codecs import CODECS
 
 
@@ -32,6 +33,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model .safetensors (default: shipped)")
     p.add_argument("--landmarks", type=Path, default=DEFAULT_LANDMARKS, help="landmarks file the walk names")
     p.add_argument("--weights", default="auto", choices=("auto", "const", "ubo", "texture"))
+    p.add_argument("--prints", type=Path, default=DEFAULT_PRINTS,
+                   help="learned prints file, for walks that show one (default: shipped)")
     p.add_argument("--hashes", type=Path, help="write each frame's SHA-256 here, one per line")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
@@ -51,6 +54,7 @@ def check_args(args: argparse.Namespace) -> None:
 def run(args: argparse.Namespace) -> int:
     from performer.model.checkpoint import ModelFileError
     from performer.presets.landmarks import LandmarkError, load_landmarks
+    from performer.prints.files import PrintFileError
     from performer.record.codecs import check_size
     from performer.render.context import NoGLError
     from performer.render.program import ShaderError
@@ -69,9 +73,26 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         return render(args, weights, spec, walk)
-    except (NoGLError, ShaderError) as exc:
+    except (NoGLError, ShaderError, PrintFileError, ModelFileError) as exc:
         print(f"performer render: {exc}", file=sys.stderr)
         return 1
+
+
+def uses_learned_prints(walk, positions, latent_dim: int) -> bool:
+    """True if any frame shows a learned print (a print slot past the procedural ones, with opacity > 0):
+    only then is torch loaded to stylise."""
+    from performer.prints.slots import PROCEDURAL_PRINTS
+    from performer.state import PerformanceState
+    from performer.walks.pose import apply_pose
+
+    state = PerformanceState(latent_dim=latent_dim)
+    for position in positions:
+        apply_pose(state, walk.sample(float(position)))
+        p = state.params
+        if p.get("print_opacity", 0.0) > 0.0 and max(p.get("print_a", 0), p.get("print_b", 0)) >= len(
+                PROCEDURAL_PRINTS) - 0.5:  # fmt: skip
+            return True
+    return False
 
 
 def render(args: argparse.Namespace, weights, spec, walk) -> int:
@@ -90,6 +111,10 @@ def render(args: argparse.Namespace, weights, spec, walk) -> int:
         return 2
     ctx = create_headless_context()
     renderer = CppnRenderer(ctx, weights, args.weights)
+    if uses_learned_prints(walk, positions, weights.latent_dim):
+        from performer.prints.live import immediate_prints
+
+        immediate_prints(renderer, args.model, args.prints)  # a bad file: a clear error before any frame
     hashes: list[str] = []
     width, height = args.size
     bar = tqdm(total=len(positions), unit="frame", disable=args.no_progress, desc=args.out.name,
@@ -110,6 +135,8 @@ def render(args: argparse.Namespace, weights, spec, walk) -> int:
         print(f"performer render: failed writing {args.out}: {exc}", file=sys.stderr)
         return 1
     finally:
+        if renderer.prints is not None:
+            renderer.prints.release()
         renderer.release()
     bar.close()
     if ctx.error != "GL_NO_ERROR":

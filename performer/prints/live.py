@@ -162,6 +162,25 @@ def attach_prints(renderer, model_path: str | Path, prints_path: str | Path | No
     return layer
 
 
+def immediate_prints(renderer, model_path: str | Path, prints_path: str | Path, size: int = WORKING_SIZE,
+                     device: str | None = None) -> PrintLayer:
+    """A PrintLayer on `renderer` that stylises each frame before it is drawn (offline rendering: every frame
+    shows its own print). Raises PrintFileError / ModelFileError for a bad file."""
+    import torch
+
+    from performer.model.checkpoint import load_model
+    from performer.prints.files import load_prints
+    from performer.prints.worker import ImmediatePrintWorker
+
+    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
+    prints = load_prints(prints_path, device)
+    model = load_model(model_path, device)
+    worker = ImmediatePrintWorker(make_stylise(model.generator.to(device), prints.net.to(device)))
+    layer = PrintLayer(renderer.ctx, prints.names, worker, size)
+    renderer.prints = layer
+    return layer
+
+
 def start_worker(model_path, prints_path, threads: int | None, device: str | None, process: bool = True):
     """Validate both files here (clear errors before anything starts), then start the worker: a process
     by default (see process_worker.py for why not a thread), or a thread in this process."""

@@ -104,3 +104,28 @@ class PrintWorker:
             self._stopping = True
             self._wake.notify()
         self._thread.join(timeout)
+
+
+class ImmediatePrintWorker:
+    """The PrintWorker interface, stylising in the caller's thread at submit(): for offline rendering, where
+    every frame must show the print of its own latent (frame-exact, repeatable) and nobody is waiting live.
+    An error is raised to the caller: an offline render should stop, not silently lose its prints."""
+
+    failed = False
+
+    def __init__(self, stylise: Stylise) -> None:
+        self.stylise = stylise
+        self._latest: PrintResult | None = None
+        self._sequence = 0
+
+    def submit(self, request: PrintRequest) -> None:
+        start = time.perf_counter()
+        image = np.ascontiguousarray(self.stylise(request), dtype=np.uint8)
+        self._sequence += 1
+        self._latest = PrintResult(self._sequence, image, request, time.perf_counter() - start)
+
+    def latest(self) -> PrintResult | None:
+        return self._latest
+
+    def stop(self, timeout: float = 0.0) -> None:
+        pass
