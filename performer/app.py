@@ -24,6 +24,7 @@ from performer.render.context import gil_free_finish
 from performer.render.cppn_renderer import CppnRenderer
 from performer.render.hotreload import ShaderReloader
 from performer.render.hud import Hud
+from performer.render.previews import LatentPreviews
 from performer.render.target import OffscreenTarget
 from performer.state import LATENT_LIMIT, PerformanceState
 
@@ -37,7 +38,7 @@ class Input(Protocol):
 
 FrameHook = Callable[[OffscreenTarget, float], None]
 
-KEY_ACTIONS = {"r": "random", "space": "pause", "h": "hud", "f": "fullscreen", "s": "snapshot",
+KEY_ACTIONS = {"r": "random", "space": "pause", "h": "hud", "g": "previews", "f": "fullscreen", "s": "snapshot",
                "escape": "quit", "left": "preset_prev", "right": "preset_next", "p": "preset_save",
                "w": "walk_toggle", "n": "walk_next", "t": "tap_tempo", "v": "record_toggle",
                "l": "learn", "page_up": "learn_prev", "page_down": "learn_next"}
@@ -95,6 +96,7 @@ class App:
         # GL (llvmpipe: 45 ms at 640x360), and the OSC thread, MIDI callbacks and MIDI clock stall with it.
         self.wait_for_gpu = gil_free_finish(self.ctx)
         self.hud, self.reloader = hud, reloader
+        self.previews: LatentPreviews | None = None  # G shows them when set (performer play sets them)
         self.snapshot_dir = Path(snapshot_dir)
         self.rng = np.random.default_rng(seed)
         self.clock = clock
@@ -113,6 +115,7 @@ class App:
             "random": self.randomise,
             "snapshot": self.snapshot,
             "hud": self.toggle_hud,
+            "previews": self.toggle_previews,
             "fullscreen": surface.toggle_fullscreen,
         }
         self.frames = 0
@@ -141,6 +144,9 @@ class App:
     def toggle_hud(self) -> None:
         self.state.hud = not self.state.hud
         self.state.version += 1
+
+    def toggle_previews(self) -> None:
+        self.state.previews = not self.state.previews
 
     def randomise(self) -> None:
         z = np.clip(self.rng.standard_normal(self.state.latent_dim), -LATENT_LIMIT, LATENT_LIMIT)
@@ -209,6 +215,9 @@ class App:
             target = self.renderer.render(self.state, size)
             self.wait_for_gpu()
             self._drawn_key = key
+        showing_previews = self.state.previews and self.previews is not None
+        if showing_previews and self._guarded(self.previews.update, self.state, now):
+            self.wait_for_gpu()
         for hook in self.frame_hooks:
             self._guarded(hook, target, now)
         self.ctx.copy_framebuffer(self.surface.screen, target.framebuffer)
@@ -216,6 +225,8 @@ class App:
             errors = self.errors + self._lines(self.error_sources)
             status = self._lines(self.status_sources)
             self.hud.draw(self.surface.screen, size, self.state, self.fps, errors, self.surface.content_scale, status)
+        if showing_previews:
+            self._guarded(self.previews.draw, self.surface.screen, size, self.state, self.surface.content_scale)
         self._count_frame(now)
 
     def _count_frame(self, now: float) -> None:

@@ -84,6 +84,7 @@ class PerformanceState:
     params: dict[str, float] = field(default_factory=lambda: {p.name: float(p.default) for p in PARAMS})
     paused: bool = False
     hud: bool = False
+    previews: bool = False  # the latent previews beside the HUD (G)
     version: int = 0  # bumped on every change, so consumers can skip work when nothing moved
 
     def __post_init__(self) -> None:

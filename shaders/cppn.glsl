@@ -20,7 +20,8 @@ void main() {
 
 #elif defined FRAGMENT_SHADER
 
-uniform vec2 u_size;          // framebuffer size in pixels
+uniform vec2 u_size;          // size of the area drawn, in pixels
+uniform vec2 u_origin;        // its lower-left corner in the framebuffer (0 unless drawing a tile of an atlas)
 uniform vec2 u_rotation;      // (cos, sin) of the view rotation
 uniform float u_zoom;
 uniform vec2 u_pan;
@@ -180,7 +181,8 @@ vec3 apply_print(vec3 colour, vec2 g, float level) {
 
 void main() {
     float short_side = min(u_size.x, u_size.y);
-    vec2 uv = vec2(gl_FragCoord.x, u_size.y - gl_FragCoord.y) * (2.0 / short_side) - u_size / short_side;
+    vec2 pixel = gl_FragCoord.xy - u_origin;
+    vec2 uv = vec2(pixel.x, u_size.y - pixel.y) * (2.0 / short_side) - u_size / short_side;
     vec2 view = vec2(u_rotation.x * uv.x - u_rotation.y * uv.y, u_rotation.y * uv.x + u_rotation.x * uv.y);
     vec2 xy = (view / u_zoom + u_pan) * u_coord_scale;
     float r = length(xy);

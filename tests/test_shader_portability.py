@@ -12,6 +12,7 @@ import pytest
 
 from performer.render.cppn_renderer import WEIGHT_MODES, CppnRenderer
 from performer.render.hud import Hud
+from performer.render.previews import LatentPreviews
 from performer.render.program import SHADER_DIR
 from performer.render.weights import CppnWeights
 
@@ -46,14 +47,18 @@ def test_cppn_program_passes_the_reference_compiler(ctx, random_model_file, mode
         renderer.release()
 
 
-def test_hud_program_passes_the_reference_compiler(ctx, tmp_path):
-    hud = Hud(ctx)
+def test_hud_and_previews_programs_pass_the_reference_compiler(ctx, random_model_file, tmp_path):
+    renderer = CppnRenderer(ctx, CppnWeights.from_file(random_model_file[0]), "texture")
+    hud, previews = Hud(ctx), LatentPreviews(renderer)
     try:
-        for stage, source in hud.program.sources().items():
-            result = validate(source, stage, tmp_path)
-            assert result.returncode == 0, f"{stage}:\n{result.stdout}"
+        for program in (hud.program, previews.program):
+            for stage, source in program.sources().items():
+                result = validate(source, stage, tmp_path)
+                assert result.returncode == 0, f"{program.name} {stage}:\n{result.stdout}"
     finally:
+        previews.release()
         hud.release()
+        renderer.release()
 
 
 def test_the_reference_compiler_refuses_what_330_does_not_have(tmp_path):
@@ -67,7 +72,7 @@ def test_the_reference_compiler_refuses_what_330_does_not_have(tmp_path):
 REMOVED = re.compile(r"\b(gl_FragColor|gl_FragData|texture2D|texture3D|textureCube|attribute|varying)\b")
 
 
-@pytest.mark.parametrize("name", ["cppn", "hud"])
+@pytest.mark.parametrize("name", ["cppn", "hud", "previews"])
 def test_no_identifier_a_forward_compatible_context_removes(name):
     text = (SHADER_DIR / f"{name}.glsl").read_text()
     code = "\n".join(line.split("//")[0] for line in text.splitlines())  # comments may say anything

@@ -47,6 +47,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--z", help="start at this z: comma-separated numbers")
     p.add_argument("--seed", type=int, help="seed for R (random point)")
     p.add_argument("--hud", action="store_true", help="start with the HUD on (H toggles)")
+    p.add_argument("--previews", action="store_true",
+                   help="start with the latent previews on: each latent at 5 values (G toggles)")
     p.add_argument("--weights", default="auto", choices=("auto", "const", "ubo", "texture"),
                    help="where the shader reads weights from (auto: fastest that fits)")
     p.add_argument("--snapshot-dir", type=Path, default=Path("snapshots"), help="where S saves PNGs")
@@ -54,7 +56,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     from performer.render.program import SHADER_DIR
 
     p.add_argument("--shaders", type=Path, default=SHADER_DIR,
-                   help="folder with cppn.glsl and hud.glsl (default: the shipped shaders/; edit a copy live)")
+                   help="folder with the GLSL programs (default: the shipped shaders/; edit a copy live)")
     from performer.presets.landmarks import DEFAULT_LANDMARKS
     from performer.record.codecs import CODECS
 
@@ -93,7 +95,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     state = PerformanceState(latent_dim=weights.latent_dim)
-    state.hud = args.hud
+    state.hud, state.previews = args.hud, args.previews
     try:
         if args.z:
             state.set_z([float(v) for v in args.z.split(",")])
@@ -145,6 +147,8 @@ class Session:
             hub.close()
         self.prints.release()  # stops the print worker
         self.hud.release()
+        if self.app.previews is not None:
+            self.app.previews.release()
         self.renderer.release()
 
 
@@ -156,12 +160,16 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     from performer.render.cppn_renderer import CppnRenderer
     from performer.render.hotreload import ShaderReloader
     from performer.render.hud import Hud
+    from performer.render.previews import LatentPreviews
     from performer.walks.live import LiveShow
 
     renderer = CppnRenderer(surface.ctx, weights, args.weights, args.shaders)
     hud = Hud(surface.ctx, args.shaders)
-    reloader = ShaderReloader(renderer.programs + hud.programs, watch=not args.no_reload and not args.headless)
+    previews = LatentPreviews(renderer, weights.latent_dim, directory=args.shaders)
+    reloader = ShaderReloader(renderer.programs + hud.programs + previews.programs,
+                              watch=not args.no_reload and not args.headless)  # fmt: skip
     app = App(surface, renderer, state, hud, reloader, args.snapshot_dir, args.seed)
+    app.previews = previews
     from performer.prints.live import attach_prints
 
     # learned prints run in a worker process; a missing or broken file is logged and play goes on

@@ -149,12 +149,13 @@ class CppnRenderer:
             self._vao_generation = self.program.generation
         return self._vao
 
-    def _set_uniforms(self, state: PerformanceState, size: tuple[int, int]) -> None:
+    def _set_uniforms(self, state: PerformanceState, size: tuple[int, int], origin: tuple[int, int]) -> None:
         prog = self.program.program
         p = state.params
         angle = math.radians(p["rotation"])
         values = {
             "u_size": (float(size[0]), float(size[1])),
+            "u_origin": (float(origin[0]), float(origin[1])),
             "u_rotation": (math.cos(angle), math.sin(angle)),
             "u_zoom": p["zoom"],
             "u_pan": (p["pan_x"], p["pan_y"]),
@@ -184,12 +185,14 @@ class CppnRenderer:
         if "Weights" in prog:
             prog["Weights"].binding = 0
 
-    def draw(self, state: PerformanceState, framebuffer: moderngl.Framebuffer, size: tuple[int, int]) -> None:
-        """Draw the state into `framebuffer` (already `size` pixels): the same path for window and file."""
+    def draw(self, state: PerformanceState, framebuffer: moderngl.Framebuffer, size: tuple[int, int],
+             origin: tuple[int, int] = (0, 0)) -> None:  # fmt: skip
+        """Draw the state into `framebuffer` (already `size` pixels): the same path for window and file.
+        `origin`: draw into the `size` area with this lower-left corner instead (a tile of an atlas)."""
         framebuffer.use()
-        self.ctx.viewport = (0, 0, size[0], size[1])
+        self.ctx.viewport = (origin[0], origin[1], size[0], size[1])
         self.ctx.disable(moderngl.BLEND)
-        self._set_uniforms(state, size)
+        self._set_uniforms(state, size, origin)
         self.palettes.use(0)
         if self.weight_texture is not None:
             self.weight_texture.use(1)
