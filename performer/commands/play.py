@@ -1,7 +1,7 @@
 """`performer play`: the live instrument. A window (or --headless) that renders the CPPN per pixel in GLSL.
 
-Keys: hold 1-8 to raise latent 1-8 (Shift lowers it), R random point, Space pause, H HUD, F fullscreen,
-S snapshot PNG, Esc quit. Editing a file in shaders/ recompiles it live.
+Keys: hold 1-8 to raise latent 1-8 (Shift lowers it), R random point, Space pause, H HUD, G latent previews,
+F fullscreen, S snapshot PNG, Esc quit. Editing a file in shaders/ recompiles it live.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 HEADLESS_HINT = "performer play --headless --frames 60 --out frame.png"
 KEYS_HINT = ("keys: hold 1-8 (Shift: down) move the latents, R random, arrows landmarks, W walk, V record, "
-             "H HUD, F fullscreen, Esc quit")
+             "H HUD, G latent previews, F fullscreen, Esc quit")
 
 
 def parse_size(text: str) -> tuple[int, int]:
