@@ -58,7 +58,8 @@ def rig(tmp_path):
     )
     fired = []
     actions = {name: (lambda *a, n=name: fired.append((n, *a))) for name in
-               ("random", "preset", "preset_next", "walk_play", "walk_stop", "record_start", "record_stop")}
+               ("random", "preset", "preset_next", "walk_play", "walk_stop", "record_start", "record_stop", "hud",
+                "previews", "pause")}
     hub = ControlHub([mapping], osc_port=0, midi=False, actions=actions).start()
     r = Rig(hub)
     r.fired = fired
@@ -132,6 +133,10 @@ def test_mapped_addresses_and_triggers(rig):
     rig.send(message("/1/push1", 1.0), message("/1/push1", 0.0))  # press and release inside one frame
     rig.frame()
     assert rig.fired == [("random",)]
+    rig.fired.clear()
+    rig.send(message("/performer/hud"), message("/performer/previews", 1.0), message("/performer/pause", 0.0))
+    rig.frame()
+    assert sorted(rig.fired) == [("hud",), ("previews",)]  # pause 0.0 is a release
 
 
 def test_bad_input_dropped_and_counted(rig):
