@@ -216,7 +216,7 @@ class App:
             self.wait_for_gpu()
             self._drawn_key = key
         showing_previews = self.state.previews and self.previews is not None
-        if showing_previews and self._guarded(self.previews.update, self.state, now):
+        if showing_previews and self._guarded(self.previews.update, self.state, now, self.surface.content_scale):
             self.wait_for_gpu()
         for hook in self.frame_hooks:
             self._guarded(hook, target, now)

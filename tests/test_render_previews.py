@@ -35,22 +35,26 @@ def setup():
     surface.close()
 
 
-def test_each_tile_is_that_latent_value_rendered_alone(setup):
+@pytest.mark.parametrize("scale", [1.0, 2.0])  # 2: a HiDPI screen, tiles with twice the pixels
+def test_each_tile_is_that_latent_value_rendered_alone(setup, scale):
     surface, renderer, previews = setup
     state = PerformanceState()
     state.set_z([0.5, -1.0, 0.0, 2.0, 0.0, 0.0, 1.0, 0.0])
     state.set("palette", 2)
-    assert previews.update(state, now=10.0)
+    assert previews.update(state, now=10.0, scale=scale)
+    side = previews.tile_pixels
+    assert side == previews.tile * scale and previews.atlas.size == (5 * side, 8 * side)
     atlas = previews.atlas.read_rgb()  # row 0 at the top: latent 1
-    inner = previews.tile - GAP
+    inner = side - GAP
     for row, column in [(0, 0), (3, 4), (6, 2), (7, 1)]:
         alone = PerformanceState(z=state.z.copy(), params={**state.params, **TILE_LOOK})
         alone.z[row] = previews.values[column]
         want = renderer.render(alone, (inner, inner)).read_rgb().astype(int)
-        top, left = row * previews.tile + GAP // 2, column * previews.tile + GAP // 2
+        top, left = row * side + GAP // 2, column * side + GAP // 2
         got = atlas[top : top + inner, left : left + inner].astype(int)
         assert np.abs(got - want).max() <= 1, (row, column)
     assert renderer.ctx.error == "GL_NO_ERROR"
+    previews.update(state, now=20.0, scale=1.0)  # back to the other tests' scale
 
 
 def test_atlas_renders_only_on_change_and_not_faster_than_its_interval(setup):

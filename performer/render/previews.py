@@ -45,8 +45,8 @@ class LatentPreviews:
         self.latent_dim, self.steps, self.tile, self.interval = latent_dim, steps, tile, interval
         self.values = np.linspace(-PLAYABLE, PLAYABLE, steps)
         self.atlas = OffscreenTarget(self.ctx)
-        self.atlas.ensure((steps * tile, latent_dim * tile))
-        self.atlas.texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        self.scale = 0.0
+        self._resize(1.0)
         self.program = ReloadableProgram(self.ctx, "previews", {"ROWS": latent_dim}, directory=directory)
         self._vao: moderngl.VertexArray | None = None
         self._vao_generation = -1
@@ -58,11 +58,27 @@ class LatentPreviews:
     def programs(self) -> list[ReloadableProgram]:
         return [self.program]
 
+    @property
+    def tile_pixels(self) -> int:
+        """A tile's side in framebuffer pixels: on a HiDPI screen the atlas has the screen's pixel density."""
+        return max(8, round(self.tile * self.scale))
+
+    def _resize(self, scale: float) -> None:
+        self.scale = scale
+        side = self.tile_pixels
+        self.atlas.ensure((self.steps * side, self.latent_dim * side))
+        self.atlas.texture.filter = (moderngl.LINEAR, moderngl.LINEAR)
+        self._drawn_key = None
+
     def _key(self, state: PerformanceState) -> tuple:
         return (state.z.tobytes(), *(state.params[name] for name in LOOK_PARAMS), self.renderer.program.generation)
 
-    def update(self, state: PerformanceState, now: float) -> bool:
-        """Re-render the atlas if the latents or the look changed and `interval` has passed; True if it did."""
+    def update(self, state: PerformanceState, now: float, scale: float = 1.0) -> bool:
+        """Re-render the atlas if the latents or the look changed and `interval` has passed; True if it did.
+        `scale`: the screen's content scale (a change, e.g. the window moved to a HiDPI screen, re-renders)."""
+        if scale != self.scale:
+            self._resize(scale)
+            self._drawn_at = float("-inf")
         key = self._key(state)
         if key == self._drawn_key or now - self._drawn_at < self.interval:
             return False
@@ -72,21 +88,22 @@ class LatentPreviews:
         framebuffer.clear(*BACKGROUND)
         tile_state = PerformanceState(latent_dim=self.latent_dim, z=state.z.copy(),
                                       params={**state.params, **TILE_LOOK})  # fmt: skip
-        inner = self.tile - GAP
+        side = self.tile_pixels
+        inner = side - GAP
         for row in range(self.latent_dim):
-            y = (self.latent_dim - 1 - row) * self.tile + GAP // 2  # GL rows count from the bottom: latent 1 on top
+            y = (self.latent_dim - 1 - row) * side + GAP // 2  # GL rows count from the bottom: latent 1 on top
             for column, value in enumerate(self.values):
                 tile_state.z[:] = state.z
                 tile_state.z[row] = value
-                self.renderer.draw(tile_state, framebuffer, (inner, inner), (column * self.tile + GAP // 2, y))
+                self.renderer.draw(tile_state, framebuffer, (inner, inner), (column * side + GAP // 2, y))
         self._drawn_key, self._drawn_at = key, now
         self.renders += 1
         return True
 
     def rect(self, scale: float = 1.0) -> tuple[float, float, float, float]:
         """Where the previews go on screen (pixels, top-left origin): below the HUD's panel."""
-        width, height = self.atlas.size
-        return (MARGIN * scale, (MARGIN + PANEL_H + 8) * scale, width * scale, height * scale)
+        return (MARGIN * scale, (MARGIN + PANEL_H + 8) * scale, self.steps * self.tile * scale,
+                self.latent_dim * self.tile * scale)  # fmt: skip
 
     def _vertex_array(self) -> moderngl.VertexArray:
         if self._vao is None or self._vao_generation != self.program.generation:
@@ -103,7 +120,7 @@ class LatentPreviews:
         self.ctx.disable(moderngl.BLEND)
         prog = self.program.program
         values = {"u_size": (float(size[0]), float(size[1])), "u_rect": self.rect(scale), "u_atlas": 0,
-                  "u_marker_width": 1.5 / self.atlas.size[0]}  # fmt: skip
+                  "u_marker_width": 1.5 / (self.steps * self.tile)}  # fmt: skip
         for name, value in values.items():
             if name in prog:
                 prog[name].value = value
