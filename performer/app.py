@@ -20,6 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
+from performer.model.garments import garment_jumps
 from performer.render.context import gil_free_finish
 from performer.render.cppn_renderer import CppnRenderer
 from performer.render.hotreload import ShaderReloader
@@ -64,6 +65,8 @@ class KeyboardInput:
         self.shift = shift if key != "shift" else pressed
         if key.isdigit() and 1 <= int(key) <= len(self.velocity):
             (self.held.add if pressed else self.held.discard)(int(key) - 1)
+        elif pressed and key == "r" and self.shift:
+            self.trigger("hyperspace")
         elif pressed and key in KEY_ACTIONS:
             self.trigger(KEY_ACTIONS[key])
 
@@ -97,6 +100,7 @@ class App:
         self.wait_for_gpu = gil_free_finish(self.ctx)
         self.hud, self.reloader = hud, reloader
         self.previews: LatentPreviews | None = None  # G shows them when set (performer play sets them)
+        self.garments: np.ndarray | None = None  # [N, L] where R lands (CppnWeights.garments)
         self.snapshot_dir = Path(snapshot_dir)
         self.rng = np.random.default_rng(seed)
         self.clock = clock
@@ -113,6 +117,7 @@ class App:
             "quit": self.quit,
             "pause": self.toggle_pause,
             "random": self.randomise,
+            "hyperspace": self.hyperspace,
             "snapshot": self.snapshot,
             "hud": self.toggle_hud,
             "previews": self.toggle_previews,
@@ -149,6 +154,15 @@ class App:
         self.state.previews = not self.state.previews
 
     def randomise(self) -> None:
+        """R: a random garment. With the model's garment latents (real garments' posterior means), one of
+        them moved by a little noise, so the jump shows a garment; without them, a hyperspace jump."""
+        if self.garments is None or len(self.garments) == 0:
+            self.hyperspace()
+            return
+        self.state.set_z(garment_jumps(self.garments, self.rng, 1)[0])
+
+    def hyperspace(self) -> None:
+        """Shift+R: anywhere the prior N(0, I) reaches, garment or not (the Explorer's hyperspace jump)."""
         z = np.clip(self.rng.standard_normal(self.state.latent_dim), -LATENT_LIMIT, LATENT_LIMIT)
         self.state.set_z(z)
 

@@ -95,8 +95,10 @@ def confidence_stats(probs: torch.Tensor, threshold: float = 0.9) -> tuple[float
 
 
 @torch.no_grad()
-def evaluate(generator, encoder, classifier: Classifier, samples: int = 1000, seed: int = 0) -> dict:
-    """Quality numbers for a grey 28x28-trained model (see module doc)."""
+def evaluate(generator, encoder, classifier: Classifier, samples: int = 1000, seed: int = 0,
+             garments: np.ndarray | None = None) -> dict:  # fmt: skip
+    """Quality numbers for a grey 28x28-trained model (see module doc). With the model's garment latents,
+    also what a random jump (R) shows: a garment latent plus the app's noise."""
     z = torch.randn(samples, generator.config.latent_dim, generator=torch.Generator().manual_seed(seed))
     fakes = torch.cat([generator.render(chunk, 28) for chunk in z.split(250)])
     share, classes, counts = confidence_stats(predict(classifier, fakes))
@@ -122,4 +124,15 @@ def evaluate(generator, encoder, classifier: Classifier, samples: int = 1000, se
         "classifier_test_accuracy": round(accuracy, 4),
         "recon_bce_per_image": round(bce / n, 2),
         "recon_mse_per_pixel": round(mse / (n * 784), 5),
+        **(random_jump_stats(generator, classifier, garments, samples, seed) if garments is not None else {}),
     }
+
+
+def random_jump_stats(generator, classifier: Classifier, garments: np.ndarray, samples: int, seed: int) -> dict:
+    from performer.model.garments import garment_jumps
+
+    z = torch.from_numpy(garment_jumps(garments, np.random.default_rng(seed), samples).astype(np.float32))
+    fakes = torch.cat([generator.render(chunk, 28) for chunk in z.split(250)])
+    share, classes, counts = confidence_stats(predict(classifier, fakes))
+    return {"random_jump_confident_share": round(share, 4), "random_jump_classes_seen": classes,
+            "random_jump_per_class_confident": counts}

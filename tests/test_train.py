@@ -59,6 +59,13 @@ def test_checkpoint_resume_continues_exactly(tiny_slice, tmp_path):
                  (trainer.nets.discriminator, resumed.nets.discriminator)):
         for (key, va), vb in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
             assert torch.equal(va, vb), key
+    # resumed with a step budget it has already reached: no step (how a checkpoint is re-exported as is)
+    import dataclasses
+
+    done = Trainer.resume(tmp_path / "checkpoint.safetensors", dataclasses.replace(config, max_steps=2, epochs=5),
+                          torch.device("cpu"))  # fmt: skip
+    done.fit(tiny_slice[:64], tmp_path / "again")
+    assert (done.step, done.epoch) == (2, 1)
     # optimiser moments came back too: the next step is identical from either trainer
     torch.manual_seed(5)
     first = trainer.train_step(tiny_slice[:32])

@@ -29,6 +29,6 @@ def run(args: argparse.Namespace) -> int:
     if model.config.channels != 1 or model.config.image_size != 28:
         print("error: bench-quality judges grey 28x28 Fashion-MNIST models only")
         return 2
-    result = evaluate(model.generator, model.encoder, cached_classifier(), args.samples, args.seed)
+    result = evaluate(model.generator, model.encoder, cached_classifier(), args.samples, args.seed, model.garments)
     print(json.dumps({"model": str(args.model), **result}, indent=1))
     return 0

@@ -18,7 +18,8 @@ from performer.commands.sample import DEFAULT_MODEL
 log = logging.getLogger(__name__)
 
 HEADLESS_HINT = "performer play --headless --frames 60 --out frame.png"
-KEYS_HINT = ("keys: hold 1-8 (Shift: down) move the latents, R random, arrows landmarks, W walk, V record, "
+KEYS_HINT = ("keys: hold 1-8 (Shift: down) move the latents, R random garment (Shift: anywhere), arrows landmarks, "
+             "W walk, V record, "
              "H HUD, G latent previews, F fullscreen, Esc quit")
 
 
@@ -170,6 +171,7 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
                               watch=not args.no_reload and not args.headless)  # fmt: skip
     app = App(surface, renderer, state, hud, reloader, args.snapshot_dir, args.seed)
     app.previews = previews
+    app.garments = weights.garments
     from performer.prints.live import attach_prints
 
     # learned prints run in a worker process; a missing or broken file is logged and play goes on

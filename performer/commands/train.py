@@ -87,6 +87,6 @@ def run(args: argparse.Namespace) -> int:
     summary = trainer.fit(images, args.out, timelapse=args.timelapse)
     print(f"done: {summary}; checkpoint {args.out / 'checkpoint.safetensors'}")
     if args.export:
-        trainer.export(args.export)
+        trainer.export(args.export, images)
         print(f"model written to {args.export} ({args.export.stat().st_size // 1024} KB)")
     return 0

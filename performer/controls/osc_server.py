@@ -91,7 +91,7 @@ def canonical_addresses(latent_dim: int = 8) -> dict[str, tuple[str, object]]:
     /performer/preset/next|prev|save           step through presets, save the current state as one
     /performer/walk                 name       play that walk (presets/walks/NAME.yaml)
     /performer/walk/play|stop|toggle|next|prev, /performer/tap (tap tempo)
-    /performer/random, /performer/snapshot, /performer/record/start|stop|toggle,
+    /performer/random, /performer/hyperspace, /performer/snapshot, /performer/record/start|stop|toggle,
     /performer/hud, /performer/previews, /performer/pause (toggles)
                                     [trigger]  no argument, or a first argument >= 0.5 (a button's press)
     """
@@ -102,7 +102,7 @@ def canonical_addresses(latent_dim: int = 8) -> dict[str, tuple[str, object]]:
     table[f"{PREFIX}/walk"] = ("walk", None)
     for address, action in (
         ("preset/next", "preset_next"), ("preset/prev", "preset_prev"), ("preset/save", "preset_save"),
-        ("random", "random"), ("snapshot", "snapshot"), ("tap", "tap_tempo"),
+        ("random", "random"), ("hyperspace", "hyperspace"), ("snapshot", "snapshot"), ("tap", "tap_tempo"),
         ("hud", "hud"), ("previews", "previews"), ("pause", "pause"),
         ("walk/play", "walk_play"), ("walk/stop", "walk_stop"), ("walk/toggle", "walk_toggle"),
         ("walk/next", "walk_next"), ("walk/prev", "walk_prev"),

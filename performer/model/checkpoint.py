@@ -11,12 +11,15 @@ import logging
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
 from performer.model.config import ModelConfig
 from performer.model.cppn import CPPN, Discriminator, Encoder
+from performer.model.garments import TENSOR as GARMENTS
+from performer.model.garments import check_garments
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +37,7 @@ class LoadedModel:
     encoder: Encoder
     info: dict = field(default_factory=dict)  # training summary: epochs, time, data set
     path: Path | None = None
+    garments: np.ndarray | None = None  # [N, latent_dim] posterior means of real garments (model/garments.py)
 
 
 def save_model(
@@ -128,9 +132,15 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedMo
         info = json.loads(metadata.get("info", "{}"))
     except json.JSONDecodeError:
         info = {}
+    garments = None
+    if GARMENTS in tensors:
+        try:
+            garments = check_garments(path, tensors[GARMENTS], config.latent_dim)
+        except ValueError as exc:
+            raise ModelFileError(str(exc)) from None
     generator.to(device).eval()
     encoder.to(device).eval()
-    return LoadedModel(config, generator, encoder, info, path)
+    return LoadedModel(config, generator, encoder, info, path, garments)
 
 
 def load_discriminator(path: Path, config: ModelConfig, tensors: dict[str, torch.Tensor]) -> Discriminator:

@@ -23,6 +23,8 @@ class CppnWeights:
     # FiLM (ModelConfig.latent_film): z also sets every layer's gain (1 + W z + b) and extra bias.
     film_gain: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # depth x (W [H, L], b [H])
     film_bias: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # (depth - 1) x (W [H, L], b [H])
+    # Not for the shader: where real garments sit in the latent space, [N, L] (random jumps land there).
+    garments: np.ndarray | None = None
 
     @property
     def hidden_units(self) -> int:
@@ -74,9 +76,12 @@ class CppnWeights:
     @classmethod
     def from_file(cls, path: str | Path) -> CppnWeights:
         """Raises performer.model.checkpoint.ModelFileError for a file that cannot be used."""
+        import dataclasses
+
         from performer.model.checkpoint import load_model
 
-        return cls.from_generator(load_model(path).generator)
+        model = load_model(path)
+        return dataclasses.replace(cls.from_generator(model.generator), garments=model.garments)
 
     def frame_terms(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per-frame gain and bias of every layer, float32 [layers, H] each: layer l computes

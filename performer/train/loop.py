@@ -34,6 +34,8 @@ from performer.model.checkpoint import (
 )
 from performer.model.config import ModelConfig
 from performer.model.cppn import CPPN, Discriminator, Encoder, coordinate_grid
+from performer.model.garments import TENSOR as GARMENTS
+from performer.model.garments import encode_garments
 from performer.train.config import TrainConfig
 
 log = logging.getLogger(__name__)
@@ -129,7 +131,7 @@ class Trainer:
         shuffle = torch.Generator().manual_seed(cfg.seed + self.epoch)
         started = time.monotonic() - self.seconds
         cpu_started = time.process_time() - self.cpu_seconds
-        stop = False
+        stop = bool(cfg.max_steps and self.step >= cfg.max_steps)  # a resumed run already there: no steps
         while self.epoch < cfg.epochs and not stop:
             order = torch.randperm(count, generator=shuffle)
             totals: dict[str, float] = {}
@@ -200,9 +202,11 @@ class Trainer:
                                         "history": self.history})}
         save_model(path, self.config, self.nets.generator, self.nets.encoder, self.info(), extra, meta)
 
-    def export(self, path: Path) -> Path:
-        """The model alone (generator + encoder): what ships in models/."""
-        return save_model(path, self.config, self.nets.generator, self.nets.encoder, self.info())
+    def export(self, path: Path, images: torch.Tensor | None = None) -> Path:
+        """The model alone (generator + encoder): what ships in models/. With the training images, also the
+        garment latents (model/garments.py) that random jumps land on."""
+        extra = {} if images is None else {GARMENTS: encode_garments(self.nets.encoder, images)}
+        return save_model(path, self.config, self.nets.generator, self.nets.encoder, self.info(), extra)
 
     @classmethod
     def resume(cls, path: Path, train: TrainConfig, device: torch.device | None = None) -> Trainer:
