@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+import yaml
 
 from performer.presets.landmarks import (
     Landmark,
@@ -99,3 +100,20 @@ def test_contact_sheet_has_a_tile_per_landmark(random_model_file):
     assert sheet.shape == (2 * cell_h, 2 * cell_w, 3)
     assert sheet[8:40, 8:40].std() > 0  # a garment was drawn in the first tile
     assert (sheet[cell_h + 8 : cell_h + 40, cell_w + 8 : cell_w + 40] == 255).all()  # the 4th cell is empty
+
+
+def test_the_landmarks_command_lists_the_shipped_file_and_writes_its_sheet(tmp_path, capsys):
+    from performer.cli import main
+
+    file = tmp_path / "marks.yaml"
+    file.write_text(yaml.safe_dump({"landmarks": [
+        {"name": "plain", "z": [0.0] * 8},
+        {"name": "printed", "z": [1.0] + [0.0] * 7, "palette": "gold", "zoom": 1.5, "print_a": 6.0,
+         "print_opacity": 0.8},
+    ]}))  # fmt: skip
+    sheet = tmp_path / "sheet.png"
+    assert main(["landmarks", "--file", str(file), "--sheet", str(sheet), "--diagrams", str(tmp_path / "d")]) == 0
+    out = capsys.readouterr().out
+    assert "printed" in out and "palette=gold zoom=1.5 print_a=6 print_opacity=0.8" in out
+    assert sheet.exists() and len(list((tmp_path / "d").glob("*.png"))) == 2
+    assert main(["landmarks", "--sheet", str(tmp_path / "shipped.png"), "--diagrams", str(tmp_path / "s")]) == 0

@@ -70,8 +70,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     width = max(len(lm.name) for lm in landmarks)
     for i, lm in enumerate(landmarks):
-        extras = " ".join(f"{k}={getattr(lm, k)}" for k in ("palette", "zoom", "print_mix")
-                          if getattr(lm, k) is not None)  # fmt: skip
+        looks = {"palette": lm.palette, "zoom": lm.zoom, **lm.prints}
+        extras = " ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in looks.items()
+                          if v is not None)  # fmt: skip
         z = " ".join(f"{v:+.2f}" for v in lm.z)
         print(f"{i:3d}  {lm.name:<{width}}  z [{z}]  {extras}")
     args.diagrams.mkdir(parents=True, exist_ok=True)
