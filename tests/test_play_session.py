@@ -4,7 +4,6 @@ renderer -> recorder writing a real video file. What a TouchDesigner patch does 
 from __future__ import annotations
 
 import socket
-import struct
 import time
 
 import imageio.v3 as iio
@@ -14,26 +13,10 @@ import yaml
 
 from performer.cli import build_parser
 from performer.commands.play import build_session
+from performer.commands.soak_inputs import osc_message
 from performer.render.weights import CppnWeights
 from performer.render.window import HeadlessSurface
 from performer.state import PerformanceState
-
-
-def osc_string(text: str) -> bytes:
-    data = text.encode() + b"\0"
-    return data + b"\0" * (-len(data) % 4)
-
-
-def osc_message(address: str, *args) -> bytes:
-    tags, body = ",", b""
-    for arg in args:
-        if isinstance(arg, float):
-            tags, body = tags + "f", body + struct.pack(">f", arg)
-        elif isinstance(arg, int):
-            tags, body = tags + "i", body + struct.pack(">i", arg)
-        else:
-            tags, body = tags + "s", body + osc_string(arg)
-    return osc_string(address) + osc_string(tags) + body
 
 
 @pytest.fixture

@@ -35,6 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from performer.commands.bench_osc import rss_kb
+from performer.commands.soak_inputs import FakeMidiBackend, feed_midi
 
 log = logging.getLogger(__name__)
 
@@ -42,134 +43,6 @@ MAPPING = Path(__file__).resolve().parents[2] / "mappings" / "nanokontrol2.yaml"
 BROKEN_GLSL = "this line is not GLSL;\n"
 RSS_EVERY = 5.0  # seconds between resident-memory samples
 BROKEN_YAML = "controls:\n  - {cc: 3, target: [latent\n"
-
-# The OSC client: one process, `rate` datagrams a second for `seconds`, a quarter of them junk.
-CLIENT = r"""
-import math, os, random, struct, sys, time
-port, rate, seconds = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
-import socket
-sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-rng = random.Random(7)
-
-def s(text):
-    data = text.encode() + b"\0"
-    return data + b"\0" * (-len(data) % 4)
-
-def msg(address, *args):
-    tags, body = ",", b""
-    for a in args:
-        if isinstance(a, float):
-            tags, body = tags + "f", body + struct.pack(">f", a)
-        elif isinstance(a, int):
-            tags, body = tags + "i", body + struct.pack(">i", a)
-        else:
-            tags, body = tags + "s", body + s(a)
-    return s(address) + s(tags) + body
-
-def bundle(*items, depth=0):
-    out = s("#bundle") + struct.pack(">Q", 1)
-    for item in items:
-        out += struct.pack(">i", len(item)) + item
-    return out
-
-params = ["zoom", "rotation", "brightness", "contrast", "print_opacity", "print_a", "print_mix"]
-def valid():
-    r = rng.random()
-    if r < 0.5:
-        return msg(f"/performer/z/{rng.randint(1, 8)}", rng.uniform(-3, 3))
-    if r < 0.75:
-        return msg("/performer/z", *[rng.uniform(-2, 2) for _ in range(8)])
-    if r < 0.9:
-        name = rng.choice(params)
-        return msg(f"/performer/param/{name}", rng.uniform(0, 1) if name != "print_a" else float(rng.randint(0, 6)))
-    if r < 0.95:
-        return bundle(msg("/performer/z/1", rng.uniform(-1, 1)), msg("/performer/param/zoom", rng.uniform(0.5, 2)))
-    return msg(rng.choice(["/performer/random", "/performer/preset/next", "/performer/walk/next"]))
-
-def junk():
-    r = rng.random()
-    if r < 0.2:
-        return os.urandom(rng.randint(1, 200))
-    if r < 0.3:
-        return msg("/performer/z/2", 1.0)[:-2]  # truncated
-    if r < 0.45:
-        return msg(f"/performer/z/{rng.randint(1, 8)}", rng.choice([math.nan, math.inf, -math.inf, 1e30]))
-    if r < 0.55:
-        return msg("/performer/z", "eight", "strings")
-    if r < 0.7:
-        return msg(f"/nobody/{rng.randint(0, 10**6)}", 1.0)  # unknown addresses, never the same twice
-    if r < 0.8:
-        return s("#bundle") + struct.pack(">Q", 1) + struct.pack(">i", 9999) + b"\0" * 8  # length lies
-    if r < 0.9:
-        inner = msg("/performer/z/3", 0.5)
-        for _ in range(20):
-            inner = bundle(inner)
-        return inner  # nested too deep
-    return msg("/performer/param/no_such_param", 1.0)
-
-sent = junk_sent = 0
-start = time.perf_counter()
-while time.perf_counter() - start < seconds:
-    is_junk = rng.random() < 0.25
-    sock.sendto(junk() if is_junk else valid(), ("127.0.0.1", port))
-    sent += 1
-    junk_sent += is_junk
-    delay = start + sent / rate - time.perf_counter()
-    if delay > 0:
-        time.sleep(delay)
-print(sent, junk_sent)
-"""
-
-
-class FakeMidiBackend:
-    """One virtual board for MidiInput: the callback it registers is the one rtmidi would call."""
-
-    name = "soak board"
-
-    def __init__(self) -> None:
-        self.callback = None
-
-    def get_input_names(self):
-        return [self.name]
-
-    def get_output_names(self):
-        return []
-
-    def open_input(self, name, callback=None):
-        self.callback = callback
-        return self
-
-    def close(self) -> None:
-        self.callback = None
-
-
-def feed_midi(backend: FakeMidiBackend, stop: threading.Event, rate: float, counts: dict) -> None:
-    import mido
-
-    rng = np.random.default_rng(11)
-    period, next_clock, sent = 1.0 / rate, time.monotonic(), 0
-    while not stop.wait(period):
-        callback = backend.callback
-        if callback is None:
-            continue
-        r = rng.random()
-        if r < 0.6:
-            message = mido.Message("control_change", control=int(rng.choice([*range(8), *range(16, 24)])),
-                                   value=int(rng.integers(0, 128)))  # fmt: skip
-        elif r < 0.75:
-            message = mido.Message("note_on", note=int(rng.integers(0, 128)), velocity=int(rng.integers(0, 128)))
-        elif r < 0.85:
-            message = mido.Message("pitchwheel", pitch=int(rng.integers(-8192, 8192)))
-        else:
-            message = mido.Message("sysex", data=[int(v) for v in rng.integers(0, 128, int(rng.integers(1, 512)))])
-            counts["sysex"] += 1
-        callback(message)
-        sent += 1
-        if time.monotonic() >= next_clock:  # 24 clocks per beat at 128 BPM
-            callback(mido.Message("clock"))
-            next_clock += 60.0 / 128 / 24
-    counts["sent"] = sent
-
 
 class FileBreaker:
     """Every `every` seconds, breaks cppn.glsl (a syntax error at line 41) and the mapping file (broken YAML) for
@@ -257,8 +130,8 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
     midi_counts = {"sent": 0, "sysex": 0}
     stop = threading.Event()
     feeder = threading.Thread(target=feed_midi, args=(backend, stop, midi_rate, midi_counts), daemon=True)
-    client = subprocess.Popen([sys.executable, "-c", CLIENT, str(hub.osc.address[1]), str(osc_rate), str(seconds)],
-                              stdout=subprocess.PIPE, text=True)  # fmt: skip
+    client = subprocess.Popen([sys.executable, "-m", "performer.commands.soak_inputs", str(hub.osc.address[1]),
+                               str(osc_rate), str(seconds)], stdout=subprocess.PIPE, text=True)  # fmt: skip
     feeder.start()
 
     breaker = FileBreaker(shaders / "cppn.glsl", mapping, session.reloader, break_every, seconds)

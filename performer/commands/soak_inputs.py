@@ -1,0 +1,156 @@
+"""What `performer soak` throws at a show: an OSC sender (run as its own process) and a MIDI board.
+
+`python -m performer.commands.soak_inputs PORT RATE SECONDS` sends RATE datagrams a second to 127.0.0.1:PORT
+for SECONDS, a quarter of them junk, and prints "sent junk" when done. Datagrams are built byte by byte here
+(not with python-osc) so that the junk can be exactly as broken as intended.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import random
+import socket
+import struct
+import sys
+import threading
+import time
+
+import numpy as np
+
+JUNK_SHARE = 0.25
+PARAMS = ("zoom", "rotation", "brightness", "contrast", "print_opacity", "print_a", "print_mix")
+
+
+def osc_string(text: str) -> bytes:
+    data = text.encode() + b"\0"
+    return data + b"\0" * (-len(data) % 4)
+
+
+def osc_message(address: str, *args) -> bytes:
+    tags, body = ",", b""
+    for arg in args:
+        if isinstance(arg, float):
+            tags, body = tags + "f", body + struct.pack(">f", arg)
+        elif isinstance(arg, int):
+            tags, body = tags + "i", body + struct.pack(">i", arg)
+        else:
+            tags, body = tags + "s", body + osc_string(arg)
+    return osc_string(address) + osc_string(tags) + body
+
+
+def osc_bundle(*elements: bytes) -> bytes:
+    out = osc_string("#bundle") + struct.pack(">Q", 1)  # time tag 1: immediately
+    for element in elements:
+        out += struct.pack(">i", len(element)) + element
+    return out
+
+
+def valid_datagram(rng: random.Random) -> bytes:
+    r = rng.random()
+    if r < 0.5:
+        return osc_message(f"/performer/z/{rng.randint(1, 8)}", rng.uniform(-3, 3))
+    if r < 0.75:
+        return osc_message("/performer/z", *[rng.uniform(-2, 2) for _ in range(8)])
+    if r < 0.9:
+        name = rng.choice(PARAMS)
+        value = float(rng.randint(0, 6)) if name == "print_a" else rng.uniform(0, 1)
+        return osc_message(f"/performer/param/{name}", value)
+    if r < 0.95:
+        return osc_bundle(osc_message("/performer/z/1", rng.uniform(-1, 1)),
+                          osc_message("/performer/param/zoom", rng.uniform(0.5, 2)))  # fmt: skip
+    return osc_message(rng.choice(["/performer/random", "/performer/preset/next", "/performer/walk/next"]))
+
+
+def junk_datagram(rng: random.Random) -> bytes:
+    r = rng.random()
+    if r < 0.2:
+        return os.urandom(rng.randint(1, 200))
+    if r < 0.3:
+        return osc_message("/performer/z/2", 1.0)[:-2]  # truncated
+    if r < 0.45:
+        return osc_message(f"/performer/z/{rng.randint(1, 8)}", rng.choice([math.nan, math.inf, -math.inf, 1e30]))
+    if r < 0.55:
+        return osc_message("/performer/z", "eight", "strings")
+    if r < 0.7:
+        return osc_message(f"/nobody/{rng.randint(0, 10**6)}", 1.0)  # unknown, never the same address twice
+    if r < 0.8:
+        return osc_string("#bundle") + struct.pack(">Q", 1) + struct.pack(">i", 9999) + b"\0" * 8  # length lies
+    if r < 0.9:
+        inner = osc_message("/performer/z/3", 0.5)
+        for _ in range(20):
+            inner = osc_bundle(inner)
+        return inner  # nested too deep
+    return osc_message("/performer/param/no_such_param", 1.0)
+
+
+def send(port: int, rate: float, seconds: float, seed: int = 7) -> tuple[int, int]:
+    rng = random.Random(seed)
+    sent = junk = 0
+    with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
+        start = time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            is_junk = rng.random() < JUNK_SHARE
+            sock.sendto(junk_datagram(rng) if is_junk else valid_datagram(rng), ("127.0.0.1", port))
+            sent += 1
+            junk += is_junk
+            delay = start + sent / rate - time.perf_counter()
+            if delay > 0:
+                time.sleep(delay)
+    return sent, junk
+
+
+class FakeMidiBackend:
+    """One virtual board for MidiInput: the callback it registers is the one rtmidi would call."""
+
+    name = "soak board"
+
+    def __init__(self) -> None:
+        self.callback = None
+
+    def get_input_names(self):
+        return [self.name]
+
+    def get_output_names(self):
+        return []
+
+    def open_input(self, name, callback=None):
+        self.callback = callback
+        return self
+
+    def close(self) -> None:
+        self.callback = None
+
+
+def feed_midi(backend: FakeMidiBackend, stop: threading.Event, rate: float, counts: dict) -> None:
+    """Until `stop`: faders and knobs of mappings/nanokontrol2.yaml, notes, pitch bend and SysEx (up to 512
+    bytes) through the port callback at `rate` a second, plus MIDI clock at 128 BPM."""
+    import mido
+
+    rng = np.random.default_rng(11)
+    period, next_clock, sent = 1.0 / rate, time.monotonic(), 0
+    while not stop.wait(period):
+        callback = backend.callback
+        if callback is None:
+            continue
+        r = rng.random()
+        if r < 0.6:
+            message = mido.Message("control_change", control=int(rng.choice([*range(8), *range(16, 24)])),
+                                   value=int(rng.integers(0, 128)))  # fmt: skip
+        elif r < 0.75:
+            message = mido.Message("note_on", note=int(rng.integers(0, 128)), velocity=int(rng.integers(0, 128)))
+        elif r < 0.85:
+            message = mido.Message("pitchwheel", pitch=int(rng.integers(-8192, 8192)))
+        else:
+            message = mido.Message("sysex", data=[int(v) for v in rng.integers(0, 128, int(rng.integers(1, 512)))])
+            counts["sysex"] += 1
+        callback(message)
+        sent += 1
+        if time.monotonic() >= next_clock:  # 24 clocks per beat at 128 BPM
+            callback(mido.Message("clock"))
+            next_clock += 60.0 / 128 / 24
+    counts["sent"] = sent
+
+
+if __name__ == "__main__":
+    print(*send(int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])))
