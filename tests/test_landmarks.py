@@ -117,3 +117,37 @@ def test_the_landmarks_command_lists_the_shipped_file_and_writes_its_sheet(tmp_p
     assert "printed" in out and "palette=gold zoom=1.5 print_a=6 print_opacity=0.8" in out
     assert sheet.exists() and len(list((tmp_path / "d").glob("*.png"))) == 2
     assert main(["landmarks", "--sheet", str(tmp_path / "shipped.png"), "--diagrams", str(tmp_path / "s")]) == 0
+
+
+def test_a_photo_on_white_encodes_where_the_same_garment_on_black_does(tmp_path, capsys):
+    import imageio.v3 as iio
+    import torch
+
+    from performer.cli import main
+    from performer.commands.sample import DEFAULT_MODEL
+    from performer.data.fashion_mnist import load_fashion_mnist
+    from performer.model.checkpoint import load_model
+    from performer.presets.from_image import encode_image
+
+    images, labels = load_fashion_mnist("test")
+    dress = images[int(np.flatnonzero(labels == 3)[0])]
+    iio.imwrite(tmp_path / "black.png", dress)  # as in the data: light garment on black
+    iio.imwrite(tmp_path / "white.png", np.kron(255 - dress, np.ones((8, 8), np.uint8)))  # a 224 px "photo"
+    model = load_model(DEFAULT_MODEL)
+    with torch.no_grad():
+        want = model.encoder(torch.from_numpy(dress.astype(np.float32)[None, None] / 255.0))[0][0].numpy()
+    z_black, _ = encode_image(model, tmp_path / "black.png")
+    z_white, picture = encode_image(model, tmp_path / "white.png")
+    assert np.allclose(z_black, want, atol=1e-5)
+    assert np.abs(z_white - want).max() < 0.25  # inverted and resized back: the same place, near enough
+    assert np.median(picture[:, 0]) < 0.05  # the white border became the black ground
+
+    file = tmp_path / "marks.yaml"
+    args = ["landmarks", "--file", str(file), "--sheet", str(tmp_path / "s.png"), "--diagrams", str(tmp_path / "d")]
+    assert main([*args, "--add", "my dress", "--image", str(tmp_path / "white.png")]) == 0
+    (saved,) = load_landmarks(file)
+    assert saved.name == "my dress" and np.allclose(saved.z, z_white, atol=1e-4)
+    (tmp_path / "notes.png").write_text("not a picture")
+    assert main([*args, "--add", "x", "--image", str(tmp_path / "notes.png")]) == 2
+    assert "notes.png: not a readable image" in capsys.readouterr().err
+    assert main([*args, "--add", "x"]) == 2  # --image missing

@@ -1,7 +1,8 @@
 """`performer landmarks`: list the landmarks, write a contact sheet PNG (garment, signature diagram, name)
 and one signature diagram PNG per landmark. `--generate` (re)builds them for a model: one per
 Fashion-MNIST class by encoding real examples, plus striking points found by exploring; landmarks saved
-by hand (any other name) are kept.
+by hand (any other name) are kept. `--add NAME --image FILE` encodes a photo or drawing of a garment into a
+new landmark.
 """
 
 from __future__ import annotations
@@ -24,7 +25,19 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--generate", action="store_true", help="rebuild class and striking landmarks from the model")
     p.add_argument("--striking", type=int, default=5, help="how many striking points --generate finds")
     p.add_argument("--seed", type=int, default=0, help="seed of the exploration for striking points")
+    p.add_argument("--add", metavar="NAME", help="add a landmark: NAME, at the place of --image in the space")
+    p.add_argument("--image", type=Path, help="a photo or drawing of a garment to encode (with --add)")
     return p
+
+
+def add_from_image(args: argparse.Namespace, model) -> list:
+    from performer.presets.from_image import encode_image
+    from performer.presets.landmarks import Landmark, add_landmark, load_landmarks
+
+    z, _ = encode_image(model, args.image)
+    saved = add_landmark(args.file, Landmark(args.add, tuple(float(v) for v in z), note=f"from {args.image.name}"))
+    print(f"added {saved.name!r} to {args.file}: z [{' '.join(f'{v:+.2f}' for v in z)}]")
+    return load_landmarks(args.file, model.config.latent_dim)
 
 
 def slug(name: str) -> str:
@@ -53,16 +66,21 @@ def run(args: argparse.Namespace) -> int:
     import imageio.v3 as iio
 
     from performer.model.checkpoint import ModelFileError, load_model
+    from performer.presets.from_image import ImageError
     from performer.presets.landmarks import LandmarkError, load_landmarks
     from performer.presets.signature import contact_sheet, signature_image
 
     try:
         model = load_model(args.model)
+        if (args.add is None) != (args.image is None):
+            raise ValueError("--add NAME and --image FILE go together")
         if args.generate:
             landmarks = generate(args, model)
+        elif args.add:
+            landmarks = add_from_image(args, model)
         else:
             landmarks = load_landmarks(args.file, model.config.latent_dim)
-    except (ModelFileError, LandmarkError, FileNotFoundError, ValueError) as exc:
+    except (ModelFileError, LandmarkError, ImageError, FileNotFoundError, ValueError) as exc:
         print(f"performer landmarks: {exc}", file=sys.stderr)
         return 2
     if not landmarks:
