@@ -11,10 +11,11 @@ a walk playing) runs for --seconds while:
   fixed again two seconds later (the show must go on with the last good ones and say file and line);
 - the whole show is recorded to a real video file.
 
-Reported: frame times (median, p99, max; frames over 100 ms), memory at the first and last quarter, what was
-received, dropped and counted, whether every error was shown and cleared, the recording read back. The exit
-code is 1 when the show stopped, the state went non-finite, an error was not shown or not cleared, or the
-recording is missing.
+Reported: frame times (median, p99, max; frames over 100 ms), memory every 5 s, how late a thread that
+asks to wake every millisecond woke (how long the frame loop held the GIL), what was received, dropped and
+counted, whether every error was shown and cleared, the recording read back. The exit code is 1 when the
+show stopped, the state went non-finite, a part of the frame raised, an error was not shown or not
+cleared, or the recording is missing.
 """
 
 from __future__ import annotations
@@ -43,6 +44,16 @@ MAPPING = Path(__file__).resolve().parents[2] / "mappings" / "nanokontrol2.yaml"
 BROKEN_GLSL = "this line is not GLSL;\n"
 RSS_EVERY = 5.0  # seconds between resident-memory samples
 BROKEN_YAML = "controls:\n  - {cc: 3, target: [latent\n"
+
+def probe_wakeups(stop: threading.Event, gaps: list[float], period: float = 0.001) -> None:
+    """A thread that asks to wake every millisecond and notes how long each wait really took: the longest
+    gaps are how long the frame loop held the GIL (the OSC thread and MIDI callbacks wait as long)."""
+    last = time.perf_counter()
+    while not stop.wait(period):
+        now = time.perf_counter()
+        gaps.append(now - last)
+        last = now
+
 
 class FileBreaker:
     """Every `every` seconds, breaks cppn.glsl (a syntax error at line 41) and the mapping file (broken YAML) for
@@ -133,6 +144,9 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
     client = subprocess.Popen([sys.executable, "-m", "performer.commands.soak_inputs", str(hub.osc.address[1]),
                                str(osc_rate), str(seconds)], stdout=subprocess.PIPE, text=True)  # fmt: skip
     feeder.start()
+    gaps: list[float] = []
+    waker = threading.Thread(target=probe_wakeups, args=(stop, gaps), daemon=True)  # the GIL kept free?
+    waker.start()
 
     breaker = FileBreaker(shaders / "cppn.glsl", mapping, session.reloader, break_every, seconds)
     times: list[float] = []
@@ -157,6 +171,7 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
     finally:
         stop.set()
         feeder.join(timeout=2)
+        waker.join(timeout=2)
         sent_osc = client.communicate(timeout=30)[0].split()
         recorder = session.show.recorder
         recording = recorder.session
@@ -181,6 +196,8 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
         f"rss_mb_every_{RSS_EVERY:g}s": [round(kb / 1024, 1) for kb in rss],
         "osc_sent": int(sent_osc[0]) if sent_osc else 0, "osc_junk_sent": int(sent_osc[1]) if sent_osc else 0,
         "osc_stats": {k: v for k, v in stats.items() if k.startswith("osc_")},
+        "wake_gap_ms_p99": round(float(np.percentile(gaps, 99)) * 1e3, 2) if gaps else None,
+        "wake_gap_ms_max": round(max(gaps) * 1e3, 2) if gaps else None,
         "midi_sent": midi_counts["sent"], "midi_sysex_sent": midi_counts["sysex"], "midi_stats": midi_stats,
         "hub_errors": {k: v for k, v in stats.items() if k.endswith("errors")},
         **breaker.counts,
