@@ -105,7 +105,7 @@ class FileBreaker:
 
 def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path | None = None,
          prints: bool = True, osc_rate: float = 2000.0, midi_rate: float = 500.0, break_every: float = 10.0,
-         walk: str = "groove", workdir: Path | None = None) -> dict:  # fmt: skip
+         walk: str = "groove", workdir: Path | None = None, hold_gil: bool = False) -> dict:  # fmt: skip
     from performer.cli import build_parser
     from performer.commands.play import build_session
     from performer.render.context import gil_free_finish
@@ -133,6 +133,8 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
     from performer.controls.midi_input import MidiInput
 
     hub, app = session.hubs[0], session.app
+    if hold_gil:  # for comparison: no GIL-free wait, so the screen copy waits for the frame inside moderngl
+        app.wait_for_gpu = lambda: None
     backend = FakeMidiBackend()
     hub.midi = MidiInput([backend.name], backend=backend, scan_interval=0).start()
     finish = gil_free_finish(surface.ctx)
@@ -185,7 +187,7 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
     info = probe(video) if video.exists() else None
     quarter = max(1, len(rss) // 4)
     result = {
-        "seconds": seconds, "size": f"{size[0]}x{size[1]}", "prints": prints, "walk": walk,
+        "seconds": seconds, "size": f"{size[0]}x{size[1]}", "prints": prints, "walk": walk, "hold_gil": hold_gil,
         "frames": len(times),
         "frame_ms_median": round(statistics.median(times) * 1e3, 2),
         "frame_ms_p99": round(float(np.percentile(times, 99)) * 1e3, 2),
@@ -230,6 +232,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--midi-rate", type=float, default=500.0, help="MIDI messages per second")
     p.add_argument("--break-every", type=float, default=10.0, help="seconds between broken shader + mapping")
     p.add_argument("--walk", default="groove")
+    p.add_argument("--hold-gil", action="store_true",
+                   help="for comparison: let the loop wait for frames inside moderngl, holding the GIL")
     return p
 
 
@@ -245,6 +249,6 @@ def run(args: argparse.Namespace) -> int:
         print("error: --seconds >= 1, rates > 0, --break-every >= 3", file=sys.stderr)
         return 2
     result = soak(args.seconds, size, args.model, not args.no_prints, args.osc_rate, args.midi_rate,
-                  args.break_every, args.walk)  # fmt: skip
+                  args.break_every, args.walk, hold_gil=args.hold_gil)  # fmt: skip
     print(json.dumps(result, indent=1))
     return 0 if result["ok"] else 1
