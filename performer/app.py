@@ -20,6 +20,7 @@ from typing import Protocol
 
 import numpy as np
 
+from performer.blackout import Blackout
 from performer.model.garments import garment_jumps
 from performer.render.context import gil_free_finish
 from performer.render.cppn_renderer import CppnRenderer
@@ -39,8 +40,8 @@ class Input(Protocol):
 
 FrameHook = Callable[[OffscreenTarget, float], None]
 
-KEY_ACTIONS = {"r": "random", "space": "pause", "h": "hud", "g": "previews", "f": "fullscreen", "s": "snapshot",
-               "escape": "quit", "left": "preset_prev", "right": "preset_next", "p": "preset_save",
+KEY_ACTIONS = {"r": "random", "b": "blackout", "space": "pause", "h": "hud", "g": "previews", "f": "fullscreen",
+               "s": "snapshot", "escape": "quit", "left": "preset_prev", "right": "preset_next", "p": "preset_save",
                "w": "walk_toggle", "n": "walk_next", "t": "tap_tempo", "v": "record_toggle",
                "l": "learn", "page_up": "learn_prev", "page_down": "learn_next"}
 
@@ -107,7 +108,8 @@ class App:
         self.running = True
         self.keyboard = KeyboardInput(self.trigger, state.latent_dim)
         surface.on_key = self.keyboard.on_key
-        self.inputs: list[Input] = [self.keyboard]
+        self.blackout = Blackout()
+        self.inputs: list[Input] = [self.keyboard, self.blackout]
         self.frame_hooks: list[FrameHook] = []
         # callables returning lines for the HUD: status (walk, recording, controllers) and errors (shown in red
         # with the shader's, e.g. a broken mapping file)
@@ -118,6 +120,7 @@ class App:
             "pause": self.toggle_pause,
             "random": self.randomise,
             "hyperspace": self.hyperspace,
+            "blackout": lambda: self.blackout.toggle(self.state),
             "snapshot": self.snapshot,
             "hud": self.toggle_hud,
             "previews": self.toggle_previews,

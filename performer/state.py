@@ -45,6 +45,7 @@ PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("print_b", 3, 0, MAX_SLOTS - 1, integer=True, doc="print slot B (print_mix 1)"),
     ParamSpec("print_opacity", 0.0, 0.0, 1.0, doc="print over the garment: 0 none, 1 full"),
     ParamSpec("print_scale", 1.0, 0.25, 4.0, doc="print size: 2 repeats it twice as often across the garment"),
+    ParamSpec("master", 1.0, 0.0, 1.0, doc="output level, last of all: 0 is black (B fades to it and back)"),
 )
 PARAM_SPECS = {spec.name: spec for spec in PARAMS}
 

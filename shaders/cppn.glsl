@@ -33,6 +33,7 @@ uniform vec4 u_bias[LAYERS * N];
 uniform int u_palette;
 uniform sampler2D u_palettes; // [n_palettes rows, 256 columns] RGB lookup table
 uniform float u_brightness;
+uniform float u_master;       // output level, applied last: 0 is black (blackout)
 uniform float u_contrast;
 uniform vec3 u_background;
 // Prints (performer/prints/slots.py): two slots blended by u_print_mix, laid on the garment by u_print_opacity.
@@ -205,7 +206,7 @@ void main() {
     if (u_print_opacity > 0.0) {  // a uniform branch: no print costs nothing
         colour = apply_print(colour, xy / u_coord_scale, level);
     }
-    frag_color = vec4(clamp(colour, 0.0, 1.0), 1.0);
+    frag_color = vec4(clamp(colour, 0.0, 1.0) * u_master, 1.0);
 }
 
 #endif

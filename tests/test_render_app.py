@@ -237,8 +237,8 @@ def test_hot_reload_keeps_the_last_good_program_and_reports_file_line(surface, w
         assert f"cppn.glsl:{broken_line}" in surface.title
         assert any(f"cppn.glsl:{broken_line}" in error for error in app.errors)
         # A good edit replaces it: here, the negative.
-        fixed = source.replace("frag_color = vec4(clamp(colour, 0.0, 1.0), 1.0);",
-                               "frag_color = vec4(1.0 - clamp(colour, 0.0, 1.0), 1.0);")
+        fixed = source.replace("frag_color = vec4(clamp(colour, 0.0, 1.0) * u_master, 1.0);",
+                               "frag_color = vec4(1.0 - clamp(colour, 0.0, 1.0) * u_master, 1.0);")
         assert fixed != source
         (shaders / "cppn.glsl").write_text(fixed)
         assert wait_for_reload(reloader) == ["cppn"]

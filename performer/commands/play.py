@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 
 HEADLESS_HINT = "performer play --headless --frames 60 --out frame.png"
 KEYS_HINT = ("keys: hold 1-8 (Shift: down) move the latents, R random garment (Shift: anywhere), arrows landmarks, "
-             "W walk, V record, H HUD, G latent previews, F fullscreen, Esc quit")
+             "W walk, V record, B blackout, H HUD, G latent previews, F fullscreen, Esc quit")
 
 
 def parse_size(text: str) -> tuple[int, int]:

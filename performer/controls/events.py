@@ -64,7 +64,7 @@ SOURCE_KINDS: dict[str, SourceKind] = {
 
 # Actions the app provides by name (the app's dict of callables). "preset" takes a name or an index.
 ACTIONS = (
-    "random", "hyperspace", "snapshot", "pause", "quit", "fullscreen", "hud", "previews",
+    "random", "hyperspace", "blackout", "snapshot", "pause", "quit", "fullscreen", "hud", "previews",
     "preset", "preset_next", "preset_prev", "preset_save",
     "walk", "walk_play", "walk_stop", "walk_toggle", "walk_next", "walk_prev", "tap_tempo",
     "record_start", "record_stop", "record_toggle", "learn", "learn_next", "learn_prev",

@@ -92,7 +92,7 @@ def canonical_addresses(latent_dim: int = 8) -> dict[str, tuple[str, object]]:
     /performer/walk                 name       play that walk (presets/walks/NAME.yaml)
     /performer/walk/play|stop|toggle|next|prev, /performer/tap (tap tempo)
     /performer/random, /performer/hyperspace, /performer/snapshot, /performer/record/start|stop|toggle,
-    /performer/hud, /performer/previews, /performer/pause (toggles)
+    /performer/hud, /performer/previews, /performer/pause, /performer/blackout (toggles)
                                     [trigger]  no argument, or a first argument >= 0.5 (a button's press)
     """
     table: dict[str, tuple[str, object]] = {f"{PREFIX}/z/{i + 1}": ("latent", i) for i in range(latent_dim)}
@@ -103,7 +103,7 @@ def canonical_addresses(latent_dim: int = 8) -> dict[str, tuple[str, object]]:
     for address, action in (
         ("preset/next", "preset_next"), ("preset/prev", "preset_prev"), ("preset/save", "preset_save"),
         ("random", "random"), ("hyperspace", "hyperspace"), ("snapshot", "snapshot"), ("tap", "tap_tempo"),
-        ("hud", "hud"), ("previews", "previews"), ("pause", "pause"),
+        ("hud", "hud"), ("previews", "previews"), ("pause", "pause"), ("blackout", "blackout"),
         ("walk/play", "walk_play"), ("walk/stop", "walk_stop"), ("walk/toggle", "walk_toggle"),
         ("walk/next", "walk_next"), ("walk/prev", "walk_prev"),
         ("record/start", "record_start"), ("record/stop", "record_stop"), ("record/toggle", "record_toggle"),

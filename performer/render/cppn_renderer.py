@@ -163,6 +163,7 @@ class CppnRenderer:
             "u_palette": int(min(max(p["palette"], 0), self.palette_count - 1)),
             "u_brightness": p["brightness"],
             "u_contrast": p["contrast"],
+            "u_master": p["master"],
             "u_background": (p["bg_r"], p["bg_g"], p["bg_b"]),
             "u_print_texture": PRINT_TEXTURE_UNIT,
         }

@@ -22,8 +22,8 @@ PLAYABLE = 3.0  # the tiles span -3..3, the fader range of the shipped mappings
 GAP = 2  # pixels of background between tiles
 BACKGROUND = (0.08, 0.08, 0.08)
 # How a tile frames the garment: the whole garment with a margin (as the class landmarks), no print (the
-# learned print is stylised for the current latent only).
-TILE_LOOK = {"zoom": 0.85, "pan_x": 0.0, "pan_y": 0.0, "rotation": 0.0, "print_opacity": 0.0}
+# learned print is stylised for the current latent only), at full level even during a blackout.
+TILE_LOOK = {"zoom": 0.85, "pan_x": 0.0, "pan_y": 0.0, "rotation": 0.0, "print_opacity": 0.0, "master": 1.0}
 LOOK_PARAMS = ("palette", "brightness", "contrast", "bg_r", "bg_g", "bg_b")
 
 
