@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import math
+import os
 import statistics
 import time
 
@@ -351,6 +352,43 @@ def test_a_process_worker_that_cannot_start_turns_learned_prints_off(tmp_path, c
         assert worker.failed
         assert "print worker could not start" in caplog.text
         assert "no-model.safetensors: no such model file" in caplog.text
+        worker.submit(PrintRequest((0.0,) * 8, 0, 0, 0.0))  # ignored, no error
+    finally:
+        worker.stop()
+
+
+def test_a_killed_process_worker_is_started_again_then_given_up(caplog):
+    """Killed (out of memory, a crash): started again and printing, numbering on; killed once more than
+    max_restarts allows: learned prints off, the last texture kept, no exception."""
+    import signal
+
+    from performer.commands.sample import DEFAULT_MODEL
+    from performer.prints.files import DEFAULT_PRINTS
+    from performer.prints.process_worker import ProcessPrintWorker
+    from performer.prints.worker import PrintRequest
+
+    worker = ProcessPrintWorker(DEFAULT_MODEL, DEFAULT_PRINTS, "cpu", 1, max_restarts=1)
+
+    def next_result(after: int, z: float):
+        worker.submit(PrintRequest((z,) + (0.0,) * 7, 0, 0, 0.0, 32))
+        deadline = time.monotonic() + 60
+        while (worker.latest() is None or worker.latest().sequence <= after) and time.monotonic() < deadline:
+            time.sleep(0.02)
+        return worker.latest()
+
+    try:
+        first = next_result(0, 0.1)
+        assert first is not None and first.sequence == 1
+        with caplog.at_level(logging.WARNING, logger="performer.prints.process_worker"):
+            os.kill(worker._process.pid, signal.SIGKILL)
+            worker._process.join(5)
+            second = next_result(1, 0.2)
+            assert second is not None and second.sequence == 2 and worker.restarts == 1 and not worker.failed
+            assert "starting it again (1 of 1)" in caplog.text
+            os.kill(worker._process.pid, signal.SIGKILL)
+            worker._process.join(5)
+            assert worker.latest() is second and worker.failed  # given up, the last print kept
+            assert "learned prints off" in caplog.text
         worker.submit(PrintRequest((0.0,) * 8, 0, 0, 0.0))  # ignored, no error
     finally:
         worker.stop()
