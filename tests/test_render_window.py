@@ -190,3 +190,10 @@ def test_fullscreen_hides_the_cursor_and_windowed_shows_it(display):
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert "modes ['normal', 'hidden', 'normal']" in result.stdout
+
+
+def test_doctor_opens_a_window_and_lists_the_monitors(display, model_file):
+    result = run_cli(["doctor", "--model", str(model_file), "--size", "64x48", "--osc-port", "0"],
+                     {"DISPLAY": display})  # fmt: skip
+    window = next(line for line in result.stdout.splitlines() if "window" in line)
+    assert window.startswith("OK    window on") and "monitors 0: " in window and "640x480" in window
