@@ -46,6 +46,9 @@ PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("print_opacity", 0.0, 0.0, 1.0, doc="print over the garment: 0 none, 1 full"),
     ParamSpec("print_scale", 1.0, 0.25, 4.0, doc="print size: 2 repeats it twice as often across the garment"),
     ParamSpec("master", 1.0, 0.0, 1.0, doc="output level, last of all: 0 is black (B fades to it and back)"),
+    ParamSpec("morph", 0.0, 0.0, 1.0, doc="the morph fader: landmark morph_a (0) to landmark morph_b (1)"),
+    ParamSpec("morph_a", 0, 0, 63, integer=True, doc="landmark index at morph 0"),
+    ParamSpec("morph_b", 1, 0, 63, integer=True, doc="landmark index at morph 1"),
 )
 PARAM_SPECS = {spec.name: spec for spec in PARAMS}
 

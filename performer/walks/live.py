@@ -29,6 +29,7 @@ from performer.presets.landmarks import (
 )
 from performer.record.live import LiveRecorder
 from performer.state import PerformanceState
+from performer.walks.morph import Morph
 from performer.walks.player import Crossfader, WalkPlayer
 from performer.walks.schema import WALK_DIR, WalkError, load_walk
 from performer.walks.tempo import Tempo
@@ -59,6 +60,7 @@ class LiveShow:
         self.tempo = tempo
         self.player = WalkPlayer(walks, tempo)
         self.fader = Crossfader()
+        self.morph = Morph(self.landmarks, on_move=self._morph_moved)
         self.recorder = recorder if recorder is not None else LiveRecorder()
         self.crossfade = crossfade
         self.clock = clock
@@ -81,8 +83,13 @@ class LiveShow:
 
     # ---- input ------------------------------------------------------------------------------------------
     def update(self, state: PerformanceState, now: float, dt: float) -> None:
+        self.morph.update(state, now, dt)
         self.fader.update(state, now, dt)
         self.player.update(state, now, dt)
+
+    def _morph_moved(self) -> None:
+        self.player.stop()
+        self.fader.target = None
 
     # ---- actions ----------------------------------------------------------------------------------------
     def actions(self) -> dict[str, Callable]:
@@ -135,7 +142,7 @@ class LiveShow:
 
     # ---- status -----------------------------------------------------------------------------------------
     def status_lines(self) -> list[str]:
-        lines = []
+        lines = [line] if (line := self.morph.status_line(self.state)) else []
         status = self.player.status()
         if status.playing:
             lines.append(status.line())
