@@ -14,9 +14,10 @@ def test_doctor_reports_each_check_and_fails_on_a_taken_osc_port(capsys, tmp_pat
         code = main(["doctor", "--size", "160x90", "--osc-port", str(port), "--record-dir", str(tmp_path)])
     lines = capsys.readouterr().out.strip().splitlines()
     assert code == 1
-    assert len(lines) == 8 and all(line.split()[0] in ("OK", "WARN", "FAIL") for line in lines)
+    assert len(lines) == 9 and all(line.split()[0] in ("OK", "WARN", "FAIL") for line in lines)
     assert lines[0].startswith("OK    model") and "garment latents" in lines[0]
-    assert lines[2].split()[0] in ("OK", "WARN") and "OpenGL" in lines[2] and "160x90 frame in" in lines[2]
+    assert lines[2].startswith("OK    15 landmarks, 5 walks")
+    assert lines[3].split()[0] in ("OK", "WARN") and "OpenGL" in lines[3] and "160x90 frame in" in lines[3]
     osc = next(line for line in lines if "OSC port" in line)
     assert osc.startswith("FAIL") and f"127.0.0.1:{port}" in osc and "--osc-port" in osc
     assert [line.split()[0] for line in lines].count("FAIL") == 1  # the taken port, nothing else

@@ -1,9 +1,9 @@
 """`performer doctor`: is this machine ready for a show? One line per check, at soundcheck, not on stage.
 
-Checks the model and print files, OpenGL (a headless context, and a window with its monitors when there is a
-display), one rendered frame's time at the show size, MIDI ports, joysticks, the OSC port, ffmpeg and its
-encoders, and the free disk space where recordings go. OK, WARN (works, but look) or FAIL (will not work);
-the exit code is 1 if anything FAILed.
+Checks the model and print files, the landmarks and walks, OpenGL (a headless context, and a window with
+its monitors when there is a display), one rendered frame's time at the show size, MIDI ports, joysticks,
+the OSC port, ffmpeg and its encoders, and the free disk space where recordings go. OK, WARN (works, but
+look) or FAIL (will not work); the exit code is 1 if anything FAILed.
 """
 
 from __future__ import annotations
@@ -57,6 +57,23 @@ def check_prints(args) -> tuple[str, str]:
 
     prints = load_prints(args.prints)
     return OK, f"prints {args.prints}: {', '.join(prints.names)}"
+
+
+def check_presets(args) -> tuple[str, str]:
+    from performer.presets.landmarks import DEFAULT_LANDMARKS, load_landmarks
+    from performer.walks.schema import WALK_DIR, WalkError, load_walk
+
+    landmarks = load_landmarks(DEFAULT_LANDMARKS)  # LandmarkError names file, line and key
+    broken = []
+    paths = sorted(WALK_DIR.glob("*.yaml"))
+    for path in paths:
+        try:
+            load_walk(path, landmarks, len(landmarks[0].z) if landmarks else 8)
+        except WalkError as exc:
+            broken.append(str(exc).splitlines()[0])
+    if broken:
+        return FAIL, f"walks that will not load: {'; '.join(broken)}"
+    return OK, f"{len(landmarks)} landmarks, {len(paths)} walks ({', '.join(p.stem for p in paths)})"
 
 
 def check_headless_gl(args) -> tuple[str, str]:
@@ -169,7 +186,8 @@ def check_disk(args) -> tuple[str, str]:
 
 
 CHECKS: tuple[tuple[str, Callable], ...] = (
-    ("model", check_model), ("prints", check_prints), ("gl", check_headless_gl), ("window", check_window),
+    ("model", check_model), ("prints", check_prints), ("presets", check_presets), ("gl", check_headless_gl),
+    ("window", check_window),
     ("midi", check_midi), ("osc", check_osc), ("ffmpeg", check_ffmpeg), ("disk", check_disk),
 )  # fmt: skip
 
