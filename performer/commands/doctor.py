@@ -11,13 +11,12 @@ from __future__ import annotations
 import argparse
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 
+from performer.commands.bench_render import median_ms
 from performer.commands.play import parse_size
 from performer.commands.sample import DEFAULT_MODEL
 
@@ -87,15 +86,15 @@ def check_headless_gl(args) -> tuple[str, str]:
     ctx = create_headless_context()
     try:
         renderer = CppnRenderer(ctx, CppnWeights.from_file(args.model))
-        finish, state, times = gil_free_finish(ctx), PerformanceState(), []
-        for i in range(6):
-            state.set_latent(0, float(np.sin(i)))
-            start = time.perf_counter()
+        finish, state = gil_free_finish(ctx), PerformanceState()
+
+        def frame() -> None:  # z moves each time: every call is a real new frame
+            state.set_latent(0, float(np.sin(state.version)))
             renderer.render(state, args.size)
             finish()
-            times.append(time.perf_counter() - start)
+
+        ms = median_ms(frame, 5)  # its warm-up frame compiles the shader
         renderer.release()
-        ms = statistics.median(times[1:]) * 1000  # the first frame compiles
         level = OK if ms <= SLOW_FRAME_MS else WARN
         return level, (f"OpenGL {ctx.info['GL_VERSION']} on {ctx.info['GL_RENDERER']}: a {args.size[0]}x"
                        f"{args.size[1]} frame in {ms:.1f} ms ({1000 / ms:.0f} fps){'' if level == OK else ' (slow)'}")

@@ -89,7 +89,7 @@ class LiveShow:
 
     def _morph_moved(self) -> None:
         self.player.stop()
-        self.fader.target = None
+        self.fader.cancel()
 
     # ---- actions ----------------------------------------------------------------------------------------
     def actions(self) -> dict[str, Callable]:

@@ -177,6 +177,10 @@ class Crossfader:
     def active(self) -> bool:
         return self.target is not None
 
+    def cancel(self) -> None:
+        """Stop a recall where it is (another control took over)."""
+        self.target = None
+
     def recall(self, pose: Pose, seconds: float = 0.0) -> None:
         if not (seconds >= 0 and math.isfinite(seconds)):
             raise ValueError(f"crossfade time must be >= 0 seconds, got {seconds}")
