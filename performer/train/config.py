@@ -20,6 +20,12 @@ class TrainConfig:
     kl_weight: float = 1.0  # on the summed KL; 1.0 is the plain ELBO with a summed Bernoulli likelihood
     adv_weight: float = 30.0  # hinge generator loss on prior samples, relative to the summed recon loss
     adv_warmup_steps: int = 500  # the VAE finds the space first; then the critic sharpens it
+    # VAE-GAN (Larsen et al.): the critic also judges reconstructions G(z_q), and the generator is pushed to
+    # make them real, so the encoded region (landmarks, R, drawings) is sharpened, not only the prior's.
+    recon_adv_weight: float = 0.0  # 0 = critic on prior samples only (the first shipped models)
+    # An exponential moving average of the generator's weights is what gets exported (and sampled each
+    # epoch): it averages out the GAN's step-to-step wobble. 0 = off, else the decay per step (e.g. 0.999).
+    ema_decay: float = 0.0
     limit: int = 0  # use only the first N training images (0 = all)
     seed: int = 0
     grid_size: int = 8  # the epoch sample grid and timelapse show grid_size^2 fixed z's

@@ -11,6 +11,7 @@ rules because it needed no hand-tuned D/G step ratios to stay stable on this CPP
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 import time
@@ -71,6 +72,9 @@ class Trainer:
         # The same z's every epoch, so the grids and the timelapse show the generator evolving.
         gen = torch.Generator().manual_seed(1234)
         self.fixed_z = torch.randn(train.grid_size**2, config.latent_dim, generator=gen).to(self.device)
+        self.ema: CPPN | None = None
+        if train.ema_decay > 0:
+            self.ema = copy.deepcopy(self.nets.generator).eval().requires_grad_(False)
         self.step, self.epoch, self.seconds, self.cpu_seconds = 0, 0, 0.0, 0.0
         self.history: list[dict] = []
 
@@ -89,9 +93,13 @@ class Trainer:
         # critic: hinge loss, real vs prior samples
         z_prior = torch.randn(batch, self.config.latent_dim, device=self.device)
         loss_disc = torch.zeros((), device=self.device)
+        recon_adv = adv_on and cfg.recon_adv_weight > 0
         if adv_on:
             with torch.no_grad():
                 fake = self.generate(z_prior)
+                if recon_adv:  # the critic also learns what reconstructions look like
+                    mean, logvar = nets.encoder(real)
+                    fake = torch.cat([fake, self.generate(mean + torch.randn_like(mean) * torch.exp(0.5 * logvar))])
             loss_disc = F.relu(1 - nets.discriminator(real)).mean() + F.relu(1 + nets.discriminator(fake)).mean()
             nets.opt_disc.zero_grad(set_to_none=True)
             loss_disc.backward()
@@ -105,19 +113,38 @@ class Trainer:
         loss_kl = -0.5 * torch.sum(1 + logvar - mean.pow(2) - logvar.exp()) / batch
         loss = loss_recon + cfg.kl_weight * loss_kl
         loss_adv = torch.zeros((), device=self.device)
+        loss_recon_adv = torch.zeros((), device=self.device)
         if adv_on:
             loss_adv = -nets.discriminator(self.generate(z_prior)).mean()
             loss = loss + cfg.adv_weight * loss_adv
+        if recon_adv:
+            loss_recon_adv = -nets.discriminator(recon).mean()
+            loss = loss + cfg.recon_adv_weight * loss_recon_adv
         nets.opt_vae.zero_grad(set_to_none=True)
         loss.backward()
         nets.opt_vae.step()
+        self.update_ema()
         self.step += 1
         return {
             "recon": loss_recon.item(),
             "kl": loss_kl.item(),
             "adv": loss_adv.item(),
+            "recon_adv": loss_recon_adv.item(),
             "disc": loss_disc.item(),
         }
+
+    @torch.no_grad()
+    def update_ema(self) -> None:
+        if self.ema is None:
+            return
+        decay = self.train.ema_decay
+        for average, live in zip(self.ema.parameters(), self.nets.generator.parameters(), strict=True):
+            average.lerp_(live, 1.0 - decay)
+
+    @property
+    def shipped_generator(self) -> CPPN:
+        """What samples, exports and bench-quality see: the EMA generator when it is kept."""
+        return self.ema if self.ema is not None else self.nets.generator
 
     # ---- epochs, samples, checkpoints ---------------------------------------------------------------
     def fit(self, images: torch.Tensor, out_dir: Path, timelapse: bool = False) -> dict:
@@ -172,9 +199,11 @@ class Trainer:
 
     @torch.no_grad()
     def write_samples(self, out_dir: Path, timelapse: bool) -> None:
-        self.nets.generator.eval()
-        tiles = self.nets.generator.render(self.fixed_z, 64)  # [G*G, C, 64, 64]
-        self.nets.generator.train()
+        generator = self.shipped_generator
+        was_training = generator.training
+        generator.eval()
+        tiles = generator.render(self.fixed_z, 64)  # [G*G, C, 64, 64]
+        generator.train(was_training)
         picture = tile(tiles, self.train.grid_size)
         iio.imwrite(out_dir / f"samples_epoch{self.epoch:03d}.png", picture)
         if timelapse:
@@ -189,6 +218,8 @@ class Trainer:
     def save(self, path: Path) -> None:
         """Full checkpoint: model + critic + optimiser moments; loads as a model file too."""
         extra = {f"discriminator.{k}": v for k, v in self.nets.discriminator.state_dict().items()}
+        if self.ema is not None:
+            extra.update({f"ema.{k}": v for k, v in self.ema.state_dict().items()})
         groups = {}
         for name, opt in (("vae", self.nets.opt_vae), ("disc", self.nets.opt_disc)):
             state = opt.state_dict()
@@ -206,7 +237,7 @@ class Trainer:
         """The model alone (generator + encoder): what ships in models/. With the training images, also the
         garment latents (model/garments.py) that random jumps land on."""
         extra = {} if images is None else {GARMENTS: encode_garments(self.nets.encoder, images)}
-        return save_model(path, self.config, self.nets.generator, self.nets.encoder, self.info(), extra)
+        return save_model(path, self.config, self.shipped_generator, self.nets.encoder, self.info(), extra)
 
     @classmethod
     def resume(cls, path: Path, train: TrainConfig, device: torch.device | None = None) -> Trainer:
@@ -219,6 +250,11 @@ class Trainer:
         if "optim_groups" not in metadata:
             raise ModelFileError(f"{path}: a model file, not a training checkpoint (no critic or optimiser)")
         nets.discriminator.load_state_dict(load_discriminator(path, config, tensors).state_dict())
+        if trainer.ema is not None:
+            if any(key.startswith("ema.") for key in tensors):
+                load_state(path, trainer.ema, "ema", tensors)
+            else:  # a checkpoint from before EMA: the average starts at the live weights
+                trainer.ema.load_state_dict(nets.generator.state_dict())
         groups = json.loads(metadata["optim_groups"])
         for name, opt in (("vae", nets.opt_vae), ("disc", nets.opt_disc)):
             state: dict = {"state": {}, "param_groups": groups[name]}
