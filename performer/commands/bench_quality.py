@@ -1,4 +1,5 @@
-"""`performer bench-quality`: how good are the model's samples? (classifier confidence, classes, recon)."""
+"""`performer bench-quality`: how good is the space wherever a performer goes? One or more models judged in
+one run by the same classifier, seed and floor (performer/quality_report.py says what each number means)."""
 
 from __future__ import annotations
 
@@ -6,29 +7,49 @@ import argparse
 import json
 from pathlib import Path
 
-from performer.commands.sample import DEFAULT_MODEL
 from performer.model.checkpoint import ModelFileError, load_model
+from performer.paths import DEFAULT_MODEL
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("bench-quality", help="measure sample quality", description=__doc__)
-    p.add_argument("--model", type=Path, default=DEFAULT_MODEL)
-    p.add_argument("--samples", type=int, default=1000)
+    p.add_argument("--model", type=Path, action="append",
+                   help=f"a model or checkpoint .safetensors; repeat to compare (default {DEFAULT_MODEL})")
+    p.add_argument("--samples", type=int, default=2000, help="images per place (default 2000)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--json", action="store_true", help="print every number as JSON instead of the table")
     return p
 
 
-def run(args: argparse.Namespace) -> int:
-    from performer.quality import cached_classifier, evaluate
+def learned_prior(model):
+    """The file's learned prior; for a file from before them, one fitted here to its garment latents."""
+    if model.prior is not None or model.garments is None:
+        return model.prior
+    from performer.model.prior import fit_mixture
 
+    print(f"{model.path.name}: no learned prior in the file; fitted one to its {len(model.garments)} garment latents")
+    return fit_mixture(model.garments)
+
+
+def run(args: argparse.Namespace) -> int:
+    from performer.quality import cached_classifier
+    from performer.quality_report import Judge, markdown_table
+
+    paths = args.model or [DEFAULT_MODEL]
     try:
-        model = load_model(args.model)
+        models = [load_model(path) for path in paths]
     except ModelFileError as exc:
         print(f"error: {exc}")
         return 2
-    if model.config.channels != 1 or model.config.image_size != 28:
-        print("error: bench-quality judges grey 28x28 Fashion-MNIST models only")
-        return 2
-    result = evaluate(model.generator, model.encoder, cached_classifier(), args.samples, args.seed, model.garments)
-    print(json.dumps({"model": str(args.model), **result}, indent=1))
+    for path, model in zip(paths, models, strict=True):
+        if model.config.channels != 1 or model.config.image_size != 28:
+            print(f"error: {path}: bench-quality judges grey 28x28 Fashion-MNIST models only")
+            return 2
+    judge = Judge(cached_classifier(), args.samples, args.seed)
+    results = [judge.evaluate(m.generator, m.encoder, m.garments, learned_prior(m)) for m in models]
+    if args.json:
+        print(json.dumps({"floor": judge.floor, "real": judge.real, "classifier_test_accuracy": judge.accuracy,
+                          "models": dict(zip(map(str, paths), results, strict=True))}, indent=1))
+    else:
+        print(markdown_table([p.stem for p in paths], results, judge))
     return 0

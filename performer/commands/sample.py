@@ -10,8 +10,7 @@ import torch
 
 from performer.grid import tile
 from performer.model.checkpoint import ModelFileError, load_model
-
-DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "fashion.safetensors"
+from performer.paths import DEFAULT_MODEL  # noqa: F401  (other commands still import it from here)
 
 
 def parse_z(text: str, latent_dim: int) -> torch.Tensor:

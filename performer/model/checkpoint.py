@@ -20,6 +20,8 @@ from performer.model.config import ModelConfig
 from performer.model.cppn import CPPN, Discriminator, Encoder
 from performer.model.garments import TENSOR as GARMENTS
 from performer.model.garments import check_garments
+from performer.model.prior import MixturePrior, prior_from_tensors
+from performer.safe_files import FILE_BOUNDS, FileTooLarge, atomic_path, check_safetensors_header, too_many
 
 log = logging.getLogger(__name__)
 
@@ -38,6 +40,7 @@ class LoadedModel:
     info: dict = field(default_factory=dict)  # training summary: epochs, time, data set
     path: Path | None = None
     garments: np.ndarray | None = None  # [N, latent_dim] posterior means of real garments (model/garments.py)
+    prior: MixturePrior | None = None  # the learned prior over garments (model/prior.py), if the file has one
 
 
 def save_model(
@@ -51,7 +54,6 @@ def save_model(
 ) -> Path:
     """Write atomically (temp file, then rename) so a crash mid-save never leaves a half file."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {}
     for prefix, module in (("generator", generator), ("encoder", encoder)):
         for key, value in module.state_dict().items():
@@ -60,9 +62,8 @@ def save_model(
         tensors[key] = value.detach().cpu().contiguous()
     metadata = {"format": FORMAT, "config": json.dumps(config.to_dict()), "info": json.dumps(info or {})}
     metadata.update(extra_meta or {})
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata=metadata)
-    tmp.replace(path)
+    with atomic_path(path, "model") as tmp:  # WriteError: one line, the old file kept
+        save_file(tensors, str(tmp), metadata=metadata)
     return path
 
 
@@ -73,14 +74,25 @@ def read_file(path: str | Path) -> tuple[dict[str, str], dict[str, torch.Tensor]
 
 def read_safetensors(path: str | Path, expected_format: str, error: type[Exception], kind: str):
     """(metadata, tensors) of a safetensors file of `expected_format`; anything else raises `error`
-    naming the file. Shared by model and print files."""
+    naming the file. Shared by model and print files ("model", "print"): the file size, header size and
+    tensor count are checked against FILE_BOUNDS[kind] before any tensor is read."""
     path = Path(path)
     if not path.is_file():
         raise error(f"{path}: no such {kind} file")
+    bound = FILE_BOUNDS[kind]
+    try:
+        check_safetensors_header(path, kind)
+    except (OSError, ValueError) as exc:
+        raise error(str(exc) if isinstance(exc, FileTooLarge) else f"{path}: cannot read ({exc})") from None
     try:
         with safe_open(str(path), framework="pt", device="cpu") as handle:
             metadata = dict(handle.metadata() or {})
-            tensors = {key: handle.get_tensor(key) for key in handle.keys()}
+            keys = list(handle.keys())
+            if len(keys) > bound.max_items:
+                raise error(str(too_many(path, len(keys), bound, kind)))
+            tensors = {key: handle.get_tensor(key) for key in keys}
+    except error:
+        raise
     except Exception as exc:  # safetensors raises its own error types for truncated or garbage files
         raise error(f"{path}: not a readable safetensors file ({exc})") from exc
     if metadata.get("format") != expected_format:
@@ -133,14 +145,15 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedMo
     except json.JSONDecodeError:
         info = {}
     garments = None
-    if GARMENTS in tensors:
-        try:
+    try:
+        if GARMENTS in tensors:
             garments = check_garments(path, tensors[GARMENTS], config.latent_dim)
-        except ValueError as exc:
-            raise ModelFileError(str(exc)) from None
+        prior = prior_from_tensors(path, tensors, config.latent_dim)
+    except ValueError as exc:
+        raise ModelFileError(str(exc)) from None
     generator.to(device).eval()
     encoder.to(device).eval()
-    return LoadedModel(config, generator, encoder, info, path, garments)
+    return LoadedModel(config, generator, encoder, info, path, garments, prior)
 
 
 def load_discriminator(path: Path, config: ModelConfig, tensors: dict[str, torch.Tensor]) -> Discriminator:

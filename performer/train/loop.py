@@ -37,9 +37,12 @@ from performer.model.config import ModelConfig
 from performer.model.cppn import CPPN, Discriminator, Encoder, coordinate_grid
 from performer.model.garments import TENSOR as GARMENTS
 from performer.model.garments import encode_garments
+from performer.model.prior import fit_mixture
 from performer.train.config import TrainConfig
 
 log = logging.getLogger(__name__)
+
+PRIOR_FIT_COUNT = 20000  # training images whose latents the learned prior is fitted to at export
 
 
 def pick_device() -> torch.device:
@@ -235,8 +238,14 @@ class Trainer:
 
     def export(self, path: Path, images: torch.Tensor | None = None) -> Path:
         """The model alone (generator + encoder): what ships in models/. With the training images, also the
-        garment latents (model/garments.py) that random jumps land on."""
-        extra = {} if images is None else {GARMENTS: encode_garments(self.nets.encoder, images)}
+        garment latents (model/garments.py) that random jumps land on and the learned prior fitted to them
+        (model/prior.py)."""
+        extra = {}
+        if images is not None:
+            extra[GARMENTS] = encode_garments(self.nets.encoder, images)
+            # the learned prior is fitted to many more garments than the table keeps
+            means = encode_garments(self.nets.encoder, images, count=PRIOR_FIT_COUNT).numpy()
+            extra.update({k: torch.from_numpy(v) for k, v in fit_mixture(means).tensors().items()})
         return save_model(path, self.config, self.shipped_generator, self.nets.encoder, self.info(), extra)
 
     @classmethod
