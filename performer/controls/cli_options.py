@@ -1,5 +1,7 @@
 """`performer play` wiring for the controllers: `add_arguments(parser)` adds the options and
-`build_inputs(args, actions)` returns the list of input objects (one ControlHub, started)."""
+`build_inputs(args, actions)` returns the list of input objects (one ControlHub, started). Play starts with
+whatever works: a mapping file that fails to load, an OSC port that is taken, a MIDI port asked for by name
+that is not there are each a HUD error line until they work (the file is watched, the port tried again)."""
 
 from __future__ import annotations
 
@@ -7,6 +9,7 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
+from performer.controls.devices import DEFAULT_OSC_RETRY
 from performer.controls.hub import DEFAULT_LEARN_FILE, ControlHub
 from performer.controls.mapping_schema import MappingError
 from performer.controls.osc_feedback import parse_host_port
@@ -23,6 +26,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
                        help="only accept OSC from this sender address (repeatable)")
     group.add_argument("--osc-feedback", action="append", default=[], metavar="HOST:PORT",
                        help="send current values here when they change (repeatable)")
+    group.add_argument("--osc-retry", type=float, default=DEFAULT_OSC_RETRY, metavar="SECONDS",
+                       help=f"try a taken OSC port again this often (default {DEFAULT_OSC_RETRY:g})")
     group.add_argument("--no-osc", action="store_true", help="do not listen for OSC")
     group.add_argument("--midi-in", action="append", default=[], metavar="NAME",
                        help="open MIDI inputs whose name contains NAME ('all' for every port; repeatable)")
@@ -33,16 +38,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def build_inputs(args: argparse.Namespace, actions: dict[str, Callable] | None = None,
                  latent_dim: int = 8) -> list[ControlHub]:  # fmt: skip
-    """The input objects for the app loop, started. A bad mapping file or option exits with its message.
-    The hub adds its own actions (learn, learn_next, learn_prev) to `actions` where they are free."""
+    """The input objects for the app loop, started. A bad option exits with its message; a mapping file that
+    fails to load is reported and watched (see the module docstring). The hub adds its own actions (learn,
+    learn_next, learn_prev) to `actions` where they are free."""
     if args.osc_port is not None and not 0 <= args.osc_port <= 65535:
         raise SystemExit(f"performer: --osc-port must be 0..65535, got {args.osc_port}")
+    if not args.osc_retry > 0:
+        raise SystemExit(f"performer: --osc-retry must be > 0 seconds, got {args.osc_retry:g}")
     try:
         feedback = [parse_host_port(text) for text in args.osc_feedback]
         hub = ControlHub(
             args.mapping, latent_dim=latent_dim, actions=actions, osc=not args.no_osc, osc_host=args.osc_host,
-            osc_port=args.osc_port, osc_allow=args.osc_allow, osc_feedback=feedback, midi=not args.no_midi,
-            midi_in=args.midi_in, learn_file=args.learn_file,
+            osc_port=args.osc_port, osc_allow=args.osc_allow, osc_feedback=feedback, osc_retry=args.osc_retry,
+            midi=not args.no_midi, midi_in=args.midi_in, learn_file=args.learn_file, strict_mappings=False,
         )  # fmt: skip
     except (MappingError, ValueError) as exc:
         raise SystemExit(f"performer: {exc}") from None

@@ -10,9 +10,11 @@ The app loop calls `hub.update(state, now, dt)` once per frame before drawing. I
   4. steps smoothing and velocity-mode controls by dt,
   5. sends feedback (OSC targets, MIDI outputs) for changed values, never back to the family that made them.
 Actions are called by name from `hub.actions`, the app's dict of callables. Counters are in `hub.stats`.
+Learn (learn.py's LearnMode) is offered every OSC, MIDI and joystick event first, mapped or not.
 
 The pieces live next door: bindings.py (one compiled mapping entry), feedback.py (change tracking and
-feedback), osc_canonical.py (the /performer address space), cli_options.py (`performer play` options).
+feedback), osc_canonical.py (the /performer address space), devices.py (opening OSC, MIDI and joysticks, and
+what failed to), learn.py, cli_options.py (`performer play` options).
 """
 
 from __future__ import annotations
@@ -27,18 +29,17 @@ import numpy as np
 
 from performer.controls.activity import Activity
 from performer.controls.bindings import Binding
-from performer.controls.events import SOURCE_KINDS, ControlEvent, Target, all_targets, check_number, parse_target
+from performer.controls.devices import DEFAULT_OSC_RETRY, Devices
+from performer.controls.events import SOURCE_KINDS, ControlEvent, Target, check_number, parse_target
 from performer.controls.feedback import FeedbackRouter
 from performer.controls.joystick import JoystickInput
-from performer.controls.learn import Learner, write_learned
+from performer.controls.learn import LearnMode
 from performer.controls.mapping_files import MappingFiles
 from performer.controls.mapping_schema import MappingFile
 from performer.controls.midi_input import MidiInput
 from performer.controls.osc_canonical import apply_canonical
 from performer.controls.osc_feedback import OscFeedback
 from performer.controls.osc_server import (
-    DEFAULT_HOST,
-    DEFAULT_PORT,
     OscServer,
     canonical_addresses,
     has_wildcard,
@@ -68,6 +69,7 @@ class ControlHub:
         osc_port: int | None = None,
         osc_allow: Iterable[str] = (),
         osc_feedback: Iterable[tuple[str, int]] = (),
+        osc_retry: float = DEFAULT_OSC_RETRY,
         midi: bool = True,
         midi_in: Iterable[str] = (),
         midi_backend=None,
@@ -75,7 +77,10 @@ class ControlHub:
         learn_file: str | Path | None = None,
         reload_interval: float = 0.5,
         feedback_interval: float = 1.0 / 30.0,
+        strict_mappings: bool = True,
     ) -> None:
+        """strict_mappings=False: a mapping file that fails to load is watched and shown in `error_lines()`
+        until it loads, instead of raising MappingError (play starts with the others)."""
         self.latent_dim = latent_dim
         self.actions: dict[str, Callable] = actions if actions is not None else {}
         self.stats: Counter = Counter()
@@ -83,18 +88,11 @@ class ControlHub:
         self.paths = [Path(p) for p in mapping_paths]
         self.learn_file = Path(learn_file) if learn_file else None
         self.reload_interval = reload_interval
-        self.learner = Learner(latent_dim=latent_dim)
-        self.learn_targets = all_targets(latent_dim)
-        self.learn_index = 0
-        self.last_learned: dict | None = None
-
-        self._osc_enabled, self._osc_host, self._osc_port = osc, osc_host, osc_port
-        self._cli_allow, self._cli_feedback = list(osc_allow), list(osc_feedback)
-        self._midi_enabled, self._cli_midi = midi, list(midi_in)
-        self._midi_backend, self._joystick_reader = midi_backend, joystick_reader
-        self.osc: OscServer | None = None
-        self.midi: MidiInput | None = None
-        self.joystick: JoystickInput | None = None
+        self.learning = LearnMode(latent_dim, self.learn_file, on_written=self._learn_file_written)
+        self.devices = Devices(osc=osc, osc_host=osc_host, osc_port=osc_port, osc_allow=osc_allow,
+                               osc_retry=osc_retry, midi=midi, midi_in=midi_in, midi_backend=midi_backend,
+                               joystick_reader=joystick_reader)  # fmt: skip
+        self._cli_feedback = list(osc_feedback)
         self.osc_out = OscFeedback()
 
         self.files = MappingFiles(latent_dim, self.errors, self.stats)
@@ -113,7 +111,10 @@ class ControlHub:
         self.activity = Activity()
 
         for path in self.paths:
-            self.files.load(path)  # MappingError at startup: the caller reports it
+            if strict_mappings:
+                self.files.load(path)  # MappingError at startup: the caller reports it
+            else:
+                self.files.load_or_note(path)
         if self.learn_file is not None and self.learn_file.exists() and self.learn_file not in self.files:
             self.files.load_or_note(self.learn_file)
         self._rebuild()
@@ -124,46 +125,29 @@ class ControlHub:
         return self.files.mappings
 
     def start(self) -> ControlHub:
-        """Open the OSC server and the devices the mappings need. Failures are logged, never raised."""
-        if self._osc_enabled and self.osc is None:
-            host = self._osc_host or next((m.osc.host for m in self.mappings if m.osc.host), DEFAULT_HOST)
-            port = self._osc_port if self._osc_port is not None else next(
-                (m.osc.port for m in self.mappings if m.osc.port), DEFAULT_PORT)  # fmt: skip
-            server = OscServer(host, port, self._allow_list())
-            try:
-                self.osc = server.start()
-            except OSError as exc:
-                log.error("OSC server cannot listen on %s:%d (%s); continuing without OSC", host, port, exc)
-            else:
-                if host not in ("127.0.0.1", "::1", "localhost") and not server.allow:
-                    log.warning("OSC is open to the network on %s:%d with no allow-list", host, port)
-        self._ensure_devices()
+        """Open the OSC server and the devices the mappings need. Failures are logged and shown in
+        `error_lines()` (an OSC port is tried again every few seconds), never raised."""
+        self.devices.start(self.mappings, {b.family for b in self.bindings})
         return self
 
-    def _allow_list(self) -> list[str]:
-        return self._cli_allow + [a for m in self.mappings for a in m.osc.allow]
+    @property
+    def osc(self) -> OscServer | None:
+        return self.devices.osc
 
-    def _ensure_devices(self) -> None:
-        patterns = self._cli_midi + [p for m in self.mappings for p in m.midi.inputs]
-        outputs = [p for m in self.mappings for p in m.midi.outputs]
-        wants_midi = any(b.family == "midi" for b in self.bindings)
-        if wants_midi and not patterns:
-            patterns = ["all"]
-        if self._midi_enabled and patterns:
-            if self.midi is None:
-                self.midi = MidiInput(patterns, outputs, backend=self._midi_backend).start()
-            else:
-                self.midi.patterns, self.midi.output_patterns = tuple(patterns), tuple(outputs)
-        if self.joystick is None and (
-            self._joystick_reader is not None or any(b.family == "joystick" for b in self.bindings)
-        ):
-            self.joystick = JoystickInput(self._joystick_reader)
+    @property
+    def midi(self) -> MidiInput | None:
+        return self.devices.midi
+
+    @midi.setter
+    def midi(self, midi: MidiInput | None) -> None:  # soak plugs in its own virtual board
+        self.devices.midi = midi
+
+    @property
+    def joystick(self) -> JoystickInput | None:
+        return self.devices.joystick
 
     def close(self) -> None:
-        if self.osc is not None:
-            self.osc.close()
-        if self.midi is not None:
-            self.midi.close()
+        self.devices.close()
         self.osc_out.close()
 
     # ---- mapping files ----------------------------------------------------------------------------------
@@ -172,9 +156,7 @@ class ControlHub:
         changed = self.files.reload_changed()
         if changed:
             self._rebuild()
-            if self.osc is not None:
-                self.osc.allow = frozenset(self._allow_list())
-            self._ensure_devices()
+            self.devices.configure(self.mappings, {b.family for b in self.bindings})
         return changed
 
     def _rebuild(self) -> None:
@@ -207,6 +189,8 @@ class ControlHub:
         if now >= self._next_reload:
             self._next_reload = now + self.reload_interval
             self.check_reload()
+        self.devices.poll(now)
+        self.learning.tick(now)
         before = self.feedback.begin_frame(state)
         for binding in self.bindings:
             binding.notice_external(state)
@@ -243,10 +227,7 @@ class ControlHub:
         except ValueError:
             self.stats["bad_values"] += 1
             return
-        if self.learner.armed and event.kind != "key":
-            entry = self.learner.feed(event)
-            if entry is not None:
-                self._learned(entry)
+        if self.learning.offer(event):
             return
         bindings = self._index.get((event.kind, event.number), [])
         if event.kind == "osc" and self._osc_patterns:
@@ -277,6 +258,8 @@ class ControlHub:
         both. Bad arguments are dropped and counted."""
         self.stats["osc_messages"] += 1
         self.activity.note("osc", f"{address} from {sender}" if sender else address)
+        if self.learning.armed and self._offer_osc_to_learn(address, args, now, sender):
+            return
         if has_wildcard(address):
             try:
                 regex = osc_pattern_regex(address)
@@ -290,6 +273,14 @@ class ControlHub:
                 self._osc_one(match, args, state, now, sender)
             return
         self._osc_one(address, args, state, now, sender)
+
+    def _offer_osc_to_learn(self, address: str, args: list, now: float, sender: str) -> bool:
+        """Learn sees each message as it came, before any address is found unknown (learning one is the point)."""
+        try:
+            value = check_number(args[0]) if args else 1.0
+        except ValueError:
+            return False  # not a number: nothing to learn from, routed (and counted) as usual
+        return self.learning.offer(ControlEvent("osc", address, value, None, sender, now))
 
     def _osc_one(self, address: str, args: list, state: PerformanceState, now: float, sender: str) -> None:
         entry = self._canonical.get(address)
@@ -336,42 +327,14 @@ class ControlHub:
             self.stats["action_errors"] += 1
             log.exception("action %s failed", name)
 
-    # ---- learn ------------------------------------------------------------------------------------------
-    def start_learn(self, target: str | None = None) -> None:
-        """Arm learn for `target` (default: the selected learn target); the next control moved is mapped."""
-        target = target or self.learn_targets[self.learn_index]
-        self.learner.arm(target)
-        log.info("learn: move a control for %s", target)
-
-    def toggle_learn(self) -> None:
-        if self.learner.armed:
-            self.learner.cancel()
-            log.info("learn cancelled")
-        else:
-            self.start_learn()
-
-    def learn_step(self, step: int) -> None:
-        self.learn_index = (self.learn_index + step) % len(self.learn_targets)
-        log.info("learn target: %s", self.learn_targets[self.learn_index])
-        if self.learner.armed:
-            self.learner.arm(self.learn_targets[self.learn_index])
-
-    def _learned(self, entry: dict) -> None:
-        self.last_learned = entry
-        log.info("learned %s", entry)
-        if self.learn_file is None:
-            return
-        try:
-            write_learned(self.learn_file, entry, self.latent_dim)
-        except (OSError, ValueError) as exc:
-            log.error("cannot write %s: %s", self.learn_file, exc)
-            return
-        self.files.watch(self.learn_file)
-        self._next_reload = float("-inf")  # picked up on the next frame
-
+    # ---- learn (learn.py) -------------------------------------------------------------------------------
     def own_actions(self) -> dict[str, Callable]:
-        return {"learn": self.toggle_learn, "learn_next": lambda: self.learn_step(1),
-                "learn_prev": lambda: self.learn_step(-1)}  # fmt: skip
+        """learn (arm / cancel), learn_next, learn_prev: for the app's actions (the L and Page keys)."""
+        return self.learning.actions()
+
+    def _learn_file_written(self, path: Path) -> None:
+        self.files.watch(path)
+        self._next_reload = float("-inf")  # picked up on the next frame
 
     # ---- status -----------------------------------------------------------------------------------------
     @property
@@ -391,8 +354,11 @@ class ControlHub:
         return dict(out)
 
     def error_lines(self) -> list[str]:
-        """Mapping files that failed to load (the previous mapping keeps running): file:line: key and why."""
-        return [f"mapping error: {e.splitlines()[0]}" for e in self.errors.values()]
+        """What is not working, until it works: mapping files that failed to load (file:line: key and why; the
+        previous mapping keeps running), an OSC port or a MIDI port asked for by name that could not be
+        opened, a learn file that could not be written."""
+        lines = [f"mapping error: {e.splitlines()[0]}" for e in self.errors.values()]
+        return lines + self.devices.problem_lines() + ([self.learning.problem] if self.learning.problem else [])
 
     def status_lines(self) -> list[str]:
         """Short lines for a HUD: what OSC and MIDI sent lately, learn state."""
@@ -403,6 +369,4 @@ class ControlHub:
             lines.append(self.activity.line("osc", f"{host}:{port}", stats))
         if self.midi is not None and self.midi.available:
             lines.append(self.activity.line("midi", ", ".join(self.midi.inputs) or "no port open", stats))
-        if self.learner.armed:
-            lines.append(f"learn: move a control for {self.learner.target}")
-        return lines
+        return lines + self.learning.status_lines()

@@ -1,19 +1,29 @@
-"""MIDI learn: pick a target, move a control, get a mapping entry; entries are written to a mapping file.
+"""MIDI and OSC learn: pick a target, move a control, get a mapping entry; entries go to a mapping file.
 
 `Learner.feed` watches events while armed and returns the control entry (a dict in mapping-file form) once a
 control has clearly moved: a note-on, a button press, a program change at once; a CC after a few messages,
 so it can tell a fader (distinct values) from an endless encoder (the same few values near 0/64/127,
 repeated) and notice a 14-bit pair (CC n and n+32 both moving). Encoders are best learned turning clockwise.
+An OSC address is learned once it has sent two different values (a fader moving; a steady stream such as a
+heartbeat is not a control), or at its first press for an action.
+
+`LearnMode` is learn as the hub runs it: the selected target, the events offered to the learner, the file.
 """
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from pathlib import Path
 
 import yaml
 
-from performer.controls.events import ControlEvent, parse_target
+from performer.controls.events import ControlEvent, all_targets, parse_target
 from performer.controls.mapping_schema import MappingError, load_yaml_lines, parse_mapping
+from performer.controls.osc_server import PREFIX
+
+log = logging.getLogger(__name__)
+LEARNED_LINE_SECONDS = 5.0  # how long the HUD says what was learned
 
 HEADER = (
     "# Learned mappings, written by `performer learn` (or the learn key in `performer play`).\n"
@@ -87,7 +97,8 @@ class Learner:
         if kind == "axis":
             return {"axis": number} if max(values) - min(values) >= 0.5 or abs(value) >= 0.5 else None
         if kind == "osc":
-            return {"osc": number} if is_action or len(values) >= 2 else None
+            moved = value > 0 if is_action else len(set(values)) >= 2
+            return {"osc": number} if moved else None
         if kind == "pitchbend":
             return {"pitchbend": True, **channel} if len(values) >= self.messages else None
         if kind != "cc":
@@ -103,6 +114,92 @@ class Learner:
         if encoding:
             return {"cc": number, **channel, "relative": encoding}
         return {"cc": number, **channel}
+
+
+class LearnMode:
+    """Learn inside a running hub: a selected target (L arms it, Page Up/Down choose another), every OSC, MIDI
+    and joystick event offered first (`offer`), mapped or not, and each learned entry written to `learn_file`.
+    `on_written(path)` is told when the file changed (the hub loads it on its next frame)."""
+
+    def __init__(self, latent_dim: int = 8, learn_file: str | Path | None = None,
+                 on_written: Callable[[Path], None] | None = None) -> None:  # fmt: skip
+        self.learner = Learner(latent_dim=latent_dim)
+        self.latent_dim = latent_dim
+        self.learn_file = Path(learn_file) if learn_file else None
+        self.on_written = on_written
+        self.targets = all_targets(latent_dim)
+        self.index = 0
+        self.last_learned: dict | None = None
+        self.problem: str | None = None  # the learn file could not be written
+        self._now = 0.0
+        self._learned_at = float("-inf")
+
+    @property
+    def armed(self) -> bool:
+        return self.learner.armed
+
+    def start(self, target: str | None = None) -> None:
+        """Arm learn for `target` (default: the selected one); the next control moved is mapped to it."""
+        target = target or self.targets[self.index]
+        self.learner.arm(target)
+        log.info("learn: move a control for %s", target)
+
+    def cancel(self) -> None:
+        self.learner.cancel()
+
+    def toggle(self) -> None:
+        if self.learner.armed:
+            self.learner.cancel()
+            log.info("learn cancelled")
+        else:
+            self.start()
+
+    def step(self, step: int) -> None:
+        self.index = (self.index + step) % len(self.targets)
+        log.info("learn target: %s", self.targets[self.index])
+        if self.learner.armed:
+            self.learner.arm(self.targets[self.index])
+
+    def actions(self) -> dict[str, Callable]:
+        return {"learn": self.toggle, "learn_next": lambda: self.step(1), "learn_prev": lambda: self.step(-1)}
+
+    def tick(self, now: float) -> None:
+        self._now = now
+
+    def offer(self, event: ControlEvent) -> bool:
+        """True if learn took the event: while armed every control event goes here and no further (learning
+        never moves a target). Keys and the /performer address space (already the app's own) pass by."""
+        if not self.learner.armed or event.kind == "key":
+            return False
+        if event.kind == "osc" and (event.number == PREFIX or str(event.number).startswith(PREFIX + "/")):
+            return False
+        entry = self.learner.feed(event)
+        if entry is not None:
+            self._learned(entry)
+        return True
+
+    def _learned(self, entry: dict) -> None:
+        self.last_learned, self._learned_at = entry, self._now
+        log.info("learned %s", entry)
+        if self.learn_file is None:
+            return
+        try:
+            write_learned(self.learn_file, entry, self.latent_dim)
+        except (OSError, ValueError) as exc:
+            self.problem = f"learn: cannot write {self.learn_file}: {exc}"
+            log.error("%s", self.problem)
+            return
+        self.problem = None
+        if self.on_written is not None:
+            self.on_written(self.learn_file)
+
+    def status_lines(self) -> list[str]:
+        if self.learner.armed:
+            return [f"learn: move a control for {self.learner.target}"]
+        if self.last_learned is not None and self._now - self._learned_at < LEARNED_LINE_SECONDS:
+            source = ", ".join(f"{k} {v}" for k, v in self.last_learned.items() if k != "to")
+            return [f"learned: {source} -> {self.last_learned['to']}"]
+        return []
 
 
 def write_learned(path: str | Path, entry: dict, latent_dim: int = 8) -> Path:

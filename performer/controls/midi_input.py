@@ -1,8 +1,10 @@
 """MIDI in (and out, for feedback) through mido with the python-rtmidi backend.
 
 Ports are opened by name or case-insensitive substring, or "all". A scan thread notices ports plugged in or
-out every couple of seconds and (re)opens them. When the machine has no MIDI system at all (no ALSA
-sequencer: listing ports raises), one line says so and everything else carries on.
+out every couple of seconds and (re)opens them (a port that failed to open is tried again each scan). When
+the machine has no MIDI system at all (no ALSA sequencer: listing ports raises), one line says so and
+everything else carries on. A port asked for by name that is not open is one line of `problem_lines()` (for
+the HUD) until it opens; "all" asks for no port in particular and never makes one.
 
 The port callback (`receive`, on rtmidi's thread) turns each mido Message into a ControlEvent through the
 MIDI_MESSAGES table and appends it to a bounded queue that the frame loop drains; clock messages go to the
@@ -103,7 +105,9 @@ class MidiInput:
         self.inputs: dict[str, object] = {}
         self.outputs: dict[str, object] = {}
         self._queue: deque[ControlEvent] = deque()
-        self._failed: set[str] = set()
+        self.unavailable_reason = ""
+        self._seen: dict[str, list[str]] = {"input": [], "output": []}  # port names of the last scan
+        self._failed: dict[tuple[str, str], str] = {}  # (input/output, port name) -> why it did not open
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
@@ -170,11 +174,13 @@ class MidiInput:
         except Exception as exc:
             if not self.inputs and not self.outputs and self.stats["scans"] == 0:
                 self.available = False
-                log.warning("MIDI unavailable (%s); continuing without MIDI", str(exc).strip() or type(exc).__name__)
+                self.unavailable_reason = str(exc).strip() or type(exc).__name__
+                log.warning("MIDI unavailable (%s); continuing without MIDI", self.unavailable_reason)
             else:
                 self.stats["scan_errors"] += 1
             return
         self.stats["scans"] += 1
+        self._seen = {"input": input_names, "output": output_names}
         with self._lock:
             self._sync(self.inputs, input_names, self.patterns, self._open_input, "input")
             self._sync(self.outputs, output_names, self.output_patterns, self._open_output, "output")
@@ -190,16 +196,39 @@ class MidiInput:
             if name not in names:
                 log.info("MIDI %s unplugged: %s", what, name)
                 self._close(opened.pop(name))
-                self._failed.discard(name)
+        for key in [key for key in self._failed if key[0] == what and key[1] not in names]:
+            del self._failed[key]  # unplugged: a failure to open is about the port that was there
         for name in names:
-            if name in opened or not port_matches(name, patterns) or name in self._failed:
+            if name in opened or not port_matches(name, patterns):
                 continue
             try:
                 opened[name] = opener(name)
+                self._failed.pop((what, name), None)
                 log.info("MIDI %s opened: %s", what, name)
             except Exception as exc:
-                self._failed.add(name)
-                log.warning("MIDI %s %s cannot be opened: %s", what, name, exc)
+                reason = str(exc).strip() or type(exc).__name__
+                if self._failed.get((what, name)) != reason:  # tried again every scan, said once
+                    log.warning("MIDI %s %s cannot be opened: %s", what, name, reason)
+                self._failed[(what, name)] = reason
+
+    def problem_lines(self) -> list[str]:
+        """One line per port asked for by name that is not open: not found, failing to open, or no MIDI system."""
+        lines = []
+        for what, patterns, opened in (("input", self.patterns, self.inputs),
+                                       ("output", self.output_patterns, self.outputs)):  # fmt: skip
+            open_names, failed = list(opened), list(self._failed.items())  # copies: the scan thread changes them
+            for pattern in patterns:
+                if pattern in ("all", "*") or any(port_matches(name, [pattern]) for name in open_names):
+                    continue
+                why = next((f"{name!r} cannot be opened: {reason}" for (kind, name), reason in failed
+                            if kind == what and port_matches(name, [pattern])), None)  # fmt: skip
+                if not self.available:
+                    why = f"no MIDI system ({self.unavailable_reason})"
+                elif why is None:
+                    ports = ", ".join(self._seen[what]) or "none"
+                    why = f"not found (ports: {ports[:60]}{'...' if len(ports) > 60 else ''})"
+                lines.append(f"MIDI {what} {pattern!r}: {why}")
+        return lines
 
     @staticmethod
     def _close(port) -> None:
