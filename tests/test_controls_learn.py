@@ -303,3 +303,31 @@ def test_play_l_key_learns_osc_then_midi(random_model_file, tmp_path):
     finally:
         session.close()
         surface.close()
+
+
+def test_performer_learn_loop_learns_a_midi_cc_and_a_note(tmp_path):
+    """`performer learn`'s loop (learn_targets) with MIDI: there is no MIDI system on the test machine, so the
+    board is a mido-like backend whose port callback is called from another thread, as rtmidi's would be."""
+    from performer.commands.learn import learn_targets
+
+    out = tmp_path / "mine.yaml"
+    hub = ControlHub(osc=False, midi_in=["Board"], midi_backend=Board(), learn_file=out).start()
+    hub.midi.scan_interval = 0
+
+    def play_board():
+        time.sleep(0.1)
+        for value in (0, 30, 60, 90):  # a fader for z4
+            Board.callback(mido.Message("control_change", control=3, value=value, channel=2))
+        while hub.learning.learner.target != "random":
+            time.sleep(0.01)
+        Board.callback(mido.Message("note_on", note=40, velocity=100))
+
+    player = threading.Thread(target=play_board, daemon=True)
+    player.start()
+    try:
+        assert learn_targets(hub, ["z4", "random"], 5.0, queue.Queue()) == 2
+    finally:
+        hub.close()
+    player.join(timeout=1)
+    controls = load_mapping(out).controls
+    assert [(c.cc, c.note, c.channel, c.to) for c in controls] == [(3, None, 3, "z4"), (None, 40, 1, "random")]

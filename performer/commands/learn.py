@@ -46,6 +46,8 @@ def read_answers(stream, answers: queue.Queue) -> None:
 
 def listening_line(hub: ControlHub) -> str:
     osc = "OSC {}:{}".format(*hub.osc.address) if hub.osc is not None else "OSC off"
+    if hub.devices.osc_problem:
+        osc = "OSC not yet (tried again every few seconds)"
     if hub.midi is None or not hub.midi.available:
         return f"listening: {osc}, MIDI unavailable"
     return f"listening: {osc}, MIDI {', '.join(hub.midi.inputs) or 'no port yet'}"

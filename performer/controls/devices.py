@@ -59,8 +59,8 @@ class Devices:
             self._open_osc(None)
         self.configure(mappings, wants)
         if self.midi is not None:
-            for line in self.midi.problem_lines():
-                log.warning("%s; opened when it appears", line)
+            for line in self.midi.problem_lines():  # the HUD shows them too, until they open
+                log.warning("%s", line)
 
     def configure(self, mappings: list[MappingFile], wants: set[str]) -> None:
         """At start and after each mapping reload: the OSC allow-list, the MIDI ports asked for, joysticks."""
