@@ -21,13 +21,15 @@ from typing import Protocol
 import numpy as np
 
 from performer.blackout import Blackout
+from performer.keys import LATENT_KEYS, key_action
 from performer.model.garments import garment_jumps
 from performer.render.context import gil_free_finish
 from performer.render.cppn_renderer import CppnRenderer
 from performer.render.hotreload import ShaderReloader
-from performer.render.hud import Hud
+from performer.render.hud import FrameTiming, Hud
 from performer.render.previews import LatentPreviews
 from performer.render.target import OffscreenTarget
+from performer.safe_files import WriteError, atomic_write_bytes
 from performer.state import LATENT_LIMIT, PerformanceState
 
 log = logging.getLogger(__name__)
@@ -40,14 +42,9 @@ class Input(Protocol):
 
 FrameHook = Callable[[OffscreenTarget, float], None]
 
-KEY_ACTIONS = {"r": "random", "b": "blackout", "space": "pause", "h": "hud", "g": "previews", "f": "fullscreen",
-               "s": "snapshot", "escape": "quit", "left": "preset_prev", "right": "preset_next", "p": "preset_save",
-               "w": "walk_toggle", "n": "walk_next", "t": "tap_tempo", "v": "record_toggle",
-               "l": "learn", "page_up": "learn_prev", "page_down": "learn_next"}
-
-
 class KeyboardInput:
-    """Fashion Space Explorer keys: hold 1-8 to raise latent 1-8, Shift+1-8 to lower it, smoothly.
+    """The built-in keys (performer/keys.py), and the Fashion Space Explorer's latent keys: hold 1-8 to raise
+    latent 1-8, Shift+1-8 to lower it, smoothly.
 
     Holding a key accelerates the latent towards SPEED units/s with time constant SMOOTHING, and
     releasing lets it glide to a stop, so a tap nudges and a hold sweeps.
@@ -64,12 +61,10 @@ class KeyboardInput:
 
     def on_key(self, key: str, pressed: bool, shift: bool) -> None:
         self.shift = shift if key != "shift" else pressed
-        if key.isdigit() and 1 <= int(key) <= len(self.velocity):
+        if key in LATENT_KEYS[: len(self.velocity)]:
             (self.held.add if pressed else self.held.discard)(int(key) - 1)
-        elif pressed and key == "r" and self.shift:
-            self.trigger("hyperspace")
-        elif pressed and key in KEY_ACTIONS:
-            self.trigger(KEY_ACTIONS[key])
+        elif pressed and (action := key_action(key, self.shift)) is not None:
+            self.trigger(action)
 
     def update(self, state: PerformanceState, now: float, dt: float) -> None:
         target = np.zeros_like(self.velocity)
@@ -92,7 +87,11 @@ class App:
         snapshot_dir: Path = Path("snapshots"),
         seed: int | None = None,
         clock: Callable[[], float] = time.perf_counter,
+        fps: float | None = None,
+        sleep: Callable[[float], None] = time.sleep,
     ) -> None:
+        """`fps`: the most frames a second run() shows; between frames the loop sleeps, so a still picture
+        costs next to nothing (None: as fast as the surface allows, e.g. a benchmark)."""
         self.surface, self.renderer, self.state = surface, renderer, state
         self.ctx = renderer.ctx
         # Wait for each new frame with the GIL released. Otherwise the first call that needs the frame (the
@@ -104,7 +103,10 @@ class App:
         self.garments: np.ndarray | None = None  # [N, L] where R lands (CppnWeights.garments)
         self.snapshot_dir = Path(snapshot_dir)
         self.rng = np.random.default_rng(seed)
-        self.clock = clock
+        self.clock, self.sleep = clock, sleep
+        if fps is not None and not (math.isfinite(fps) and fps > 0):
+            raise ValueError(f"fps must be a positive number, got {fps}")
+        self.frame_period = 1.0 / fps if fps else 0.0
         self.running = True
         self.keyboard = KeyboardInput(self.trigger, state.latent_dim)
         surface.on_key = self.keyboard.on_key
@@ -127,8 +129,9 @@ class App:
             "fullscreen": surface.toggle_fullscreen,
         }
         self.frames = 0
-        self.fps = 0.0
-        self._fps_start, self._fps_frames = clock(), 0
+        self.renders = 0
+        self.timing = FrameTiming()  # for the HUD: presents and renders a second, render time
+        self._window_start, self._window_frames, self._window_renders, self._window_render_s = clock(), 0, 0, 0.0
         self._drawn_key: tuple | None = None
         self.last_snapshot: Path | None = None
         self._shown_errors: list[str] = []
@@ -175,10 +178,15 @@ class App:
 
         if self.renderer.target.framebuffer is None:
             return None
-        self.snapshot_dir.mkdir(parents=True, exist_ok=True)
         stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
         path = self.snapshot_dir / f"performer-{stamp}-{self.frames:06d}.png"
-        iio.imwrite(path, self.renderer.target.read_rgb())
+        try:  # encoded in memory, then written atomically: a full disk leaves no 0-byte PNG behind
+            atomic_write_bytes(path, iio.imwrite("<bytes>", self.renderer.target.read_rgb(), extension=".png"),
+                               "snapshot")  # fmt: skip
+        except WriteError as exc:
+            log.error("%s", exc)
+            self.failures["snapshot"] = (self.failures.get("snapshot", (0, ""))[0] + 1, exc.reason)  # in the HUD
+            return None
         log.info("snapshot saved to %s", path)
         self.last_snapshot = path
         return path
@@ -229,8 +237,12 @@ class App:
         key = (self.state.version, size, self.renderer.program.generation)
         stale = target.size != size or self._drawn_key is None
         if stale or (not self.state.paused and key != self._drawn_key):
+            started = time.perf_counter()  # real time, whatever clock drives the show
             target = self.renderer.render(self.state, size)
             self.wait_for_gpu()
+            self._window_render_s += time.perf_counter() - started
+            self._window_renders += 1
+            self.renders += 1
             self._drawn_key = key
         showing_previews = self.state.previews and self.previews is not None
         if showing_previews and self._guarded(self.previews.update, self.state, now, self.surface.content_scale):
@@ -241,28 +253,47 @@ class App:
         if self.state.hud and self.hud is not None:
             errors = self.errors + self._lines(self.error_sources)
             status = self._lines(self.status_sources)
-            self.hud.draw(self.surface.screen, size, self.state, self.fps, errors, self.surface.content_scale, status)
+            self.hud.draw(self.surface.screen, size, self.state, self.timing, errors, self.surface.content_scale,
+                          status)
         if showing_previews:
             self._guarded(self.previews.draw, self.surface.screen, size, self.state, self.surface.content_scale)
         self._count_frame(now)
 
     def _count_frame(self, now: float) -> None:
         self.frames += 1
-        self._fps_frames += 1
-        if now - self._fps_start >= 0.5:
-            self.fps = self._fps_frames / (now - self._fps_start)
-            self._fps_start, self._fps_frames = now, 0
+        self._window_frames += 1
+        span = now - self._window_start
+        if span >= 0.5:
+            renders = self._window_renders
+            # on a still picture nothing renders: the last render's time stays up, the render rate falls to 0
+            render_ms = self._window_render_s / renders * 1000 if renders else self.timing.render_ms
+            self.timing = FrameTiming(self._window_frames / span, renders / span, render_ms)
+            self._window_start, self._window_frames, self._window_renders, self._window_render_s = now, 0, 0, 0.0
 
     def run(self, max_frames: int | None = None) -> int:
         """Run until quit, the window closes, or max_frames; returns the number of frames drawn."""
-        last = self.clock()
+        last = due = self.clock()
         start_frames = self.frames
+        first = True
         while self.running and not self.surface.should_close():
             if max_frames is not None and self.frames - start_frames >= max_frames:
                 break
+            if self.frame_period and not first:  # minimised frames are paced too
+                due = self._wait_until(due + self.frame_period)
+            first = False
             self.surface.poll_events()
             now = self.clock()
             self.step(now, min(now - last, 0.25))  # a stall (e.g. a recompile) must not fling the latents
             last = now
             self.surface.swap()
         return self.frames - start_frames
+
+    def _wait_until(self, due: float) -> float:
+        """Sleep (GIL released) until `due`; returns when the next frame's period starts. A frame that ran late
+        starts the schedule again from now: no burst of frames to catch up. With vsync the swap has usually
+        waited already and this sleeps for nothing."""
+        now = self.clock()
+        if now >= due:
+            return now
+        self.sleep(due - now)
+        return due

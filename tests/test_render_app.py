@@ -16,7 +16,7 @@ from performer.model.cppn import CPPN
 from performer.render import hud as hud_layout
 from performer.render.cppn_renderer import CppnRenderer
 from performer.render.hotreload import ShaderReloader
-from performer.render.hud import Hud, signature_points
+from performer.render.hud import FrameTiming, Hud, signature_points
 from performer.render.program import SHADER_DIR
 from performer.render.weights import CppnWeights
 from performer.render.window import HeadlessSurface
@@ -164,7 +164,7 @@ def test_hud_draws_bars_signature_and_errors(hud):
     state.set_z([2.0, -2.0, 0, 0, 0, 0, 0, 0])
     surface.screen.use()
     surface.screen.clear(0, 0, 0)
-    hud.draw(surface.screen, surface.size, state, fps=59.9, errors=["cppn.glsl:7: error: boom"],
+    hud.draw(surface.screen, surface.size, state, FrameTiming(59.9, 3.0, 21.0), errors=["cppn.glsl:7: error: boom"],
              status=["REC 00:01.0 WWWWWWWWWWWWWWWWWWWW"])
     image = screen(surface)
     assert hud.ctx.error == "GL_NO_ERROR"
@@ -186,7 +186,7 @@ def test_hud_draws_bars_signature_and_errors(hud):
     bottom = image[-60:, :200].astype(int)
     red = (bottom[..., 0] > 60) & (bottom[..., 1] < 20)
     assert red.sum() > 100
-    # Above it the status line: white text on the dark panel, with no red in its rows.
+    # Above it the status line: white text, with no red in its rows.
     white_rows = np.flatnonzero((bottom.min(axis=2) > 200).sum(axis=1) > 5)
     red_rows = np.flatnonzero(red.sum(axis=1) > 5)
     status_rows = white_rows[white_rows < red_rows.min()]

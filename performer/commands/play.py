@@ -1,7 +1,6 @@
 """`performer play`: the live instrument. A window (or --headless) that renders the CPPN per pixel in GLSL.
 
-Keys: hold 1-8 to raise latent 1-8 (Shift lowers it), R random point, Space pause, H HUD, G latent previews,
-F fullscreen, S snapshot PNG, Esc quit. Editing a file in shaders/ recompiles it live.
+The keys are listed at the end of this help. Editing a file in shaders/ recompiles it live.
 """
 
 from __future__ import annotations
@@ -14,12 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from performer.commands.sample import DEFAULT_MODEL
+from performer.keys import keys_help, keys_hint
 
 log = logging.getLogger(__name__)
 
 HEADLESS_HINT = "performer play --headless --frames 60 --out frame.png"
-KEYS_HINT = ("keys: hold 1-8 (Shift: down) move the latents, R random garment (Shift: anywhere), arrows landmarks, "
-             "W walk, V record, B blackout, H HUD, G latent previews, F fullscreen, Esc quit")
+KEYS_HINT = keys_hint()  # printed when the window opens; --help lists them all (both from performer/keys.py)
+KEYS_EPILOG = keys_help() + "\n\nmappings/keyboard.yaml (--mapping) adds Up/Down zoom; any mapping can bind more keys."
 
 
 def parse_size(text: str) -> tuple[int, int]:
@@ -33,14 +33,26 @@ def parse_size(text: str) -> tuple[int, int]:
     return size
 
 
+def parse_fps(text: str) -> float:
+    try:
+        fps = float(text)
+    except ValueError:
+        fps = float("nan")
+    if not 1 <= fps <= 1000:
+        raise argparse.ArgumentTypeError(f"fps must be a number in 1..1000, got {text!r}")
+    return fps
+
+
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("play", help="play the model live (window or --headless)", description=__doc__,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+                              epilog=KEYS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model .safetensors (default: shipped)")
     p.add_argument("--size", type=parse_size, default=(1280, 720), help="window or frame size WxH")
     p.add_argument("--fullscreen", action="store_true", help="start fullscreen (F toggles)")
     p.add_argument("--monitor", type=int, default=0, help="monitor index for the window / fullscreen")
     p.add_argument("--no-vsync", action="store_true", help="do not wait for the display refresh")
+    p.add_argument("--fps", type=parse_fps, default=60.0,
+                   help="show at most this many frames a second (default 60); the loop sleeps in between")
     p.add_argument("--headless", action="store_true", help="no window: render on an EGL context")
     p.add_argument("--frames", type=int, help="stop after N frames (headless default 60)")
     p.add_argument("--out", type=Path, help="write the last frame to this PNG")
@@ -168,7 +180,7 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     previews = LatentPreviews(renderer, weights.latent_dim, directory=args.shaders)
     reloader = ShaderReloader(renderer.programs + hud.programs + previews.programs,
                               watch=not args.no_reload and not args.headless)  # fmt: skip
-    app = App(surface, renderer, state, hud, reloader, args.snapshot_dir, args.seed)
+    app = App(surface, renderer, state, hud, reloader, args.snapshot_dir, args.seed, fps=args.fps)
     app.previews = previews
     app.garments = weights.garments
     from performer.prints.live import attach_prints
@@ -222,7 +234,7 @@ def play(args: argparse.Namespace, surface, weights, state) -> int:
             iio.imwrite(args.out, renderer.target.read_rgb())
             print(f"wrote {args.out} ({renderer.target.size[0]}x{renderer.target.size[1]})")
         if args.headless:
-            print(f"rendered {drawn} frame(s) at {surface.size[0]}x{surface.size[1]}, "
+            print(f"showed {drawn} frame(s), {session.app.renders} rendered, at {surface.size[0]}x{surface.size[1]}, "
                   f"weights as {renderer.weight_mode}")
     finally:
         session.close()
