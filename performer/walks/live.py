@@ -18,6 +18,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+import numpy as np
+
 from performer.presets.landmarks import (
     DEFAULT_LANDMARKS,
     Landmark,
@@ -31,6 +33,7 @@ from performer.record.live import LiveRecorder
 from performer.state import PerformanceState
 from performer.walks.morph import Morph
 from performer.walks.player import Crossfader, WalkPlayer
+from performer.walks.pose import Pose
 from performer.walks.schema import WALK_DIR, WalkError, load_walk
 from performer.walks.tempo import Tempo
 
@@ -65,6 +68,7 @@ class LiveShow:
         self.crossfade = crossfade
         self.clock = clock
         self.index = -1  # the landmark last recalled
+        self._shown: tuple[Landmark, int, Pose] | None = None  # the landmark the HUD names, while it is recalled
 
     @classmethod
     def build(cls, state: PerformanceState, latent_dim: int, landmarks_path: Path = DEFAULT_LANDMARKS,
@@ -114,7 +118,9 @@ class LiveShow:
             return None
         self.player.stop()
         self.index = self.landmarks.index(landmark)
-        self.fader.recall(landmark.pose(), self.crossfade if seconds is None else seconds)
+        pose = landmark.pose()
+        self.fader.recall(pose, self.crossfade if seconds is None else seconds)
+        self._shown = (landmark, self.index, pose)
         log.info("landmark %d: %s", self.index, landmark.name)
         return landmark
 
@@ -132,6 +138,7 @@ class LiveShow:
             return None
         self.landmarks.append(saved)
         self.index = len(self.landmarks) - 1
+        self._shown = (saved, self.index, saved.pose())
         return saved
 
     def play_walk(self, name: str) -> None:
@@ -141,8 +148,24 @@ class LiveShow:
             log.warning("%s", exc.args[0])
 
     # ---- status -----------------------------------------------------------------------------------------
+    def landmark_line(self) -> str | None:
+        """'landmark boot (3/15)' while the last recalled (or saved) landmark is on screen: during its
+        crossfade, and after it for as long as the latents stay where it put them."""
+        if self._shown is None:
+            return None
+        landmark, index, pose = self._shown
+        where = f"landmark {landmark.name} ({index + 1}/{len(self.landmarks)})"
+        if self.fader.target is pose:
+            return where + " fading in"
+        if np.allclose(self.state.z, pose.z, atol=1e-3):  # a saved landmark holds z to 4 decimals
+            return where
+        self._shown = None  # moved away (a fader, a walk, the morph): it is no longer this landmark
+        return None
+
     def status_lines(self) -> list[str]:
-        lines = [line] if (line := self.morph.status_line(self.state)) else []
+        lines = [line] if (line := self.landmark_line()) else []
+        if line := self.morph.status_line(self.state):
+            lines.append(line)
         status = self.player.status()
         if status.playing:
             lines.append(status.line())
