@@ -1,5 +1,6 @@
-"""The render loop: inputs update the state, the renderer draws it offscreen, hooks see the frame, the
-surface shows it. Later issues plug in here without touching the loop:
+"""The render loop: inputs update the state, the renderer draws it offscreen (only when it changed), hooks
+see the frame, the surface shows it; run() shows at most `fps` frames a second and sleeps in between, so
+a still show costs next to nothing. Later issues plug in here without touching the loop:
 
 - `inputs`: objects with update(state, now, dt), called once per frame before drawing (keyboard here;
   OSC, MIDI, joysticks, walks later). They trigger named actions with app.trigger(name).
@@ -21,7 +22,7 @@ from typing import Protocol
 import numpy as np
 
 from performer.blackout import Blackout
-from performer.keys import LATENT_KEYS, key_action
+from performer.keyboard import KeyboardInput
 from performer.model.garments import garment_jumps
 from performer.render.context import gil_free_finish
 from performer.render.cppn_renderer import CppnRenderer
@@ -41,40 +42,6 @@ class Input(Protocol):
 
 
 FrameHook = Callable[[OffscreenTarget, float], None]
-
-class KeyboardInput:
-    """The built-in keys (performer/keys.py), and the Fashion Space Explorer's latent keys: hold 1-8 to raise
-    latent 1-8, Shift+1-8 to lower it, smoothly.
-
-    Holding a key accelerates the latent towards SPEED units/s with time constant SMOOTHING, and
-    releasing lets it glide to a stop, so a tap nudges and a hold sweeps.
-    """
-
-    SPEED = 1.5  # latent units per second at full speed (the prior's std is 1)
-    SMOOTHING = 0.12  # seconds
-
-    def __init__(self, trigger: Callable[[str], None], latent_dim: int = 8) -> None:
-        self.trigger = trigger
-        self.held: set[int] = set()
-        self.shift = False
-        self.velocity = np.zeros(latent_dim)
-
-    def on_key(self, key: str, pressed: bool, shift: bool) -> None:
-        self.shift = shift if key != "shift" else pressed
-        if key in LATENT_KEYS[: len(self.velocity)]:
-            (self.held.add if pressed else self.held.discard)(int(key) - 1)
-        elif pressed and (action := key_action(key, self.shift)) is not None:
-            self.trigger(action)
-
-    def update(self, state: PerformanceState, now: float, dt: float) -> None:
-        target = np.zeros_like(self.velocity)
-        for index in self.held:
-            target[index] = -self.SPEED if self.shift else self.SPEED
-        self.velocity += (target - self.velocity) * (1.0 - math.exp(-dt / self.SMOOTHING))
-        self.velocity[np.abs(self.velocity) < 1e-4] = 0.0
-        for index in np.flatnonzero(self.velocity):
-            state.set_latent(int(index), float(state.z[index]) + self.velocity[index] * dt)
-
 
 class App:
     def __init__(

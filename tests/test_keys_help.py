@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from performer.app import KeyboardInput
 from performer.commands.play import KEYS_HINT
 from performer.controls.mapping_schema import load_mapping
+from performer.keyboard import KeyboardInput
 from performer.keys import KEYS, LATENT_KEYS, LATENT_KEYS_LABEL
 from performer.render.window import KEY_NAMES
 from performer.walks.schema import KeyframesSpec

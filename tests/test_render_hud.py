@@ -107,10 +107,9 @@ def test_hud_text_is_legible_over_any_image(surface, hud, background):
     # the timing line's first letter, R: its top-left cell is lit, the cell to its left is not
     x = y = layout.MARGIN + 10
     assert (0, 0) in glyph_cells("R")
-    glyph = shown[y : y + layout.TEXT_PX, x : x + layout.TEXT_PX].reshape(-1, 3)
-    edge = shown[y : y + layout.TEXT_PX, x - 1].reshape(-1, 3)
-    for inside, outside in zip(glyph, edge, strict=True):
-        assert contrast(inside, outside) >= 7.0, (background, inside, outside)
+    for row in range(y, y + layout.TEXT_PX):  # each pixel row of the cell against the pixel just left of it
+        for inside in shown[row, x : x + layout.TEXT_PX]:
+            assert contrast(inside, shown[row, x - 1]) >= 7.0, (background, inside, shown[row, x - 1])
 
 
 def test_every_character_the_hud_can_print_has_a_glyph():
