@@ -9,7 +9,7 @@ import logging
 import sys
 
 COMMANDS = ("train", "sample", "bench_quality", "play", "bench_render", "learn", "bench_osc", "render", "landmarks",
-            "show", "bench_record", "train_prints", "bench_prints", "soak", "doctor")
+            "show", "bench_record", "train_prints", "bench_prints", "soak", "doctor", "bench_osc_match")
 
 
 def build_parser() -> argparse.ArgumentParser:

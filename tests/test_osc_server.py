@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from performer.controls.hub import ControlHub
-from performer.controls.osc_server import OscServer, osc_match
+from performer.controls.osc_pattern import osc_match
+from performer.controls.osc_server import OscServer
 from performer.state import PerformanceState
 
 

@@ -4,6 +4,8 @@
   transforms.py      curves, dead zone, smoothing, soft takeover, relative encodings, 14-bit (tables + functions)
   mapping_schema.py  mappings/*.yaml: pydantic models, a line-numbering safe YAML loader, file:line:key errors
   osc_server.py      the UDP server thread (coalesced per address) and the canonical /performer address space
+  osc_pattern.py     OSC address patterns matched in linear time (received ones and mapping files' alike)
+  osc_decode.py      OSC messages and bundles decoded (every type tag), malformed ones refused
   osc_feedback.py    current values sent back to OSC targets when they change from another source
   midi_input.py      mido ports (hot-plug, no-MIDI-system tolerant), message table, MIDI clock tempo, MIDI out
   joystick.py        GLFW joysticks and gamepads polled as snapshots (tests feed snapshots directly)

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from performer.controls.events import SOURCE_KINDS, ControlEvent, Target, parse_target
 from performer.controls.joystick import TRIGGERS
 from performer.controls.mapping_schema import Control, Shaping
-from performer.controls.osc_server import has_wildcard, osc_pattern_regex
+from performer.controls.osc_pattern import compile_pattern, has_wildcard
 from performer.controls.transforms import Fourteen, Shape, Smoother, SoftTakeover, decode_relative, normalise
 from performer.state import PerformanceState
 
@@ -59,7 +59,7 @@ class Binding:
         self.held = 0.0  # velocity mode: the current deflection
         self.active = False  # trigger: above the threshold
         self.last_written: float | None = None
-        self.regex = osc_pattern_regex(control.osc) if control.osc and has_wildcard(control.osc) else None
+        self.pattern = compile_pattern(control.osc) if control.osc and has_wildcard(control.osc) else None
 
     # ---- matching ---------------------------------------------------------------------------------------
     def keys(self) -> list[tuple[str, object]]:
@@ -68,7 +68,7 @@ class Binding:
         if self.kind == "cc14":
             return [("cc", c.cc14), ("cc", c.cc14 + 32)]
         if self.kind == "osc":
-            return [] if self.regex is not None else [("osc", c.osc)]
+            return [] if self.pattern is not None else [("osc", c.osc)]
         return [(self.kind, c.number)]
 
     def accepts(self, event: ControlEvent) -> bool:

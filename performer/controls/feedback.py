@@ -98,7 +98,7 @@ class FeedbackRouter:
                 if not binding.feedback or binding.target.name != name or binding.family in families:
                     continue
                 raw = binding.shape.inverse(value)
-                if binding.kind == "osc" and binding.regex is None and self.osc_out.targets:
+                if binding.kind == "osc" and binding.pattern is None and self.osc_out.targets:
                     self.osc_out.send(binding.control.osc, [float(raw)])
                 elif binding.family == "midi" and midi is not None and midi.outputs:
                     for message in midi_messages(binding, raw):

@@ -38,14 +38,10 @@ from performer.controls.mapping_files import MappingFiles
 from performer.controls.mapping_schema import MappingFile
 from performer.controls.midi_input import MidiInput
 from performer.controls.osc_canonical import apply_canonical
+from performer.controls.osc_decode import parse_message
 from performer.controls.osc_feedback import OscFeedback
-from performer.controls.osc_server import (
-    OscServer,
-    canonical_addresses,
-    has_wildcard,
-    osc_pattern_regex,
-    parse_message,
-)
+from performer.controls.osc_pattern import AddressTable, PatternBudgetSpent, has_wildcard
+from performer.controls.osc_server import OscServer, canonical_addresses
 from performer.state import PARAMS, PerformanceState
 
 log = logging.getLogger(__name__)
@@ -101,6 +97,7 @@ class ControlHub:
         self._osc_patterns: list[Binding] = []
         self._canonical = canonical_addresses(latent_dim)
         self._known_addresses: list[str] = list(self._canonical)
+        self._address_table = AddressTable(self._known_addresses)  # what a received pattern can reach
         self._keys: deque[ControlEvent] = deque(maxlen=256)
         self._origin: dict[str, str] = {}
         self._names = [f"z{i + 1}" for i in range(latent_dim)] + [p.name for p in PARAMS]
@@ -170,9 +167,10 @@ class ControlHub:
             for key in binding.keys():
                 index.setdefault(key, []).append(binding)
         self.bindings, self._index = bindings, index
-        self._osc_patterns = [b for b in bindings if b.regex is not None]
-        literal = [b.control.osc for b in bindings if b.kind == "osc" and b.regex is None]
+        self._osc_patterns = [b for b in bindings if b.pattern is not None]
+        literal = [b.control.osc for b in bindings if b.kind == "osc" and b.pattern is None]
         self._known_addresses = list(dict.fromkeys(list(self._canonical) + literal))
+        self._address_table = AddressTable(self._known_addresses)
         targets = list(self._cli_feedback) + [(t.host, t.port) for m in self.mappings for t in m.osc.feedback]
         self.osc_out.set_targets(targets)
 
@@ -231,7 +229,7 @@ class ControlHub:
             return
         bindings = self._index.get((event.kind, event.number), [])
         if event.kind == "osc" and self._osc_patterns:
-            bindings = bindings + [b for b in self._osc_patterns if b.regex.match(str(event.number))]
+            bindings = bindings + [b for b in self._osc_patterns if b.pattern.matches(str(event.number))]
         handled = False
         for binding in bindings:
             if binding.accepts(event):
@@ -262,11 +260,13 @@ class ControlHub:
             return
         if has_wildcard(address):
             try:
-                regex = osc_pattern_regex(address)
+                matches = self._address_table.expand(address)  # linear in the pattern, at most MAX_PATTERN long
+            except PatternBudgetSpent:  # a flood of patterns: the rest of this window's are dropped
+                self.stats["osc_pattern_budget"] += 1
+                return
             except ValueError:
                 self.stats["osc_bad_pattern"] += 1
                 return
-            matches = [a for a in self._known_addresses if regex.match(a)]
             if not matches:
                 self.stats["osc_unknown_address"] += 1
             for match in matches:
@@ -284,7 +284,7 @@ class ControlHub:
 
     def _osc_one(self, address: str, args: list, state: PerformanceState, now: float, sender: str) -> None:
         entry = self._canonical.get(address)
-        mapped = ("osc", address) in self._index or any(b.regex.match(address) for b in self._osc_patterns)
+        mapped = ("osc", address) in self._index or any(b.pattern.matches(address) for b in self._osc_patterns)
         if entry is None and not mapped:
             self.stats["osc_unknown_address"] += 1
             return
@@ -295,9 +295,8 @@ class ControlHub:
             if mapped:
                 value = check_number(args[0]) if args else 1.0
                 self.handle_event(ControlEvent("osc", address, value, None, sender, now), state)
-        except (ValueError, TypeError, IndexError) as exc:
-            self.stats["osc_bad_args"] += 1
-            log.debug("dropped OSC %s %r: %s", address, args, exc)
+        except (ValueError, TypeError, IndexError):
+            self.stats["osc_bad_args"] += 1  # counted, never logged per message (junk would flood the log)
 
     # ---- writes, actions --------------------------------------------------------------------------------
     def write(self, state: PerformanceState, target: Target, value: float, family: str) -> float:

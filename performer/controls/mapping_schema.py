@@ -16,6 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from performer.controls.events import SOURCE_KINDS, parse_target
+from performer.controls.osc_pattern import check_address
 from performer.controls.transforms import CURVES, RELATIVE_ENCODINGS
 
 GAMEPAD_AXES = ("left_x", "left_y", "right_x", "right_y", "left_trigger", "right_trigger")  # GLFW order
@@ -199,8 +200,8 @@ class Control(Shaping):
     @field_validator("osc")
     @classmethod
     def _osc(cls, v):
-        if v is not None and (not v.startswith("/") or any(c in v for c in " #,\0")):
-            raise ValueError(f"an OSC address starts with '/' and has no space, '#' or ',': {v!r}")
+        if v is not None:
+            check_address(v)  # the matcher's own check: a pattern that loads is one it can match
         return v
 
     @field_validator("axis")

@@ -12,15 +12,12 @@ Everything malformed is dropped and counted in `stats`; nothing here raises into
 
 from __future__ import annotations
 
-import functools
 import logging
-import re
 import socket
 import threading
 from collections import Counter
 
-from pythonosc.osc_message import OscMessage
-
+from performer.controls.osc_decode import BUNDLE_HEADER, bundle_messages
 from performer.state import PARAM_SPECS
 
 log = logging.getLogger(__name__)
@@ -29,56 +26,7 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9000
 MAX_DATAGRAM = 65535
 RECEIVE_BUFFER = 16 * 1024 * 1024
-WILDCARD_CHARS = frozenset("*?[]{}")
 PREFIX = "/performer"
-
-
-def has_wildcard(address: str) -> bool:
-    return any(c in WILDCARD_CHARS for c in address)
-
-
-@functools.lru_cache(maxsize=1024)
-def osc_pattern_regex(pattern: str) -> re.Pattern:
-    """An OSC 1.0 address pattern as a regular expression: ? one char, * any run (within one part),
-    [abc] [a-z] [!a-z] one of / none of, {foo,bar} one of the words. ValueError if unbalanced."""
-    out, i = [], 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "?":
-            out.append("[^/]")
-        elif c == "*":
-            out.append("[^/]*")
-        elif c == "[":
-            end = pattern.find("]", i + 1)
-            if end < 0:
-                raise ValueError(f"unclosed '[' in {pattern!r}")
-            body = pattern[i + 1 : end]
-            negate = body.startswith("!")
-            body = body[1:] if negate else body
-            if not body:
-                raise ValueError(f"empty '[]' in {pattern!r}")
-            escaped = "".join("-" if ch == "-" else re.escape(ch) for ch in body)
-            out.append(f"[{'^' if negate else ''}{escaped}]")
-            i = end
-        elif c == "{":
-            end = pattern.find("}", i + 1)
-            if end < 0:
-                raise ValueError(f"unclosed '{{' in {pattern!r}")
-            out.append("(?:" + "|".join(re.escape(w) for w in pattern[i + 1 : end].split(",")) + ")")
-            i = end
-        elif c in "]}":
-            raise ValueError(f"unbalanced {c!r} in {pattern!r}")
-        else:
-            out.append(re.escape(c))
-        i += 1
-    try:
-        return re.compile("".join(out) + r"\Z")
-    except re.error as exc:
-        raise ValueError(f"bad OSC pattern {pattern!r}: {exc}") from None
-
-
-def osc_match(pattern: str, address: str) -> bool:
-    return osc_pattern_regex(pattern).match(address) is not None
 
 
 def canonical_addresses(latent_dim: int = 8) -> dict[str, tuple[str, object]]:
@@ -110,60 +58,6 @@ def canonical_addresses(latent_dim: int = 8) -> dict[str, tuple[str, object]]:
     ):  # fmt: skip
         table[f"{PREFIX}/{address}"] = ("action", action)
     return table
-
-
-# The argument types python-osc decodes (OSC 1.0 plus the common 1.1 ones). A datagram with any other tag is
-# malformed here: python-osc would skip the tag and log a warning per datagram, a log flood under junk input.
-TYPE_TAGS = frozenset("ifdshbtmrcTFNI[]")
-BUNDLE_HEADER = b"#bundle\x00"
-MAX_BUNDLE_DEPTH = 8
-
-
-def parse_message(dgram: bytes) -> tuple[str, list]:
-    """(address, arguments) of one OSC message datagram; ValueError when malformed. Stricter than
-    python-osc alone, which pads a truncated last argument: an OSC packet is a multiple of 4 bytes."""
-    if len(dgram) % 4:
-        raise ValueError(f"malformed OSC message: {len(dgram)} bytes is not a multiple of 4")
-    end = dgram.find(b"\x00")
-    tags_end = dgram.find(b"\x00", (end + 4) & ~3) if end >= 0 else -1
-    if tags_end > 0:
-        tags = dgram[(end + 4) & ~3 : tags_end]
-        unknown = set(tags[1:].decode("latin-1")) - TYPE_TAGS if tags.startswith(b",") else set()
-        if unknown:
-            raise ValueError(f"malformed OSC message: unknown type tag(s) {''.join(sorted(unknown))!r}")
-    try:
-        message = OscMessage(dgram)
-        return message.address, list(message.params)
-    except Exception as exc:  # python-osc raises ParseError, but junk can surface as others
-        raise ValueError(f"malformed OSC message: {exc}") from None
-
-
-def bundle_messages(dgram: bytes, depth: int = 0) -> list[bytes]:
-    """The message datagrams inside a bundle, nested bundles flattened, time tags ignored; ValueError unless
-    every element's size is a positive multiple of 4 inside the packet and every element is a message or
-    a bundle (python-osc's OscBundle slices past the end and logs a warning for junk)."""
-    if depth > MAX_BUNDLE_DEPTH:
-        raise ValueError(f"bundles nested deeper than {MAX_BUNDLE_DEPTH}")
-    if not dgram.startswith(BUNDLE_HEADER) or len(dgram) < 16 or len(dgram) % 4:
-        raise ValueError("malformed OSC bundle header")
-    out: list[bytes] = []
-    index = 16  # "#bundle\0" + 8-byte time tag
-    while index < len(dgram):
-        if index + 4 > len(dgram):
-            raise ValueError("truncated OSC bundle element size")
-        size = int.from_bytes(dgram[index : index + 4], "big", signed=True)
-        index += 4
-        if size <= 0 or size % 4 or index + size > len(dgram):
-            raise ValueError(f"OSC bundle element of {size} bytes does not fit the packet")
-        element = dgram[index : index + size]
-        index += size
-        if element.startswith(BUNDLE_HEADER):
-            out.extend(bundle_messages(element, depth + 1))
-        elif element[:1] == b"/":
-            out.append(element)
-        else:
-            raise ValueError("OSC bundle element is neither a message nor a bundle")
-    return out
 
 
 class OscServer:
@@ -247,9 +141,8 @@ class OscServer:
                 continue
             try:
                 self.receive(data, sender[0])
-            except Exception:  # never let one datagram end the thread
+            except Exception:  # never let one datagram end the thread; counted, never logged per datagram
                 self.stats["malformed"] += 1
-                log.debug("dropped datagram from %s", sender[0], exc_info=True)
 
     def receive(self, data: bytes, sender: str = "127.0.0.1") -> None:
         """What the thread does with one datagram (tests may call it directly)."""
