@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+
 import numpy as np
 import pytest
 import yaml
 
 from performer.cli import main
+from performer.record.codecs import CODECS
 from performer.record.offline import frame_hash, frame_positions, render_frames
-from performer.record.probe import probe
+from performer.record.probe import container_frames, probe, read_frames
 from performer.walks.keyframes import Keyframe, KeyframeWalk
 from performer.walks.pose import Pose
 
@@ -112,3 +120,34 @@ def test_a_walk_with_a_learned_print_stylises_every_frame(tmp_path, capsys):
     assert all(a != b for a, b in zip(hashes["learned-a"], hashes["off-a"], strict=True))  # the print shows
     assert all(a != b for a, b in zip(hashes["learned-a"], hashes["procedural-a"], strict=True))
     assert len(set(hashes["learned-a"])) == len(set(hashes["off-a"])) > 1  # frames differ where the walk moves
+
+
+@pytest.mark.parametrize("codec", sorted(CODECS))
+def test_ctrl_c_mid_render_leaves_a_playable_file_with_the_frames_it_printed(tmp_path, random_model_file, codec):
+    """SIGINT to the render's whole process group, as a terminal's Ctrl-C sends it (ffmpeg included, were
+    it in the group): the command stops, finishes the file and says how many frames it holds; the file
+    decodes to exactly that many frames, and its own index (moov) says the same."""
+    walk = write_walk(tmp_path, NOISE)
+    out = tmp_path / f"clip{CODECS[codec].extension}"
+    command = [sys.executable, "-m", "performer.cli", "render", str(walk), "--out", str(out), "--size", "32x32",
+               "--fps", "240", "--duration", "60", "--codec", codec, "--no-progress",
+               "--model", str(random_model_file[0]), "--landmarks", str(tmp_path / "none.yaml")]  # fmt: skip
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)  # its own process group, like a shell job
+    deadline = time.monotonic() + 60
+    while not any("clip" in p.name for p in tmp_path.iterdir()) and process.poll() is None:  # ffmpeg started
+        assert time.monotonic() < deadline
+        time.sleep(0.02)
+    time.sleep(0.5)  # frames are flowing
+    os.killpg(process.pid, signal.SIGINT)
+    stdout, stderr = process.communicate(timeout=60)
+    assert process.returncode == 130, stderr
+    match = re.search(r"^interrupted: (\d+) frames written to (.+?) \(", stdout, re.M)
+    assert match, stdout + stderr
+    frames, path = int(match[1]), match[2]
+    assert path == str(out) and 0 < frames < 60 * 240
+    assert not list(tmp_path.glob(".*"))  # no partial file left
+    info = probe(out)
+    assert (info.size, info.codec, info.fps) == ((32, 32), "hap" if codec.startswith("hap") else codec, 240.0)
+    assert len(read_frames(out)) == frames  # every frame decodes
+    assert container_frames(out) == frames  # and the index says so

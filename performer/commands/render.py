@@ -1,5 +1,7 @@
 """`performer render WALK.yaml --out FILE`: a walk rendered headless to a video, frame-exact.
 
+Ctrl-C (or SIGTERM) stops between frames and finishes the file: it plays, up to the last frame rendered,
+and the command says how many that is ("interrupted: N frames written to FILE", exit status 130).
 The same walk file and seed give the same frames on the same machine (--hashes writes one SHA-256 per
 frame to check). Any size and aspect: HAP needs multiples of 4, H.264 writes odd sizes as 4:4:4.
 """
@@ -95,13 +97,18 @@ def uses_learned_prints(walk, positions, latent_dim: int) -> bool:
     return False
 
 
+class NothingWritten(Exception):
+    """Stopped before the first frame: the empty file is discarded (an older file at --out is kept)."""
+
+
 def render(args: argparse.Namespace, weights, spec, walk) -> int:
     from tqdm import tqdm
 
-    from performer.record.offline import frame_hash, frame_positions, render_frames, write_video
+    from performer.record.offline import StopRequest, frame_hash, frame_positions, render_frames, write_video
     from performer.record.writer import FfmpegWriter, RecordError
     from performer.render.context import create_headless_context
     from performer.render.cppn_renderer import CppnRenderer
+    from performer.safe_files import WriteError, atomic_path, atomic_write_text
 
     bpm = args.bpm if args.bpm is not None else spec.bpm
     try:
@@ -126,25 +133,45 @@ def render(args: argparse.Namespace, weights, spec, walk) -> int:
             hashes.append(frame_hash(frame))
         bar.update(1)
 
+    # The video goes to a temporary file beside --out, renamed when ffmpeg has finished it: --out is only
+    # ever a whole, playable file. Ctrl-C stops between frames; the frames so far are finished the same way.
+    count = 0
     try:
-        with FfmpegWriter(args.out, args.size, args.fps, args.codec) as writer:
-            count = write_video(render_frames(renderer, walk, positions, args.size, weights.latent_dim),
-                                writer, on_frame)  # fmt: skip
-    except (RecordError, OSError) as exc:
+        with StopRequest() as stop:
+            with (
+                atomic_path(args.out, "video") as partial,
+                FfmpegWriter(partial, args.size, args.fps, args.codec) as writer,
+            ):
+                count = write_video(render_frames(renderer, walk, positions, args.size, weights.latent_dim),
+                                    writer, on_frame, stop)  # fmt: skip
+                if count == 0:
+                    raise NothingWritten
+    except NothingWritten:
         bar.close()
-        print(f"performer render: failed writing {args.out}: {exc}", file=sys.stderr)
+        print(f"interrupted before the first frame: nothing written to {args.out}", file=sys.stderr)
+        return 130
+    except (RecordError, OSError) as exc:  # WriteError included: ffmpeg's file was removed
+        bar.close()
+        reason = exc.reason if isinstance(exc, WriteError) else exc
+        print(f"performer render: failed writing {args.out}: {reason} (nothing left behind)", file=sys.stderr)
         return 1
     finally:
         if renderer.prints is not None:
             renderer.prints.release()
         renderer.release()
     bar.close()
+    if args.hashes:
+        try:
+            atomic_write_text(args.hashes, "\n".join(hashes) + "\n", "frame hashes")
+        except WriteError as exc:
+            print(f"performer render: {exc} (the video is complete)", file=sys.stderr)
+            return 1
+    if stop():
+        print(f"interrupted: {count} frames written to {args.out} ({count / args.fps:.2f} s of video)", flush=True)
+        return 130
     if ctx.error != "GL_NO_ERROR":
         print(f"performer render: OpenGL reported {ctx.error}", file=sys.stderr)
         return 1
-    if args.hashes:
-        args.hashes.parent.mkdir(parents=True, exist_ok=True)
-        args.hashes.write_text("\n".join(hashes) + "\n", encoding="utf-8")
     seconds = time.perf_counter() - started
     print(f"wrote {args.out}: {count} frames, {width}x{height} at {args.fps:g} fps ({count / args.fps:.2f} s of "
           f"video), {args.codec}; walk {spec.name} ({spec.kind}); {count / seconds:.1f} frames/s")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Callable, Iterator
+import signal
+from collections.abc import Callable, Iterable, Iterator
 
 import numpy as np
 
@@ -59,11 +60,45 @@ def frame_hash(frame: bytes) -> str:
     return hashlib.sha256(frame).hexdigest()
 
 
-def write_video(frames: Iterator[bytes], writer, on_frame: Callable[[int, bytes], None] | None = None) -> int:
+def write_video(frames: Iterable[bytes], writer, on_frame: Callable[[int, bytes], None] | None = None,
+                stop: Callable[[], bool] | None = None) -> int:  # fmt: skip
+    """Hand frames to the writer until they run out or `stop()` is true; returns how many were written.
+    `stop` is asked before each frame is rendered, so a stop request costs at most the frame in hand."""
     count = 0
-    for frame in frames:
+    frames = iter(frames)
+    while stop is None or not stop():
+        frame = next(frames, None)
+        if frame is None:
+            break
         writer.write(frame)
         if on_frame is not None:
             on_frame(count, frame)
         count += 1
     return count
+
+
+class StopRequest:
+    """While active, SIGINT (Ctrl-C) and SIGTERM set a flag instead of raising KeyboardInterrupt in the
+    middle of a frame: the render loop asks `stop()` between frames and finishes the file. The previous
+    handlers come back on exit. Main thread only (where Python runs signal handlers)."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self._previous: dict[int, object] = {}
+
+    def __enter__(self) -> StopRequest:
+        for number in self.SIGNALS:
+            self._previous[number] = signal.signal(number, self._handle)
+        return self
+
+    def _handle(self, number: int, _frame) -> None:
+        self.received = number
+
+    def __call__(self) -> bool:
+        return self.received is not None
+
+    def __exit__(self, *exc_info) -> None:
+        for number, handler in self._previous.items():
+            signal.signal(number, handler)

@@ -7,6 +7,12 @@ test. The command is the same shape: rawvideo rgb24 in, the codec table's option
 
 `fragmented=True` writes fragmented mp4/mov (a moov up front, a fragment each second): if ffmpeg dies, the
 disk fills or the power goes, everything up to the last fragment plays. Live recordings use it.
+
+ffmpeg runs in its own session, so a Ctrl-C in the terminal reaches only Python, which stops feeding frames
+and closes ffmpeg's stdin: ffmpeg then writes the index (mp4/mov's moov) and the file plays. Were ffmpeg in
+the terminal's process group, it would stop on the same Ctrl-C while frames were still in the pipe, and the
+cleanup would kill it before the index was written (a 48-byte file). If Python itself dies, the pipe closes
+and ffmpeg still finishes the file.
 """
 
 from __future__ import annotations
@@ -51,7 +57,7 @@ class FfmpegWriter:
         self._stderr: deque[str] = deque(maxlen=40)
         try:
             self.process = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, bufsize=0,
-                                            stderr=subprocess.PIPE)  # fmt: skip
+                                            stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
         except OSError as exc:
             raise RecordError(f"cannot start ffmpeg ({exc})") from exc
         self._reader = threading.Thread(target=self._read_stderr, name="ffmpeg-stderr", daemon=True)
