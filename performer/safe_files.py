@@ -227,11 +227,12 @@ def check_safetensors_header(path: str | Path, kind: str) -> None:
     """Size and header bounds of a safetensors file, checked from its first 8 bytes (the header length)
     before the library parses anything."""
     bound = FILE_BOUNDS[kind]
-    check_file_size(path, bound.max_bytes, kind)
+    size = check_file_size(path, bound.max_bytes, kind)
     with open(path, "rb") as handle:
         head = handle.read(8)
     if len(head) == 8:
         (header_bytes,) = struct.unpack("<Q", head)
-        if header_bytes > bound.max_values:
+        # A header longer than the file is garbage, not large: the safetensors reader says so in its words.
+        if bound.max_values < header_bytes <= size - 8:
             raise FileTooLarge(f"{path}: a {human_bytes(header_bytes)} header; a {kind} file's header may be at "
                                f"most {human_bytes(bound.max_values)}")

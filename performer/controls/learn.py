@@ -21,6 +21,7 @@ import yaml
 from performer.controls.events import ControlEvent, all_targets, parse_target
 from performer.controls.mapping_schema import MappingError, load_yaml_lines, parse_mapping
 from performer.controls.osc_server import PREFIX
+from performer.safe_files import atomic_write_text
 
 log = logging.getLogger(__name__)
 LEARNED_LINE_SECONDS = 5.0  # how long the HUD says what was learned
@@ -230,10 +231,7 @@ def write_learned(path: str | Path, entry: dict, latent_dim: int = 8) -> Path:
         parse_mapping(text, str(path), latent_dim)
     except MappingError as exc:
         raise ValueError(f"the learned mapping would not be valid: {exc}") from None
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, text, "learned mapping")  # WriteError (an OSError): one line, the old file kept
     return path
 
 

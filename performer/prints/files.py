@@ -13,6 +13,7 @@ from safetensors.torch import save_file
 
 from performer.model.checkpoint import read_safetensors
 from performer.prints.network import PrintConfig, PrintNet
+from performer.safe_files import atomic_path
 
 FORMAT = "performer-prints/1"
 DEFAULT_PRINTS = Path(__file__).resolve().parents[2] / "models" / "prints" / "prints.safetensors"
@@ -37,13 +38,11 @@ def save_prints(path: str | Path, net: PrintNet, names: list[str] | tuple[str, .
     if path.suffix != ".safetensors":
         path = path.with_name(path.name + ".safetensors")
     check_names(path, list(names), net.config.prints)
-    path.parent.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in net.state_dict().items()}
     metadata = {"format": FORMAT, "config": json.dumps(net.config.to_dict()), "names": json.dumps(list(names)),
                 "info": json.dumps(info or {})}
-    tmp = path.with_name(path.name + ".tmp")
-    save_file(tensors, str(tmp), metadata=metadata)
-    tmp.replace(path)
+    with atomic_path(path, "prints") as tmp:  # WriteError: one line, the old file kept
+        save_file(tensors, str(tmp), metadata=metadata)
     return path
 
 

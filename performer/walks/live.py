@@ -38,12 +38,17 @@ from performer.walks.schema import WALK_DIR, WalkError, load_walk
 from performer.walks.tempo import Tempo
 
 log = logging.getLogger(__name__)
+MAX_WALK_FILES = 128  # each within FILE_BOUNDS["walk"]: a folder of walks cannot hold up the start for long
 
 
 def load_walks(directory: Path, landmarks: list[Landmark], latent_dim: int) -> dict:
-    """name -> walk for every *.yaml in directory (sorted); a broken file is logged and skipped."""
+    """name -> walk for every *.yaml in directory (sorted, the first MAX_WALK_FILES); a broken file is logged
+    and skipped."""
     walks = {}
-    for path in sorted(Path(directory).glob("*.yaml")):
+    paths = sorted(Path(directory).glob("*.yaml"))
+    if len(paths) > MAX_WALK_FILES:
+        log.error("%s: %d walk files; loading the first %d (the bound)", directory, len(paths), MAX_WALK_FILES)
+    for path in paths[:MAX_WALK_FILES]:
         try:
             spec, walk = load_walk(path, landmarks, latent_dim)
         except WalkError as exc:

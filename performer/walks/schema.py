@@ -126,7 +126,7 @@ def error_lines(path: Path, exc: ValidationError) -> str:
 
 def parse_walk(path: str | Path) -> WalkSpec:
     path = Path(path)
-    data = read_yaml(path, WalkError)
+    data = read_yaml(path, WalkError, "walk")
     if not isinstance(data, dict):
         raise WalkError(f"{path}: a walk file is a mapping with `kind:` and its fields")
     if "kind" not in data:
