@@ -4,7 +4,8 @@ The live chain of `performer play` (build_session: hub -> state -> renderer -> r
 a walk playing) runs for --seconds while:
 - a client process sends OSC to the real server: valid messages (single latents, all 8, params, presets,
   random jumps) mixed with junk (random bytes, truncated packets, NaN, infinity, 1e30, strings where floats
-  belong, unknown addresses, broken and deeply nested bundles);
+  belong, unknown addresses, broken and deeply nested bundles, and hostile address patterns: runs of stars,
+  classes, braces and mixes made to blow up a backtracking matcher, malformed ones and ones past the cap);
 - a thread feeds mido Messages through the port callback: faders and knobs of mappings/nanokontrol2.yaml,
   notes, pitch bend, MIDI clock and SysEx floods;
 - every --break-every seconds a copy of cppn.glsl gets a syntax error and the mapping file broken YAML, both

@@ -62,26 +62,52 @@ def valid_datagram(rng: random.Random) -> bytes:
     return osc_message(rng.choice(["/performer/random", "/performer/preset/next", "/performer/walk/next"]))
 
 
-def junk_datagram(rng: random.Random) -> bytes:
+HOSTILE_UNITS = ("*", "?", "*a", "?*", "[a-z]", "[!x]", "*[a-z]?", "{,a}", "{a,ar,param}", "{z,zoom}", "r")
+
+
+def hostile_pattern(rng: random.Random) -> str:
+    """An address pattern made to blow up a backtracking matcher: a run of stars (the datagram that froze the
+    show for 20 s), runs in two parts, classes, braces and mixes in any part, some past the length cap, some
+    with an unclosed '[' or '{'. Each one new, so that no cache helps."""
     r = rng.random()
     if r < 0.2:
+        return "/performer/" + "*" * rng.randint(20, 40) + rng.choice("xyzm")
+    if r < 0.35:
+        run = "*" * rng.randint(10, 30)
+        return f"/performer/{run}m/{run}{rng.choice('xyz')}"
+    if r < 0.65:
+        units = "".join(rng.choice(HOSTILE_UNITS) for _ in range(rng.randint(4, 60)))
+        return f"/performer/{rng.choice(['z', 'param', '*', '?*'])}/{units}"
+    if r < 0.75:
+        part = lambda: "".join(rng.choice(HOSTILE_UNITS) for _ in range(rng.randint(1, 12)))  # noqa: E731
+        return "/" + "/".join(part() for _ in range(rng.randint(1, 4)))
+    if r < 0.85:
+        return "/performer/" + "*" * rng.randint(300, 4000)  # past the cap
+    return "/performer/" + rng.choice(["z/[1-", "{z,param", "*[!a*"]) + "*" * rng.randint(0, 40)  # unclosed
+
+
+def junk_datagram(rng: random.Random) -> bytes:
+    r = rng.random()
+    if r < 0.15:
         return os.urandom(rng.randint(1, 200))
-    if r < 0.3:
+    if r < 0.25:
         return osc_message("/performer/z/2", 1.0)[:-2]  # truncated
-    if r < 0.45:
+    if r < 0.4:
         return osc_message(f"/performer/z/{rng.randint(1, 8)}", rng.choice([math.nan, math.inf, -math.inf, 1e30]))
-    if r < 0.55:
+    if r < 0.5:
         return osc_message("/performer/z", "eight", "strings")
-    if r < 0.7:
+    if r < 0.6:
         return osc_message(f"/nobody/{rng.randint(0, 10**6)}", 1.0)  # unknown, never the same address twice
-    if r < 0.8:
+    if r < 0.7:
         return osc_string("#bundle") + struct.pack(">Q", 1) + struct.pack(">i", 9999) + b"\0" * 8  # length lies
-    if r < 0.9:
+    if r < 0.8:
         inner = osc_message("/performer/z/3", 0.5)
         for _ in range(20):
             inner = osc_bundle(inner)
         return inner  # nested too deep
-    return osc_message("/performer/param/no_such_param", 1.0)
+    if r < 0.9:
+        return osc_message("/performer/param/no_such_param", 1.0)
+    return osc_message(hostile_pattern(rng), rng.uniform(-1.0, 1.0))
 
 
 def send(port: int, rate: float, seconds: float, seed: int = 7) -> tuple[int, int]:
