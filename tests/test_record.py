@@ -3,16 +3,18 @@ faults (ffmpeg killed mid-recording: the loop goes on and the file plays)."""
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import time
 
 import numpy as np
 import pytest
+from full_disk import full_folder
 
 from performer.record.codecs import CodecError, check_codec, check_size
 from performer.record.live import LiveRecorder
-from performer.record.probe import probe, read_frames
+from performer.record.probe import container_frames, probe, read_frames
 from performer.record.writer import FfmpegWriter, RecordError
 from performer.render.target import OffscreenTarget
 
@@ -163,3 +165,30 @@ def test_killing_the_encoder_leaves_the_loop_running_and_a_playable_file(tmp_pat
     info = probe(path)
     assert info.size == (32, 32) and 20 <= info.frames <= 70
     assert len(read_frames(path)) == info.frames
+    assert container_frames(path) >= info.frames  # the fragments' index; the last may be cut short
+    assert f"(the first {container_frames(path)} frames are kept)" in recorder.last_error[0]
+
+
+full = pytest.fixture(full_folder)
+
+
+def test_a_recording_onto_a_full_disk_stops_in_one_line_and_leaves_no_stub(full, gl_target, caplog):
+    if not full.real:
+        pytest.skip("needs a real full file system (a tmpfs, as root): ffmpeg writes the file itself")
+    ctx, target = gl_target
+    full.fill()
+    recorder = LiveRecorder(full.path, fps=20, codec="h264", queue_frames=64)
+    path = recorder.start()
+    for i in range(200):  # the loop goes on; the recorder notices and stops
+        paint(ctx, target, i)
+        recorder(target, 0.05 * i)
+        if not recorder.recording:
+            break
+        time.sleep(0.01)
+    assert not recorder.recording
+    assert recorder.status_line() == f"REC FAILED: {path}: No space left on device (nothing recorded)"
+    errors = [r.getMessage() for r in caplog.records if r.levelno >= logging.ERROR]
+    assert errors == [f"recording failed: {path}: No space left on device (nothing recorded)"]
+    recorder.close()
+    assert full.names() == set()  # no 0-byte video
+    recorder(target, 99.0)  # the hook stays harmless

@@ -152,7 +152,7 @@ def render(args: argparse.Namespace, weights, spec, walk) -> int:
         return 130
     except (RecordError, OSError) as exc:  # WriteError included: ffmpeg's file was removed
         bar.close()
-        reason = exc.reason if isinstance(exc, WriteError) else exc
+        reason = exc.reason if isinstance(exc, (WriteError, RecordError)) else exc
         print(f"performer render: failed writing {args.out}: {reason} (nothing left behind)", file=sys.stderr)
         return 1
     finally:

@@ -14,14 +14,17 @@ shows as a stutter and a number, never as a growing queue.
 
 Faults: if ffmpeg dies or the disk fills, the encoder thread records the error and stops; the next hook
 sees it, ends the recording, and the loop plays on. The file is fragmented mp4/mov, so the part written
-plays. `status_line()` says what is happening for a HUD or a title bar.
+plays (a file with no frame at all is removed). `status_line()` says what is happening for a HUD or a
+title bar, in one line: the file, why, and how much of it is kept.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import queue
+import struct
 import threading
 import time
 from dataclasses import dataclass, field
@@ -29,6 +32,7 @@ from datetime import datetime
 from pathlib import Path
 
 from performer.record.codecs import check_codec, check_size
+from performer.record.probe import container_frames
 from performer.record.readback import PboReader
 from performer.record.writer import FfmpegWriter, RecordError
 
@@ -55,6 +59,21 @@ class Session:
     reader: PboReader | None = None
     writer: FfmpegWriter | None = None  # encoder thread; kept so a status or a test can reach ffmpeg
     reported: bool = False
+
+
+def failure_line(path: Path, exc: Exception) -> str:
+    """What the HUD says about a recording that failed: the file, why, and what of it is kept. A file that
+    holds no frame (the disk was full from the start) is removed rather than left as an unplayable stub."""
+    reason = getattr(exc, "reason", None) or (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
+    try:
+        frames = container_frames(path) if path.exists() else 0
+    except (OSError, ValueError, struct.error):
+        return f"{path}: {reason}"
+    if frames:
+        return f"{path}: {reason} (the first {frames} frames are kept)"
+    with contextlib.suppress(OSError):
+        path.unlink()
+    return f"{path}: {reason} (nothing recorded)"
 
 
 class LiveRecorder:
@@ -202,9 +221,9 @@ class LiveRecorder:
                     session.written += 1
             writer.close()
         except (RecordError, OSError, ValueError) as exc:
-            session.error = str(exc)
             if writer is not None:
                 writer.kill()
+            session.error = failure_line(session.path, exc)
             while not session.queue.empty():  # free the frames: nobody will write them
                 session.queue.get_nowait()
         finally:

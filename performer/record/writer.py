@@ -17,7 +17,9 @@ and ffmpeg still finishes the file.
 
 from __future__ import annotations
 
+import errno
 import logging
+import os
 import subprocess
 import threading
 from collections import deque
@@ -33,7 +35,17 @@ log = logging.getLogger(__name__)
 
 
 class RecordError(Exception):
-    """ffmpeg could not start, stopped, or failed; the message ends with ffmpeg's last words."""
+    """ffmpeg could not start, stopped, or failed; the message ends with ffmpeg's last words, and `reason`
+    is the short why: the system's error when ffmpeg names one (a full disk), else those last words."""
+
+    def __init__(self, message: str, reason: str = "") -> None:
+        super().__init__(message)
+        self.reason = reason or message
+
+
+# What ffmpeg quotes from the system when a write fails: the reason a person needs, out of its log lines.
+OS_ERRORS = tuple(os.strerror(number) for number in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS,
+                                                     errno.EACCES, errno.ENOENT, errno.EIO))  # fmt: skip
 
 
 class FfmpegWriter:
@@ -97,6 +109,10 @@ class FfmpegWriter:
         lines = [line for line in self._stderr if line.strip()]
         return "; ".join(lines[-3:]) if lines else "no message"
 
+    def _reason(self) -> str:
+        said = " ".join(self._stderr)
+        return next((error for error in OS_ERRORS if error in said), "") or self.ffmpeg_said()
+
     def write(self, frame: bytes | np.ndarray) -> None:
         data = frame.tobytes() if isinstance(frame, np.ndarray) else frame
         if len(data) != self.frame_bytes:
@@ -107,7 +123,7 @@ class FfmpegWriter:
         except (BrokenPipeError, OSError, ValueError) as exc:
             code = self.process.wait(timeout=5)
             raise RecordError(f"ffmpeg stopped after {self.frames} frame(s) of {self.path} (exit {code}): "
-                              f"{self.ffmpeg_said()}") from exc  # fmt: skip
+                              f"{self.ffmpeg_said()}", self._reason()) from exc  # fmt: skip
         self.frames += 1
 
     def close(self, timeout: float = 60.0) -> None:
@@ -123,7 +139,8 @@ class FfmpegWriter:
             code = self.process.wait()
             raise RecordError(f"ffmpeg did not finish {self.path} within {timeout:.0f} s; killed") from None
         if code != 0:
-            raise RecordError(f"ffmpeg failed writing {self.path} (exit {code}): {self.ffmpeg_said()}")
+            raise RecordError(f"ffmpeg failed writing {self.path} (exit {code}): {self.ffmpeg_said()}",
+                              self._reason())  # fmt: skip
 
     def kill(self) -> None:
         if self.process.poll() is None:
