@@ -236,9 +236,8 @@ class ControlHub:
                 handled = True
                 try:
                     binding.handle(event, self, state)
-                except (ValueError, TypeError, OverflowError) as exc:
-                    self.stats["bad_values"] += 1
-                    log.debug("dropped %s: %s", event, exc)
+                except (ValueError, TypeError, OverflowError):
+                    self.stats["bad_values"] += 1  # counted, not logged: a stream of them would flood the log
         if not handled:
             self.stats[f"{SOURCE_KINDS[event.kind].family if event.kind in SOURCE_KINDS else 'other'}_unmapped"] += 1
 

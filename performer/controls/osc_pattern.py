@@ -5,13 +5,15 @@ Semantics, within one part between '/' (a wildcard never crosses a '/'): `?` one
 address match when they have the same number of parts and every part matches.
 
 How it stays linear by construction: a pattern part is compiled once into a list of elements, and matching
-scans that list once, keeping the set of address positions reachable so far as the bits of one integer (a
-position-set simulation, as a Thompson NFA keeps its active states). Each element turns that set into the next
-one with a few integer operations: a character is a mask and a shift, a run of `*` and `?` is a shift and "every
-position from the lowest reachable one on", a class is the mask of the address characters it accepts, a brace
-is the union of its words' results. Nothing is ever retried, so the work is at most one step per pattern
-character times the address characters (the integers are len(address) bits), and a set that empties ends the
-match early. No regular expression engine is involved: backtracking is what made `*` runs exponential.
+scans that list once, keeping the set of reachable address positions as the bits of one integer (a position-set
+simulation, as a Thompson NFA keeps its set of active states). Each element maps that set to the next with a few
+integer operations: a character is a mask and a shift, `?` a shift, `*` spreads every reachable position to the
+end of its part (in log2(part length) doubling steps), a class is the mask of the characters it accepts, a brace
+the union of its words. Nothing is ever retried, so the work is a few integer operations per pattern character,
+on integers of len(address) bits: O(len(pattern) * len(address) / 64) at worst, and a set that empties ends the
+match early. The address table lays the distinct parts at each depth end to end in one integer, so a received
+pattern costs one pass per part however many addresses there are. No regular expression engine is involved:
+its backtracking is what made runs of `*` exponential.
 
 Patterns and addresses longer than MAX_PATTERN characters are refused in addition (a received one counts as a
 bad pattern; a longer address matches no pattern), which bounds the absolute cost of one datagram.
@@ -27,7 +29,6 @@ import time
 from collections.abc import Iterable
 
 MAX_PATTERN = 256  # characters; TouchOSC, TouchDesigner and Max send addresses of a few dozen
-WILDCARD_CHARS = frozenset("*?[]{}")
 _SPECIAL = re.compile(r"[*?\[\]{}]")  # one character class, no quantifier: a linear scan in C
 
 LITERAL, RUN, CLASS, BRACE = range(4)  # element kinds
