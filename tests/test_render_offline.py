@@ -84,9 +84,9 @@ def test_failures_say_what_and_exit_non_zero(tmp_path, random_model_file, capsys
     walk = write_walk(tmp_path, NOISE)
     assert render(tmp_path, model, walk, "odd.mov", "--size", "30x18", "--codec", "hap") == 2
     assert "hap needs width and height in multiples of 4" in capsys.readouterr().err
-    (tmp_path / "dir.mp4").mkdir()  # ffmpeg cannot write over a folder
-    assert render(tmp_path, model, walk, "dir.mp4", "--size", "16x16", "--fps", "2") == 1
-    assert "failed writing" in capsys.readouterr().err
+    (tmp_path / "dir.mp4").mkdir()  # a video cannot replace a folder: said before any frame is rendered
+    assert render(tmp_path, model, walk, "dir.mp4", "--size", "16x16", "--fps", "2") == 2
+    assert f"--out {tmp_path / 'dir.mp4'} is a folder; give a file name" in capsys.readouterr().err
     bad = write_walk(tmp_path, {**NOISE, "amplitude": 9})
     assert render(tmp_path, model, bad, "bad.mp4") == 2
     assert "walk.yaml: amplitude" in capsys.readouterr().err

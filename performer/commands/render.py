@@ -51,6 +51,8 @@ def check_args(args: argparse.Namespace) -> None:
         check_bpm(args.bpm)
     if args.duration is not None and not 0 < args.duration <= 24 * 3600:
         raise ValueError(f"--duration must be in 0..86400 seconds, got {args.duration:g}")
+    if args.out.is_dir():  # found now, not after the last frame when the file is renamed into place
+        raise ValueError(f"--out {args.out} is a folder; give a file name")
 
 
 def run(args: argparse.Namespace) -> int:
