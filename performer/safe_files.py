@@ -32,12 +32,14 @@ class FileBound:
     max_values: int = 0  # YAML: values in all (check_elements); safetensors: bytes of the JSON header
 
 
-# Sized so the largest allowed file loads in well under a second on a slow machine (YAML is parsed by
-# libyaml: about 1 MB/s here), with room far beyond anything made by hand or by the show.
+# Sized so the largest allowed file loads in about half a second on this busy 2-core machine (PyYAML
+# resolves every scalar in Python even with libyaml: ~250-500 KB/s), with room far beyond anything made
+# by hand or by the show (the shipped files are 0.2-3 KB). Landmarks are re-read when P saves one, and a
+# mapping when it is edited, both on the render thread.
 FILE_BOUNDS: dict[str, FileBound] = {
-    "walk": FileBound(256 * KB, 4096, "keyframes", 200_000),
-    "landmarks": FileBound(256 * KB, 1000, "landmarks", 100_000),
-    "mapping": FileBound(64 * KB, 512, "controls"),  # parsed in pure Python for line numbers: smaller
+    "walk": FileBound(128 * KB, 2048, "keyframes", 100_000),
+    "landmarks": FileBound(128 * KB, 1000, "landmarks", 100_000),
+    "mapping": FileBound(32 * KB, 512, "controls"),  # parsed in pure Python for line numbers: smaller
     "model": FileBound(256 * MB, 1024, "tensors", 1 * MB),
     "print": FileBound(64 * MB, 1024, "tensors", 1 * MB),
 }

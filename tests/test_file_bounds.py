@@ -50,7 +50,7 @@ def test_a_walk_of_30_thousand_keyframes_is_refused_at_once(tmp_path, caplog):
     walk.write_text("kind: keyframes\nkeyframes:\n" + KEYFRAME * 30_000)  # ~10 s to parse, before
     error, seconds = timed(load_walk, walk, [], 8)
     assert isinstance(error, WalkError) and seconds < 1.0
-    assert str(error) == f"{walk}: 1.8 MB; a walk file may be at most 256 KB"  # 27 + 30,000 * 64 bytes
+    assert str(error) == f"{walk}: 1.8 MB; a walk file may be at most 128 KB"  # 27 + 30,000 * 64 bytes
     # at the show's start: logged in one line, skipped, the other walks load
     (walk.parent / "fine.yaml").write_text("kind: keyframes\nkeyframes:\n" + KEYFRAME * 3)
     started = time.perf_counter()
@@ -67,7 +67,7 @@ def test_a_walk_within_the_size_but_over_the_keyframe_bound_is_refused(tmp_path)
     assert walk.stat().st_size < FILE_BOUNDS["walk"].max_bytes
     error, seconds = timed(load_walk, walk, [], 8)
     assert isinstance(error, WalkError) and seconds < 1.0
-    assert str(error) == f"{walk}: 5,000 keyframes; a walk file may hold at most 4,096"
+    assert str(error) == f"{walk}: 5,000 keyframes; a walk file may hold at most 2,048"
 
 
 def test_an_alias_bomb_is_refused_by_its_value_count(tmp_path):
@@ -87,7 +87,7 @@ def test_landmarks_over_either_bound_are_refused(tmp_path):
     big.write_text("landmarks:\n" + "".join(entry % i for i in range(4000)))
     error, seconds = timed(load_landmarks, big, 8)
     assert isinstance(error, LandmarkError) and seconds < 1.0
-    assert str(error).startswith(f"{big}: ") and str(error).endswith("; a landmarks file may be at most 256 KB")
+    assert str(error).startswith(f"{big}: ") and str(error).endswith("; a landmarks file may be at most 128 KB")
     many = tmp_path / "many.yaml"
     many.write_text("landmarks:\n" + "".join(f"- {{name: n{i}, z: [0, 0, 0, 0, 0, 0, 0, 0]}}\n" for i in range(1001)))
     error, seconds = timed(load_landmarks, many, 8)
@@ -105,7 +105,7 @@ def test_a_mapping_over_either_bound_is_refused_and_the_hub_goes_on(tmp_path):
     files.load_or_note(big)
     files.load_or_note(many)
     assert time.perf_counter() - started < 1.0
-    assert errors[str(big)] == f"{big}: 128.9 KB; a mapping file may be at most 64 KB"  # 10 + 2,000 * 66 bytes
+    assert errors[str(big)] == f"{big}: 128.9 KB; a mapping file may be at most 32 KB"  # 10 + 2,000 * 66 bytes
     assert errors[str(many)] == f"{many}: 600 controls; a mapping file may hold at most 512"
     assert files.mappings == []
 
