@@ -1,7 +1,5 @@
-"""The generative model: a CPPN generator trained as a GAN plus VAE with a small latent z."""
+"""The generative model: a CPPN generator trained as a GAN plus VAE with a small latent z.
 
-from performer.model.checkpoint import ModelFileError, load_model, save_model
-from performer.model.config import ModelConfig
-from performer.model.cppn import CPPN, coordinate_grid
-
-__all__ = ["CPPN", "ModelConfig", "ModelFileError", "coordinate_grid", "load_model", "save_model"]
+Torch-backed modules (cppn, checkpoint) are imported by name where they compute; arrays.py, garments.py,
+prior.py and config.py are numpy only, for the live process.
+"""

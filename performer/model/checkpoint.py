@@ -16,6 +16,7 @@ import torch
 from safetensors import safe_open
 from safetensors.torch import save_file
 
+from performer.model.arrays import FORMAT, ModelFileError
 from performer.model.config import ModelConfig
 from performer.model.cppn import CPPN, Discriminator, Encoder
 from performer.model.garments import TENSOR as GARMENTS
@@ -25,11 +26,6 @@ from performer.safe_files import FILE_BOUNDS, FileTooLarge, atomic_path, check_s
 
 log = logging.getLogger(__name__)
 
-FORMAT = "performer-model/1"
-
-
-class ModelFileError(Exception):
-    """A model file that cannot be used, with the file named and the reason in words."""
 
 
 @dataclass

@@ -69,7 +69,7 @@ def prior_from_tensors(path, tensors: dict, latent_dim: int) -> MixturePrior | N
     """The file's prior, or None when it has none; ValueError naming the file when it is malformed."""
     if not all(name in tensors for name in TENSORS):
         return None
-    weights, means, scales = (tensors[name].float().numpy().astype(np.float64) for name in TENSORS)
+    weights, means, scales = (_as_numpy(tensors[name]) for name in TENSORS)
     k = weights.shape[0] if weights.ndim == 1 else -1
     if k < 1 or means.shape != (k, latent_dim) or scales.shape != (k, latent_dim):
         raise ValueError(f"{path}: prior tensors have shapes {weights.shape}, {means.shape}, {scales.shape}; "
@@ -77,6 +77,11 @@ def prior_from_tensors(path, tensors: dict, latent_dim: int) -> MixturePrior | N
     if not all(np.isfinite(t).all() for t in (weights, means, scales)) or (scales <= 0).any() or (weights < 0).any():
         raise ValueError(f"{path}: prior tensors hold NaN, infinite, negative or zero values")
     return MixturePrior(weights / weights.sum(), means, scales)
+
+
+def _as_numpy(value) -> np.ndarray:
+    """float64 numpy from a numpy array or a torch tensor (the file is read either way)."""
+    return (value.float().numpy() if hasattr(value, "detach") else np.asarray(value)).astype(np.float64)
 
 
 def _component_log_density(z: np.ndarray, prior: MixturePrior) -> np.ndarray:

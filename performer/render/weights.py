@@ -1,6 +1,6 @@
 """The CPPN's weights as numpy arrays, packed into the vec4 table the fragment shader reads.
 
-Torch is used once, at start-up, to load and validate the file; the live path only touches numpy.
+They come from the model file through numpy (model/arrays.py): the live process never imports torch.
 """
 
 from __future__ import annotations
@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+
+from performer.model.arrays import ModelArrays, read_model_arrays
 
 
 @dataclass(frozen=True)
@@ -23,8 +25,10 @@ class CppnWeights:
     # FiLM (ModelConfig.latent_film): z also sets every layer's gain (1 + W z + b) and extra bias.
     film_gain: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # depth x (W [H, L], b [H])
     film_bias: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # (depth - 1) x (W [H, L], b [H])
-    # Not for the shader: where real garments sit in the latent space, [N, L] (random jumps land there).
+    # Not for the shader: where real garments sit in the latent space, [N, L] (random jumps land there),
+    # and the learned prior over them (model/prior.py), when the file has them.
     garments: np.ndarray | None = None
+    prior: object | None = None
 
     @property
     def hidden_units(self) -> int:
@@ -74,14 +78,32 @@ class CppnWeights:
         )
 
     @classmethod
+    def from_arrays(cls, arrays: ModelArrays) -> CppnWeights:
+        """From a model file read with numpy (model/arrays.py): the generator's state dict by name."""
+        g, config = arrays.generator, arrays.config
+
+        def pairs(name: str, count: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+            return tuple((g[f"{name}.{i}.weight"], g[f"{name}.{i}.bias"]) for i in range(count))
+
+        film = config.latent_film
+        return cls(
+            coord=g["coord.weight"],
+            latent_w=g["latent.weight"],
+            latent_b=g["latent.bias"],
+            hidden=pairs("hidden", config.cppn_depth - 1),
+            out_w=g["out.weight"],
+            out_b=g["out.bias"],
+            coord_scale=float(config.coord_scale),
+            film_gain=pairs("latent_gain", config.cppn_depth) if film else (),
+            film_bias=pairs("latent_bias", config.cppn_depth - 1) if film else (),
+            garments=arrays.garments,
+            prior=arrays.prior,
+        )
+
+    @classmethod
     def from_file(cls, path: str | Path) -> CppnWeights:
-        """Raises performer.model.checkpoint.ModelFileError for a file that cannot be used."""
-        import dataclasses
-
-        from performer.model.checkpoint import load_model
-
-        model = load_model(path)
-        return dataclasses.replace(cls.from_generator(model.generator), garments=model.garments)
+        """Raises performer.model.arrays.ModelFileError for a file that cannot be used. No torch."""
+        return cls.from_arrays(read_model_arrays(path))
 
     def frame_terms(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per-frame gain and bias of every layer, float32 [layers, H] each: layer l computes
