@@ -121,6 +121,7 @@ vec3 palette_lookup(float v) {
 #define PRINT_PERIODS 4.0       // procedural periods per garment unit at scale 1: 8 across the garment
 #define MASK_LOW 0.04           // the garment mask ramps up over these output levels (background is ~0)
 #define MASK_HIGH 0.25
+#define RELIEF 0.08            // how deep the garment's folds read through a print (level per garment unit)
 
 // 1 inside (d < 0), 0 outside, over one pixel's width w: anti-aliased at any zoom.
 float inside(float d, float w) {
@@ -157,16 +158,30 @@ vec4 print_slot(int kind, vec2 g, vec2 q, vec2 w, float shade) {
         return vec4(0.0);
     }
     if (kind == PRINT_LEARNED) {
-        return vec4(print_learned(g), 1.0);  // the network already shaded it from the garment
+        return vec4(print_learned(g) * shade, 1.0);
     }
     return vec4(print_procedural(kind, q, w) * shade, 1.0);
+}
+
+// How the garment's own shading shows through a print: the grey level (darker where the CPPN draws folds,
+// seams and a darker garment) with its contrast raised, times a relief light from the level's slope in
+// garment units (so the same at any zoom or resolution): seams and folds catch light on one side and
+// shadow on the other, as cloth does, instead of the print lying flat on top like a stencil.
+float garment_shade(vec2 g, float level) {
+    float tone = 0.2 + 0.8 * smoothstep(0.1, 0.95, level);
+    float unit = max(length(fwidth(g)), 1e-6);  // garment units per pixel
+    vec2 slope = vec2(dFdx(level), -dFdy(level)) / unit;  // level per garment unit, y as in the image
+    vec3 normal = normalize(vec3(-RELIEF * slope, 1.0));
+    vec3 light = normalize(vec3(-0.5, -0.6, 1.0));  // from the top left
+    float relief = dot(normal, light) / light.z;
+    return tone * clamp(relief, 0.55, 1.25);
 }
 
 // The garment colour with the print laid over the garment mask (level: the CPPN's own output, ungraded).
 vec3 apply_print(vec3 colour, vec2 g, float level) {
     vec2 q = g * u_print_scale * PRINT_PERIODS;
     vec2 w = fwidth(q);
-    float shade = 0.35 + 0.65 * level;  // folds and edges of the garment show through procedural prints
+    float shade = garment_shade(g, level);
     vec4 a = print_slot(u_print_kind_a, g, q, w, shade);
     vec4 b = print_slot(u_print_kind_b, g, q, w, shade);
     float wa = a.a * (1.0 - u_print_mix);
