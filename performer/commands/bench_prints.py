@@ -30,6 +30,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--loop-frames", type=int, default=60, help="frames per render-loop measurement")
     p.add_argument("--threads", type=int, help="torch CPU threads for the print network")
     p.add_argument("--sheet", type=Path, help="write a garment-in-every-print PNG here")
+    p.add_argument("--style", action="store_true",
+                   help="only judge how each learned print reads as its style (style, colour, round dots)")
     return p
 
 
@@ -97,6 +99,11 @@ def run(args: argparse.Namespace) -> int:
     except (PrintFileError, ModelFileError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    if args.style:
+        from performer.prints.style_report import judge_prints, markdown
+
+        print(markdown(*judge_prints(args.model, args.prints)))
+        return 0
     net = prints.net
     print(f"prints: {prints.path} ({', '.join(prints.names)}); network {net.config.width} channels, "
           f"{net.config.residual_blocks} residual blocks, {sum(p.numel() for p in net.parameters())} parameters")
