@@ -1,6 +1,6 @@
 """What `performer soak` throws at a show: an OSC sender (run as its own process) and a MIDI board.
 
-`python -m performer.commands.soak_inputs PORT RATE SECONDS` sends RATE datagrams a second to 127.0.0.1:PORT
+`python -m performer.soak_inputs PORT RATE SECONDS` sends RATE datagrams a second to 127.0.0.1:PORT
 for SECONDS, a quarter of them junk, and prints "sent junk" when done. Datagrams are built byte by byte here
 (not with python-osc) so that the junk can be exactly as broken as intended.
 """

@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 from performer.commands.bench_osc_match import FAMILIES, largest_address
-from performer.commands.soak_inputs import osc_message
+from performer.soak_inputs import osc_message
 from performer.controls.osc_decode import parse_message
 from performer.controls.osc_pattern import OscPattern
 

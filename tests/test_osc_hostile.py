@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 import performer
-from performer.commands.soak_inputs import osc_message
+from performer.soak_inputs import osc_message
 from performer.controls.hub import ControlHub
 from performer.controls.mapping_schema import MappingError
 from performer.controls.osc_pattern import MAX_PATTERN

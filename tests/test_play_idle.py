@@ -15,7 +15,7 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 
-from performer.commands.soak_inputs import osc_message
+from performer.soak_inputs import osc_message
 
 TICKS = os.sysconf("SC_CLK_TCK")
 

@@ -13,7 +13,7 @@ import yaml
 
 from performer.cli import build_parser
 from performer.commands.play import build_session
-from performer.commands.soak_inputs import osc_message
+from performer.soak_inputs import osc_message
 from performer.render.weights import CppnWeights
 from performer.render.window import HeadlessSurface
 from performer.state import PerformanceState

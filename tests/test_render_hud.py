@@ -16,7 +16,7 @@ import yaml
 from performer.app import App
 from performer.cli import build_parser
 from performer.commands.play import build_session
-from performer.commands.soak_inputs import osc_message
+from performer.soak_inputs import osc_message
 from performer.render import hud as layout
 from performer.render.cppn_renderer import CppnRenderer
 from performer.render.font import GLYPHS, UNKNOWN, glyph_cells, hud_text

@@ -10,7 +10,7 @@ import time
 
 import numpy as np
 
-from performer.commands.soak_inputs import hostile_pattern, junk_datagram
+from performer.soak_inputs import hostile_pattern, junk_datagram
 from performer.controls.hub import ControlHub
 from performer.controls.osc_pattern import MAX_PATTERN, OscPattern
 from performer.state import PerformanceState
@@ -38,7 +38,7 @@ def test_the_junk_mix_has_every_kind_of_hostile_pattern():
 def test_soaks_sender_into_a_hub_leaves_every_frame_its_time():
     hub = ControlHub(osc_port=0, midi=False).start()
     state = PerformanceState()
-    command = [sys.executable, "-m", "performer.commands.soak_inputs", str(hub.osc.address[1]), "2000", "3"]
+    command = [sys.executable, "-m", "performer.soak_inputs", str(hub.osc.address[1]), "2000", "3"]
     sender = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
     slowest, frames, now = 0.0, 0, time.perf_counter()
     try:

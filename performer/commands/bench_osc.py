@@ -24,6 +24,7 @@ from collections.abc import Callable
 
 import numpy as np
 
+from performer.measure import rss_kb
 from performer.state import PerformanceState
 
 log = logging.getLogger(__name__)
@@ -54,17 +55,6 @@ def expected_z(count: int, latent_dim: int = 8) -> np.ndarray:
 
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values, dtype=np.float64), q))
-
-
-def rss_kb() -> int:
-    try:
-        with open("/proc/self/statm") as f:
-            pages = int(f.read().split()[1])
-        import resource
-
-        return pages * resource.getpagesize() // 1024
-    except (OSError, ValueError, IndexError):
-        return 0
 
 
 def cpu_frame(size: tuple[int, int], hidden: int = 32, layers: int = 3, seed: int = 0) -> Callable:

@@ -36,8 +36,8 @@ from pathlib import Path
 
 import numpy as np
 
-from performer.commands.bench_osc import rss_kb
-from performer.commands.soak_inputs import FakeMidiBackend, feed_midi
+from performer.measure import rss_kb
+from performer.soak_inputs import FakeMidiBackend, feed_midi
 
 log = logging.getLogger(__name__)
 
@@ -144,7 +144,7 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
     midi_counts = {"sent": 0, "sysex": 0}
     stop = threading.Event()
     feeder = threading.Thread(target=feed_midi, args=(backend, stop, midi_rate, midi_counts), daemon=True)
-    client = subprocess.Popen([sys.executable, "-m", "performer.commands.soak_inputs", str(hub.osc.address[1]),
+    client = subprocess.Popen([sys.executable, "-m", "performer.soak_inputs", str(hub.osc.address[1]),
                                str(osc_rate), str(seconds)], stdout=subprocess.PIPE, text=True)  # fmt: skip
     feeder.start()
     gaps: list[float] = []
