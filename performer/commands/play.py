@@ -12,35 +12,15 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from performer.commands.sample import DEFAULT_MODEL
+from performer.cli_types import parse_fps, parse_size
 from performer.keys import keys_help, keys_hint
+from performer.paths import DEFAULT_LANDMARKS, DEFAULT_MODEL, DEFAULT_PRINTS, SHADER_DIR
 
 log = logging.getLogger(__name__)
 
 HEADLESS_HINT = "performer play --headless --frames 60 --out frame.png"
 KEYS_HINT = keys_hint()  # printed when the window opens; --help lists them all (both from performer/keys.py)
 KEYS_EPILOG = keys_help() + "\n\nmappings/keyboard.yaml (--mapping) adds Up/Down zoom; any mapping can bind more keys."
-
-
-def parse_size(text: str) -> tuple[int, int]:
-    width, _, height = text.lower().partition("x")
-    try:
-        size = int(width), int(height or width)
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(f"size must be N or WxH, got {text!r}") from exc
-    if not all(1 <= v <= 16384 for v in size):
-        raise argparse.ArgumentTypeError(f"size must be 1..16384 on each side, got {text!r}")
-    return size
-
-
-def parse_fps(text: str) -> float:
-    try:
-        fps = float(text)
-    except ValueError:
-        fps = float("nan")
-    if not 1 <= fps <= 1000:
-        raise argparse.ArgumentTypeError(f"fps must be a number in 1..1000, got {text!r}")
-    return fps
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -65,11 +45,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
                    help="where the shader reads weights from (auto: fastest that fits)")
     p.add_argument("--snapshot-dir", type=Path, default=Path("snapshots"), help="where S saves PNGs")
     p.add_argument("--no-reload", action="store_true", help="do not watch shaders/ for edits")
-    from performer.render.program import SHADER_DIR
-
     p.add_argument("--shaders", type=Path, default=SHADER_DIR,
                    help="folder with the GLSL programs (default: the shipped shaders/; edit a copy live)")
-    from performer.presets.landmarks import DEFAULT_LANDMARKS
     from performer.record.codecs import CODECS
 
     show = p.add_argument_group("landmarks, walks, recording")
@@ -79,8 +56,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     show.add_argument("--record-dir", type=Path, default=Path("recordings"), help="where V records to")
     show.add_argument("--record-fps", type=float, default=30.0)
     show.add_argument("--record-codec", choices=tuple(CODECS), default="h264")
-    from performer.prints.files import DEFAULT_PRINTS
-
     prints = p.add_argument_group("prints")
     prints.add_argument("--prints", type=Path, default=DEFAULT_PRINTS, help="learned prints file (default: shipped)")
     prints.add_argument("--no-prints", action="store_true", help="procedural prints only (no print worker)")

@@ -27,6 +27,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from performer.palettes import PALETTE_NAMES
+from performer.paths import DEFAULT_LANDMARKS
 from performer.safe_files import (
     FILE_BOUNDS,
     FileTooLarge,
@@ -41,7 +42,6 @@ from performer.walks.pose import PRINT_PARAMS, Pose, palette_index
 log = logging.getLogger(__name__)
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: the same safe subset, 4x faster
 
-DEFAULT_LANDMARKS = Path(__file__).resolve().parents[2] / "presets" / "landmarks.yaml"
 HEADER = "# Landmarks: named points of the space. `performer landmarks` lists them and draws a contact sheet;\n" \
          "# `performer landmarks --generate` rebuilds the class landmarks from a model.\n"
 

@@ -12,11 +12,11 @@ import torch
 from safetensors.torch import save_file
 
 from performer.model.checkpoint import read_safetensors
+from performer.paths import DEFAULT_PRINTS as DEFAULT_PRINTS  # the old place of a shipped path: still importable
 from performer.prints.network import PrintConfig, PrintNet
 from performer.safe_files import atomic_path
 
 FORMAT = "performer-prints/1"
-DEFAULT_PRINTS = Path(__file__).resolve().parents[2] / "models" / "prints" / "prints.safetensors"
 NAME = re.compile(r"^[A-Za-z0-9_.\- ]{1,40}$")
 
 

@@ -9,9 +9,10 @@ from pathlib import Path
 
 import moderngl
 
+from performer.paths import SHADER_DIR
+
 log = logging.getLogger(__name__)
 
-SHADER_DIR = Path(__file__).resolve().parents[2] / "shaders"
 GLSL_VERSION = "#version 330 core"
 STAGES = ("VERTEX_SHADER", "FRAGMENT_SHADER")
 

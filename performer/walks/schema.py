@@ -18,14 +18,13 @@ from typing import Annotated, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from performer.paths import WALK_DIR as WALK_DIR  # the old place of a shipped path: still importable
 from performer.presets.landmarks import Landmark, find_landmark, read_yaml
 from performer.state import PARAM_SPECS
 from performer.walks.generative import NoiseLoop, Orbit, RandomWalk
 from performer.walks.keyframes import Keyframe, KeyframeWalk
 from performer.walks.pose import PRINT_PARAMS, Pose, palette_index
 from performer.walks.tempo import BPM_RANGE
-
-WALK_DIR = Path(__file__).resolve().parents[2] / "presets" / "walks"
 
 
 class WalkError(Exception):
