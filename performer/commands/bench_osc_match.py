@@ -19,10 +19,11 @@ import math
 import random
 import time
 from collections.abc import Callable
-from pathlib import Path
+
+from performer.paths import MAPPING_DIR
 
 HEAD = "/performer/"
-MAPPING = Path(__file__).resolve().parents[2] / "mappings" / "touchosc.yaml"
+MAPPING = MAPPING_DIR / "touchosc.yaml"
 WORST_LIMIT_S = 1e-3
 EXPONENT_LIMIT = 1.2
 FIT_FROM = 256  # shorter patterns cost mostly the fixed overhead of a call

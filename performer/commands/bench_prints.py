@@ -11,9 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from performer.commands.play import parse_size
-from performer.commands.sample import DEFAULT_MODEL
-from performer.prints.files import DEFAULT_PRINTS
+from performer.cli_types import parse_size
+from performer.paths import DEFAULT_MODEL, DEFAULT_PRINTS
 
 STYLE_SIZES = (256, 512)
 SHEET_Z_SEEDS = (3, 11, 21)

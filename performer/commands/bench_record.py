@@ -16,9 +16,9 @@ from pathlib import Path
 
 import numpy as np
 
-from performer.commands.bench_render import gl_exit_code, load_generator
-from performer.commands.play import parse_size
-from performer.commands.sample import DEFAULT_MODEL
+from performer.cli_types import parse_size
+from performer.measure import benchmark_generator, gl_exit_code
+from performer.paths import DEFAULT_MODEL
 
 CODECS = ("h264", "hap")
 
@@ -53,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     from performer.walks.generative import NoiseLoop
     from performer.walks.player import WalkPlayer
 
-    generator, source = load_generator(args)
+    generator, source = benchmark_generator(args.model, args.random)
     weights = CppnWeights.from_generator(generator)
     dim = weights.latent_dim
     walk = NoiseLoop(np.zeros(dim), 1.5, 1.5, 4.0, seed=0)

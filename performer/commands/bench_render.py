@@ -7,12 +7,11 @@ matmul), and with --weights all, every place the shader can read its weights fro
 from __future__ import annotations
 
 import argparse
-import statistics
-import time
 from pathlib import Path
 
-from performer.commands.play import parse_size
-from performer.commands.sample import DEFAULT_MODEL
+from performer.cli_types import parse_size
+from performer.measure import benchmark_generator, gl_exit_code, median_ms
+from performer.paths import DEFAULT_MODEL
 
 SIZES = ((256, 256), (512, 512), (1280, 720))
 
@@ -29,16 +28,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def median_ms(fn, runs: int) -> float:
-    fn()  # warm-up: shader compile / JIT, torch allocator
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return 1000.0 * statistics.median(times)
-
-
 def peak_macs(runs: int = 5, n: int = 1024) -> float:
     """Multiply-adds per second of a large float32 matmul on all of torch's threads."""
     import torch
@@ -46,32 +35,6 @@ def peak_macs(runs: int = 5, n: int = 1024) -> float:
     a, b = torch.randn(n, n), torch.randn(n, n)
     seconds = median_ms(lambda: a @ b, runs) / 1000.0
     return n**3 / seconds
-
-
-def load_generator(args: argparse.Namespace):
-    import torch
-
-    from performer.model.checkpoint import load_model
-    from performer.model.config import ModelConfig
-    from performer.model.cppn import CPPN
-
-    if not args.random and args.model.is_file():
-        return load_model(args.model).generator, str(args.model)
-    torch.manual_seed(0)
-    generator = CPPN(ModelConfig()).eval()
-    with torch.no_grad():
-        for layer in generator.modules():
-            if isinstance(layer, torch.nn.Linear):
-                layer.weight.normal_(0.0, 2.0 / layer.in_features**0.5)
-    return generator, "random weights (default shape)"
-
-
-def gl_exit_code(ctx) -> int:
-    """A benchmark's exit status: 1 (and the error printed) if OpenGL reported an error, else 0."""
-    if ctx.error != "GL_NO_ERROR":
-        print(f"error: OpenGL reported {ctx.error}")
-        return 1
-    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -85,7 +48,7 @@ def run(args: argparse.Namespace) -> int:
     from performer.state import PerformanceState
 
     try:
-        generator, source = load_generator(args)
+        generator, source = benchmark_generator(args.model, args.random)
         ctx = create_headless_context()
     except (ModelFileError, NoGLError) as exc:
         print(f"error: {exc}")

@@ -16,9 +16,9 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
-from performer.commands.bench_render import median_ms
-from performer.commands.play import parse_size
-from performer.commands.sample import DEFAULT_MODEL
+from performer.cli_types import parse_size
+from performer.measure import median_ms
+from performer.paths import DEFAULT_MODEL
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 LOW_DISK_GB = 5.0  # an hour of 1080p HAP is tens of GB; below this, say so

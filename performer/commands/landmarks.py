@@ -12,8 +12,7 @@ import re
 import sys
 from pathlib import Path
 
-from performer.commands.sample import DEFAULT_MODEL
-from performer.presets.landmarks import DEFAULT_LANDMARKS
+from performer.paths import DEFAULT_LANDMARKS, DEFAULT_MODEL
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:

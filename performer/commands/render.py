@@ -13,10 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from performer.commands.play import parse_size
-from performer.commands.sample import DEFAULT_MODEL
-from performer.presets.landmarks import DEFAULT_LANDMARKS
-from performer.prints.files import DEFAULT_PRINTS
+from performer.cli_types import parse_size
+from performer.paths import DEFAULT_LANDMARKS, DEFAULT_MODEL, DEFAULT_PRINTS
 from performer.record.codecs import CODECS
 
 

@@ -9,9 +9,8 @@ import contextlib
 import io
 from pathlib import Path
 
-from performer.commands.play import parse_size
-from performer.commands.sample import DEFAULT_MODEL
-from performer.walks.schema import WALK_DIR
+from performer.cli_types import parse_size
+from performer.paths import DEFAULT_MODEL, WALK_DIR
 
 TOUR = WALK_DIR / "tour.yaml"
 

@@ -36,12 +36,14 @@ from pathlib import Path
 
 import numpy as np
 
+from performer.cli_types import parse_size
 from performer.measure import rss_kb
+from performer.paths import MAPPING_DIR
 from performer.soak_inputs import FakeMidiBackend, feed_midi
 
 log = logging.getLogger(__name__)
 
-MAPPING = Path(__file__).resolve().parents[2] / "mappings" / "nanokontrol2.yaml"
+MAPPING = MAPPING_DIR / "nanokontrol2.yaml"
 BROKEN_GLSL = "this line is not GLSL;\n"
 RSS_EVERY = 5.0  # seconds between resident-memory samples
 BROKEN_YAML = "controls:\n  - {cc: 3, target: [latent\n"
@@ -239,8 +241,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from performer.commands.play import parse_size
-
     try:
         size = parse_size(args.size)
     except argparse.ArgumentTypeError as exc:

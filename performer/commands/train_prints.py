@@ -12,7 +12,7 @@ import logging
 import sys
 from pathlib import Path
 
-from performer.commands.sample import DEFAULT_MODEL
+from performer.paths import DEFAULT_MODEL
 
 log = logging.getLogger(__name__)
 
