@@ -155,7 +155,7 @@ def test_a_fifo_or_a_growing_file_never_blocks_or_overruns_a_read(tmp_path):
 
 
 def test_the_bounds_leave_room_for_every_shipped_file():
-    from performer.commands.sample import DEFAULT_MODEL
+    from performer.paths import DEFAULT_MODEL
     from performer.presets.landmarks import DEFAULT_LANDMARKS
     from performer.prints.files import DEFAULT_PRINTS
     from performer.walks.schema import WALK_DIR

@@ -124,9 +124,9 @@ def test_a_photo_on_white_encodes_where_the_same_garment_on_black_does(tmp_path,
     import torch
 
     from performer.cli import main
-    from performer.commands.sample import DEFAULT_MODEL
     from performer.data.fashion_mnist import load_fashion_mnist
     from performer.model.checkpoint import load_model
+    from performer.paths import DEFAULT_MODEL
     from performer.presets.from_image import encode_image
 
     images, labels = load_fashion_mnist("test")

@@ -314,8 +314,8 @@ def test_a_slow_print_worker_does_not_slow_the_render_loop():
 
 def test_the_process_worker_prints_what_the_network_prints_here():
     """The live worker runs in another process (spawned): its texture must be the in-process result."""
-    from performer.commands.sample import DEFAULT_MODEL
     from performer.model.checkpoint import load_model
+    from performer.paths import DEFAULT_MODEL
     from performer.prints.files import DEFAULT_PRINTS, load_prints
     from performer.prints.live import make_stylise
     from performer.prints.process_worker import ProcessPrintWorker
@@ -362,7 +362,7 @@ def test_a_killed_process_worker_is_started_again_then_given_up(caplog):
     max_restarts allows: learned prints off, the last texture kept, no exception."""
     import signal
 
-    from performer.commands.sample import DEFAULT_MODEL
+    from performer.paths import DEFAULT_MODEL
     from performer.prints.files import DEFAULT_PRINTS
     from performer.prints.process_worker import ProcessPrintWorker
     from performer.prints.worker import PrintRequest

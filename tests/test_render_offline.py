@@ -99,7 +99,7 @@ def test_a_walk_with_a_learned_print_stylises_every_frame(tmp_path, capsys):
     """Offline, each frame gets the learned print of its own latent (stylised before it is drawn), the same
     on every render; a walk whose prints are off or procedural never loads torch for them."""
     from performer.commands.render import uses_learned_prints
-    from performer.commands.sample import DEFAULT_MODEL
+    from performer.paths import DEFAULT_MODEL
     from performer.walks.schema import load_walk
 
     keys = [{"z": [1.5, 0, 0, 0, 0, 0, 0, 0], "duration": 1}, {"z": [-1.5, 0, 0, 0, 0, 0, 1, 0], "duration": 1}]

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from performer.app import App
-from performer.commands.sample import DEFAULT_MODEL
+from performer.paths import DEFAULT_MODEL
 from performer.render.cppn_renderer import CppnRenderer
 from performer.render.previews import GAP, TILE_LOOK, LatentPreviews, marker_positions
 from performer.render.weights import CppnWeights

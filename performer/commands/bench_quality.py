@@ -7,7 +7,6 @@ import argparse
 import json
 from pathlib import Path
 
-from performer.model.checkpoint import ModelFileError, load_model
 from performer.paths import DEFAULT_MODEL
 
 
@@ -32,6 +31,7 @@ def learned_prior(model):
 
 
 def run(args: argparse.Namespace) -> int:
+    from performer.model.checkpoint import ModelFileError, load_model
     from performer.quality import cached_classifier
     from performer.quality_report import Judge, markdown_table
 

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from performer.cli_types import parse_size
 from performer.measure import median_ms
-from performer.paths import DEFAULT_MODEL
+from performer.paths import DEFAULT_LANDMARKS, DEFAULT_MODEL, DEFAULT_PRINTS, WALK_DIR
 
 OK, WARN, FAIL = "OK", "WARN", "FAIL"
 LOW_DISK_GB = 5.0  # an hour of 1080p HAP is tens of GB; below this, say so
@@ -29,8 +29,6 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("doctor", help="check this machine before a show (GL, MIDI, OSC, ffmpeg, files)",
                               description=__doc__)  # fmt: skip
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model .safetensors (default: shipped)")
-    from performer.prints.files import DEFAULT_PRINTS
-
     p.add_argument("--prints", type=Path, default=DEFAULT_PRINTS, help="learned prints file (default: shipped)")
     p.add_argument("--size", type=parse_size, default=(1920, 1080), help="the show's frame size WxH")
     p.add_argument("--osc-host", default="127.0.0.1")
@@ -59,8 +57,8 @@ def check_prints(args) -> tuple[str, str]:
 
 
 def check_presets(args) -> tuple[str, str]:
-    from performer.presets.landmarks import DEFAULT_LANDMARKS, load_landmarks
-    from performer.walks.schema import WALK_DIR, WalkError, load_walk
+    from performer.presets.landmarks import load_landmarks
+    from performer.walks.schema import WalkError, load_walk
 
     landmarks = load_landmarks(DEFAULT_LANDMARKS)  # LandmarkError names file, line and key
     broken = []

@@ -12,10 +12,12 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from performer.controls.events import parse_target
-from performer.controls.hub import DEFAULT_LEARN_FILE, ControlHub
 from performer.state import PerformanceState
+
+if TYPE_CHECKING:  # the controls are imported when the command runs
+    from performer.controls.hub import ControlHub
 
 log = logging.getLogger(__name__)
 
@@ -23,6 +25,8 @@ MAX_ANSWER = 256  # characters read per line of stdin: an answer is a word at mo
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
+    from performer.controls.hub import DEFAULT_LEARN_FILE
+
     p = subparsers.add_parser("learn", help="write a mapping file by moving controls", description=__doc__)
     p.add_argument("--out", type=Path, default=DEFAULT_LEARN_FILE, help=f"mapping file (default {DEFAULT_LEARN_FILE})")
     p.add_argument("--targets", default="z1,z2,z3,z4,z5,z6,z7,z8",
@@ -54,6 +58,9 @@ def listening_line(hub: ControlHub) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from performer.controls.events import parse_target
+    from performer.controls.hub import ControlHub
+
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     try:
         for target in targets:

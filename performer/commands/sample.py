@@ -4,17 +4,18 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import imageio.v3 as iio
-import torch
+from performer.paths import DEFAULT_MODEL
 
-from performer.grid import tile
-from performer.model.checkpoint import ModelFileError, load_model
-from performer.paths import DEFAULT_MODEL  # noqa: F401  (other commands still import it from here)
+if TYPE_CHECKING:  # torch is imported when the command runs
+    import torch
 
 
 def parse_z(text: str, latent_dim: int) -> torch.Tensor:
     """'0.1,-2,...' (latent_dim comma-separated numbers) -> [latent_dim]."""
+    import torch
+
     try:
         values = [float(v) for v in text.split(",")]
     except ValueError as exc:
@@ -26,6 +27,8 @@ def parse_z(text: str, latent_dim: int) -> torch.Tensor:
 
 def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
     """Spherical interpolation a -> b at t [N]; keeps the norm typical of the Gaussian prior."""
+    import torch
+
     cos = torch.dot(a / a.norm(), b / b.norm()).clamp(-1.0, 1.0)
     omega = torch.arccos(cos)
     if omega.abs() < 1e-4:
@@ -49,6 +52,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    import imageio.v3 as iio
+    import torch
+
+    from performer.grid import tile
+    from performer.model.checkpoint import ModelFileError, load_model
+
     try:
         width, _, height = args.size.partition("x")
         width, height = int(width), int(height or width)

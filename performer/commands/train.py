@@ -6,14 +6,12 @@ import argparse
 import dataclasses
 import logging
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import torch
-
-from performer.model.checkpoint import ModelFileError
-from performer.model.config import ModelConfig
 from performer.train.config import TrainConfig
-from performer.train.loop import Trainer
+
+if TYPE_CHECKING:  # torch is imported when the command runs
+    import torch
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +37,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 def load_images(data: str, size: int, channels: int) -> torch.Tensor:
     """[N, C, S, S] float32 in [0, 1]."""
+    import numpy as np
+    import torch
+
     if data == "fashion-mnist":
         from performer.data.fashion_mnist import load_fashion_mnist
 
@@ -53,6 +54,12 @@ def load_images(data: str, size: int, channels: int) -> torch.Tensor:
 
 
 def run(args: argparse.Namespace) -> int:
+    import torch
+
+    from performer.model.checkpoint import ModelFileError
+    from performer.model.config import ModelConfig
+    from performer.train.loop import Trainer
+
     overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)
                  if getattr(args, f.name) is not None}
     train = dataclasses.replace(TrainConfig(), **overrides)
