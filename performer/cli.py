@@ -1,5 +1,8 @@
-"""`performer SUBCOMMAND`: the command line for people. Each subcommand is a module in performer/commands/
-with add_parser(subparsers) and run(args) -> exit code; add a new one to COMMANDS."""
+"""`performer COMMAND`: the command line for people. Each command is a module in performer/commands/ (the
+command's name with _ for -) with add_parser(subparsers) and run(args) -> exit code; add a new one to COMMANDS.
+
+Only the chosen command's module is imported, so one command's imports never slow another's start, and
+`performer --help` imports none: the one-line help of every command lives here, in COMMANDS."""
 
 from __future__ import annotations
 
@@ -7,12 +10,51 @@ import argparse
 import importlib
 import logging
 import sys
+from collections.abc import Iterable
 
-COMMANDS = ("train", "sample", "bench_quality", "play", "bench_render", "learn", "bench_osc", "render", "landmarks",
-            "show", "bench_record", "train_prints", "bench_prints", "soak", "doctor", "bench_osc_match")
+COMMANDS = {
+    "train": "train a model",
+    "sample": "write a grid of samples",
+    "bench-quality": "measure sample quality",
+    "play": "play the model live (window or --headless)",
+    "bench-render": "benchmark the shader CPPN against torch",
+    "learn": "write a mapping file by moving controls",
+    "bench-osc": "OSC flood while rendering: frame time, state, memory",
+    "render": "render a walk to a video file, headless",
+    "landmarks": "list landmarks and draw their contact sheet",
+    "show": "live performer with a display, else render the landmark tour",
+    "bench-record": "benchmark offline rendering and live recording",
+    "train-prints": "train learned prints (fast style transfer)",
+    "bench-prints": "benchmark learned prints and the render loop with them",
+    "soak": "a whole show under junk input, broken files and recording",
+    "doctor": "check this machine before a show (GL, MIDI, OSC, ffmpeg, files)",
+    "bench-osc-match": "OSC address pattern matching: time by pattern length",
+}
 
 
-def build_parser() -> argparse.ArgumentParser:
+class CommandParsers:
+    """What a command's add_parser receives: argparse's subparsers, the command's help line taken from COMMANDS."""
+
+    def __init__(self, subparsers) -> None:
+        self.subparsers = subparsers
+
+    def add_parser(self, name: str, **options) -> argparse.ArgumentParser:
+        return self.subparsers.add_parser(name, help=COMMANDS[name], **options)
+
+
+def command_module(name: str):
+    return importlib.import_module(f"performer.commands.{name.replace('-', '_')}")
+
+
+def chosen_command(argv: list[str]) -> str | None:
+    """The command argv names: its first word that is not an option (the top level takes no values)."""
+    return next((word for word in argv if not word.startswith("-")), None)
+
+
+def build_parser(commands: Iterable[str] | None = None) -> argparse.ArgumentParser:
+    """The parser with `commands` (default: all) built in full; the rest are listed by name and help only,
+    their modules not imported."""
+    full = set(COMMANDS if commands is None else commands)
     parser = argparse.ArgumentParser(
         prog="performer",
         description="A live fashion space to play: a GAN-VAE-CPPN rendered per pixel in GLSL, driven by OSC, "
@@ -20,15 +62,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("-v", "--verbose", action="store_true", help="debug logging")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for name in COMMANDS:
-        module = importlib.import_module(f"performer.commands.{name}")
-        sub = module.add_parser(subparsers)
-        sub.set_defaults(run=module.run)
+    for name, help_line in COMMANDS.items():
+        if name not in full:
+            subparsers.add_parser(name, help=help_line, add_help=False)
+            continue
+        module = command_module(name)
+        sub = module.add_parser(CommandParsers(subparsers))
+        sub.set_defaults(run=module.run, parse_command=parse_command)
     return parser
 
 
+def parse_command(argv: list[str]) -> argparse.Namespace:
+    """argv parsed as the command line would be, only its command's module imported. Every command's args
+    carry this as args.parse_command, so a command that runs another (show runs play or render) does not
+    import the CLI."""
+    chosen = chosen_command(argv)
+    return build_parser([chosen] if chosen in COMMANDS else []).parse_args(argv)
+
+
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    args = parse_command(sys.argv[1:] if argv is None else argv)
     logging.basicConfig(
         level=logging.DEBUG if args.verbose else logging.INFO,
         format="%(levelname)s %(name)s: %(message)s",

@@ -251,8 +251,7 @@ def run_flood(messages: int = 20000, baseline_frames: int = 120, fps: float = 60
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("bench-osc", help="OSC flood while rendering: frame time, state, memory",
-                              description=__doc__)  # fmt: skip
+    p = subparsers.add_parser("bench-osc", description=__doc__)
     p.add_argument("--messages", type=int, default=20000)
     p.add_argument("--frames", type=int, default=120, help="baseline frames before the flood")
     p.add_argument("--fps", type=float, default=60.0)

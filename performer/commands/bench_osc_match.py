@@ -154,8 +154,7 @@ def bench(repeats: int = 5, seed: int = 3) -> dict:
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
-        "bench-osc-match", help="OSC address pattern matching: time by pattern length", description=__doc__,
-        formatter_class=argparse.RawDescriptionHelpFormatter,
+        "bench-osc-match", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     p.add_argument("--repeats", type=int, default=5, help="runs per pattern (the least CPU time is kept), 1..8")
     return p

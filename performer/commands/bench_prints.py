@@ -20,8 +20,7 @@ SLOW_WORKER_SECONDS = 0.5
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("bench-prints", help="benchmark learned prints and the render loop with them",
-                              description=__doc__)
+    p = subparsers.add_parser("bench-prints", description=__doc__)
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="CPPN model (default: shipped)")
     p.add_argument("--prints", type=Path, default=DEFAULT_PRINTS, help="print file (default: shipped)")
     p.add_argument("--runs", type=int, default=10, help="timed stylisations per size (median reported)")

@@ -11,7 +11,7 @@ from performer.paths import DEFAULT_MODEL
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("bench-quality", help="measure sample quality", description=__doc__)
+    p = subparsers.add_parser("bench-quality", description=__doc__)
     p.add_argument("--model", type=Path, action="append",
                    help=f"a model or checkpoint .safetensors; repeat to compare (default {DEFAULT_MODEL})")
     p.add_argument("--samples", type=int, default=2000, help="images per place (default 2000)")

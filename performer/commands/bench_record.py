@@ -24,8 +24,7 @@ CODECS = ("h264", "hap")
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("bench-record", help="benchmark offline rendering and live recording",
-                              description=__doc__)  # fmt: skip
+    p = subparsers.add_parser("bench-record", description=__doc__)
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL,
                    help="model .safetensors (default: shipped; random weights if it does not exist)")
     p.add_argument("--random", action="store_true", help="random weights of the default shape instead")

@@ -17,7 +17,7 @@ SIZES = ((256, 256), (512, 512), (1280, 720))
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("bench-render", help="benchmark the shader CPPN against torch", description=__doc__)
+    p = subparsers.add_parser("bench-render", description=__doc__)
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL,
                    help="model .safetensors (default: shipped; --random if it does not exist)")
     p.add_argument("--random", action="store_true", help="random weights of the default shape instead")

@@ -26,8 +26,7 @@ SLOW_FRAME_MS = 1000 / 30  # slower than 30 fps at the show size: warn
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("doctor", help="check this machine before a show (GL, MIDI, OSC, ffmpeg, files)",
-                              description=__doc__)  # fmt: skip
+    p = subparsers.add_parser("doctor", description=__doc__)
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model .safetensors (default: shipped)")
     p.add_argument("--prints", type=Path, default=DEFAULT_PRINTS, help="learned prints file (default: shipped)")
     p.add_argument("--size", type=parse_size, default=(1920, 1080), help="the show's frame size WxH")

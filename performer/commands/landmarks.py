@@ -16,7 +16,7 @@ from performer.paths import DEFAULT_LANDMARKS, DEFAULT_MODEL
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("landmarks", help="list landmarks and draw their contact sheet", description=__doc__)
+    p = subparsers.add_parser("landmarks", description=__doc__)
     p.add_argument("--file", type=Path, default=DEFAULT_LANDMARKS, help="landmarks file (default: shipped)")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model .safetensors (default: shipped)")
     p.add_argument("--sheet", type=Path, default=Path("out/landmarks.png"), help="contact sheet PNG to write")

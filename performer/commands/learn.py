@@ -27,7 +27,7 @@ MAX_ANSWER = 256  # characters read per line of stdin: an answer is a word at mo
 def add_parser(subparsers) -> argparse.ArgumentParser:
     from performer.controls.hub import DEFAULT_LEARN_FILE
 
-    p = subparsers.add_parser("learn", help="write a mapping file by moving controls", description=__doc__)
+    p = subparsers.add_parser("learn", description=__doc__)
     p.add_argument("--out", type=Path, default=DEFAULT_LEARN_FILE, help=f"mapping file (default {DEFAULT_LEARN_FILE})")
     p.add_argument("--targets", default="z1,z2,z3,z4,z5,z6,z7,z8",
                    help="comma-separated targets in order (z1..z8, parameters, actions such as random)")

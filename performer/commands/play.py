@@ -24,8 +24,9 @@ KEYS_EPILOG = keys_help() + "\n\nmappings/keyboard.yaml (--mapping) adds Up/Down
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("play", help="play the model live (window or --headless)", description=__doc__,
-                              epilog=KEYS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser(
+        "play", description=__doc__, epilog=KEYS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model .safetensors (default: shipped)")
     p.add_argument("--size", type=parse_size, default=(1280, 720), help="window or frame size WxH")
     p.add_argument("--fullscreen", action="store_true", help="start fullscreen (F toggles)")

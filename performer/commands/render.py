@@ -19,8 +19,7 @@ from performer.record.codecs import CODECS
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("render", help="render a walk to a video file, headless", description=__doc__,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser("render", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("walk", type=Path, help="a walk file (presets/walks/*.yaml)")
     p.add_argument("--out", type=Path, required=True, help="video file to write (.mp4 for h264, .mov otherwise)")
     p.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (default 1280x720)")

@@ -38,7 +38,7 @@ def slerp(a: torch.Tensor, b: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("sample", help="write a grid of samples", description=__doc__)
+    p = subparsers.add_parser("sample", description=__doc__)
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model .safetensors (default: shipped)")
     p.add_argument("--out", type=Path, default=Path("samples.png"))
     p.add_argument("--grid", type=int, default=8, help="tiles per side (grid x grid tiles)")

@@ -16,8 +16,7 @@ TOUR = WALK_DIR / "tour.yaml"
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("show", help="live performer with a display, else render the landmark tour",
-                              description=__doc__)  # fmt: skip
+    p = subparsers.add_parser("show", description=__doc__)
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model .safetensors (default: shipped)")
     p.add_argument("--out", type=Path, default=Path("out/tour.mp4"), help="video when there is no display")
     p.add_argument("--size", type=parse_size, default=(640, 360), help="video size WxH without a display")
@@ -27,14 +26,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from performer.cli import build_parser
     from performer.render.window import display_available
 
     if display_available() and not args.headless:
-        play = build_parser().parse_args(["play", "--model", str(args.model), "--walk", TOUR.stem])
+        play = args.parse_command(["play", "--model", str(args.model), "--walk", TOUR.stem])
         return int(play.run(play) or 0)
-    render = build_parser().parse_args(["render", str(TOUR), "--out", str(args.out), "--model", str(args.model),
-                                        "--size", f"{args.size[0]}x{args.size[1]}", "--fps", str(args.fps)])
+    render = args.parse_command(["render", str(TOUR), "--out", str(args.out), "--model", str(args.model),
+                                  "--size", f"{args.size[0]}x{args.size[1]}", "--fps", str(args.fps)])
     # the progress bar (stderr) stays: a first render takes a minute or two on a CPU
     quiet = io.StringIO()
     with contextlib.redirect_stdout(quiet):

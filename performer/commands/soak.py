@@ -225,8 +225,7 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("soak", help="a whole show under junk input, broken files and recording",
-                              description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)  # fmt: skip
+    p = subparsers.add_parser("soak", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seconds", type=float, default=60.0)
     p.add_argument("--size", default="640x360", help="frame size WxH")
     p.add_argument("--model", type=Path, help="model .safetensors (default: shipped)")

@@ -17,7 +17,7 @@ log = logging.getLogger(__name__)
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
-    p = subparsers.add_parser("train", help="train a model", description=__doc__)
+    p = subparsers.add_parser("train", description=__doc__)
     p.add_argument("--data", default="fashion-mnist",
                    help="'fashion-mnist' (Debian package, default) or a folder of images")
     p.add_argument("--out", type=Path, default=Path("runs/train"), help="folder for samples and checkpoints")

@@ -21,8 +21,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     from performer.prints.train import TrainPrintsConfig
 
     d = TrainPrintsConfig()
-    p = subparsers.add_parser("train-prints", help="train learned prints (fast style transfer)", description=__doc__,
-                              formatter_class=argparse.RawDescriptionHelpFormatter)
+    p = subparsers.add_parser("train-prints", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("styles", nargs="+", help="style images, or procedural:NAME")
     p.add_argument("--out", type=Path, required=True, help="output path; .safetensors is added if missing")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="CPPN model drawing the content garments")
