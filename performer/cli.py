@@ -29,6 +29,7 @@ COMMANDS = {
     "soak": "a whole show under junk input, broken files and recording",
     "doctor": "check this machine before a show (GL, MIDI, OSC, ffmpeg, files)",
     "bench-osc-match": "OSC address pattern matching: time by pattern length",
+    "bench-start": "time from starting `play --headless` to its first frame (--compare another checkout)",
 }
 
 
