@@ -5,8 +5,9 @@ a still show costs next to nothing. Later issues plug in here without touching t
 - `inputs`: objects with update(state, now, dt), called once per frame before drawing (keyboard here;
   OSC, MIDI, joysticks, walks later). They trigger named actions with app.trigger(name).
 - `actions`: name -> callable ("random", "snapshot", "pause", "quit", "fullscreen", "hud", ...).
-- `frame_hooks`: called with (OffscreenTarget, now) after each frame is drawn, without the HUD
-  (a video recorder reads the frame here).
+- `outputs`: where each frame goes (performer/outputs/: the window, snapshots, the recorder, any
+  `--output MODULE:FACTORY`), each given the frame without the HUD; add_output() plugs one in. Outputs
+  that want pixels share one asynchronous readback (self.readback), so a frame is read once.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ import logging
 import math
 import time
 from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -24,13 +24,15 @@ import numpy as np
 from performer.blackout import Blackout
 from performer.keyboard import KeyboardInput
 from performer.model.garments import garment_jumps
+from performer.outputs.base import Frame, OutputContext, failure_line, output_name
+from performer.outputs.readback import FrameReadback
+from performer.outputs.snapshot import SnapshotOutput
+from performer.outputs.window import WindowOutput
 from performer.render.context import gil_free_finish
 from performer.render.cppn_renderer import CppnRenderer
 from performer.render.hotreload import ShaderReloader
 from performer.render.hud import FrameTiming, Hud
 from performer.render.previews import LatentPreviews
-from performer.render.target import OffscreenTarget
-from performer.safe_files import WriteError, atomic_write_bytes
 from performer.state import LATENT_LIMIT, PerformanceState
 
 log = logging.getLogger(__name__)
@@ -40,8 +42,6 @@ LOG_FAILURE_EVERY = 600  # a part failing every frame logs about once every 10 s
 class Input(Protocol):
     def update(self, state: PerformanceState, now: float, dt: float) -> None: ...
 
-
-FrameHook = Callable[[OffscreenTarget, float], None]
 
 class App:
     def __init__(
@@ -68,7 +68,6 @@ class App:
         self.hud, self.reloader = hud, reloader
         self.previews: LatentPreviews | None = None  # G shows them when set (performer play sets them)
         self.garments: np.ndarray | None = None  # [N, L] where R lands (CppnWeights.garments)
-        self.snapshot_dir = Path(snapshot_dir)
         self.rng = np.random.default_rng(seed)
         self.clock, self.sleep = clock, sleep
         if fps is not None and not (math.isfinite(fps) and fps > 0):
@@ -79,11 +78,17 @@ class App:
         surface.on_key = self.keyboard.on_key
         self.blackout = Blackout()
         self.inputs: list[Input] = [self.keyboard, self.blackout]
-        self.frame_hooks: list[FrameHook] = []
+        self.failures: dict[str, tuple[int, str]] = {}  # part name -> (times failed, latest message)
         # callables returning lines for the HUD: status (walk, recording, controllers) and errors (shown in red
         # with the shader's, e.g. a broken mapping file)
         self.status_sources: list[Callable[[], list[str]]] = []
         self.error_sources: list[Callable[[], list[str]]] = []
+        # where frames go (snapshots, then what play adds: the recorder, --output), the window presenting last
+        self.readback = FrameReadback(self.ctx, guard=self._guarded)
+        self.outputs: list = []
+        self.window, self.snapshots = WindowOutput(surface, self._draw_overlays), SnapshotOutput(snapshot_dir)
+        for output in (self.window, self.snapshots):
+            self.add_output(output)
         self.actions: dict[str, Callable[[], None]] = {
             "quit": self.quit,
             "pause": self.toggle_pause,
@@ -100,9 +105,7 @@ class App:
         self.timing = FrameTiming()  # for the HUD: presents and renders a second, render time
         self._window_start, self._window_frames, self._window_renders, self._window_render_s = clock(), 0, 0, 0.0
         self._drawn_key: tuple | None = None
-        self.last_snapshot: Path | None = None
         self._shown_errors: list[str] = []
-        self.failures: dict[str, tuple[int, str]] = {}  # part name -> (times failed, latest message)
 
     # actions -------------------------------------------------------------------------------------------
     def trigger(self, name: str) -> None:
@@ -140,23 +143,37 @@ class App:
         self.state.set_z(z)
 
     def snapshot(self) -> Path | None:
-        """Save the current frame (without the HUD) as a PNG in snapshot_dir."""
-        import imageio.v3 as iio
+        """Save the frame last shown (without the HUD) as a PNG in snapshot_dir (outputs/snapshot.py)."""
+        return self.snapshots.take()
 
-        if self.renderer.target.framebuffer is None:
-            return None
-        stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-        path = self.snapshot_dir / f"performer-{stamp}-{self.frames:06d}.png"
-        try:  # encoded in memory, then written atomically: a full disk leaves no 0-byte PNG behind
-            atomic_write_bytes(path, iio.imwrite("<bytes>", self.renderer.target.read_rgb(), extension=".png"),
-                               "snapshot")  # fmt: skip
-        except WriteError as exc:
-            log.error("%s", exc)
-            self.failures["snapshot"] = (self.failures.get("snapshot", (0, ""))[0] + 1, exc.reason)  # in the HUD
-            return None
-        log.info("snapshot saved to %s", path)
-        self.last_snapshot = path
-        return path
+    @property
+    def last_snapshot(self) -> Path | None:
+        return self.snapshots.last_path
+
+    # outputs -------------------------------------------------------------------------------------------
+    def add_output(self, output) -> bool:
+        """Plug in an output (performer/outputs/base.py): opened now, given every frame from the next on.
+        One that fails to open is logged, counted and left out; the show goes on."""
+        opener = getattr(output, "open", None)
+        try:
+            if opener is not None:
+                opener(OutputContext(self.ctx, self.readback))
+        except Exception as exc:
+            self._count_failure(output_name(output), exc)
+            return False
+        # the window stays last: the HUD it draws then shows what the other outputs did with this frame
+        at = len(self.outputs) - (1 if self.outputs and self.outputs[-1] is self.window else 0)
+        self.outputs.insert(at, output)
+        if hasattr(output, "status_lines"):
+            self.status_sources.append(output.status_lines)  # the HUD's status lines, in the order added
+        return True
+
+    def close(self) -> None:
+        """Close every output (a recording is finished: this waits for ffmpeg) and free the readback."""
+        for output in reversed(self.outputs):
+            if hasattr(output, "close"):
+                self._guarded(output.close, name=output_name(output))
+        self.readback.release()
 
     # the loop ------------------------------------------------------------------------------------------
     @property
@@ -165,32 +182,36 @@ class App:
 
     @property
     def errors(self) -> list[str]:
-        return self.shader_errors + [f"{name} failed {count}x: {message} (the show goes on; see the log)"
-                         for name, (count, message) in self.failures.items()]  # fmt: skip
+        failed = [failure_line(name, count, message) for name, (count, message) in self.failures.items()]
+        outputs = self._lines([output.errors for output in self.outputs if hasattr(output, "errors")])
+        return self.shader_errors + failed + outputs
 
-    def _guarded(self, function: Callable, *args):
-        """Call one part of the frame (an input, a hook, a HUD source). An exception there is a bug in that
+    def _guarded(self, function: Callable, *args, name: str | None = None):
+        """Call one part of the frame (an input, an output, a HUD source). An exception there is a bug in that
         part, not a reason to stop the show: it is logged (the first time with its traceback, then every
         LOG_FAILURE_EVERY times), counted, shown in the HUD, and the frame goes on without it."""
         try:
             return function(*args)
         except Exception as exc:
-            name = getattr(function, "__qualname__", type(function).__name__)  # LiveShow.update, LiveRecorder
-            count = self.failures.get(name, (0, ""))[0] + 1
-            self.failures[name] = (count, f"{type(exc).__name__}: {exc}"[:80])
-            if count == 1:
-                log.exception("%s failed; the frame goes on without it", name)
-            elif count % LOG_FAILURE_EVERY == 0:
-                log.error("%s failed %d times (latest: %s)", name, count, exc)
+            self._count_failure(name or getattr(function, "__qualname__", type(function).__name__), exc)
             return None
+
+    def _count_failure(self, name: str, exc: Exception) -> None:
+        count = self.failures.get(name, (0, ""))[0] + 1
+        self.failures[name] = (count, f"{type(exc).__name__}: {exc}"[:80])
+        if count == 1:
+            log.exception("%s failed; the frame goes on without it", name)
+        elif count % LOG_FAILURE_EVERY == 0:
+            log.error("%s failed %d times (latest: %s)", name, count, exc)
 
     def _lines(self, sources: list[Callable[[], list[str]]]) -> list[str]:
         return [line for source in sources for line in self._guarded(source) or []]
 
     def step(self, now: float, dt: float) -> None:
-        """One frame: inputs, hot reload, draw (only when something changed), hooks, show."""
+        """One frame: inputs, hot reload, draw (only when something changed), outputs (the window last)."""
         for source in self.inputs:
             self._guarded(source.update, self.state, now, dt)
+        self._guarded(self.renderer.prepare, self.state)  # e.g. the newest learned print to its texture
         if self.reloader is not None:
             self.reloader.poll()
             errors = self.shader_errors
@@ -201,9 +222,10 @@ class App:
         if size[0] < 1 or size[1] < 1:
             return  # minimised
         target = self.renderer.target
-        key = (self.state.version, size, self.renderer.program.generation)
+        key = (self.state.version, size, self.renderer.content_key)
         stale = target.size != size or self._drawn_key is None
-        if stale or (not self.state.paused and key != self._drawn_key):
+        fresh = stale or (not self.state.paused and key != self._drawn_key)
+        if fresh:
             started = time.perf_counter()  # real time, whatever clock drives the show
             target = self.renderer.render(self.state, size)
             self.wait_for_gpu()
@@ -214,17 +236,19 @@ class App:
         showing_previews = self.state.previews and self.previews is not None
         if showing_previews and self._guarded(self.previews.update, self.state, now, self.surface.content_scale):
             self.wait_for_gpu()
-        for hook in self.frame_hooks:
-            self._guarded(hook, target, now)
-        self.ctx.copy_framebuffer(self.surface.screen, target.framebuffer)
+        frame = Frame(target, now, self.frames + 1, fresh)
+        for output in self.outputs:  # the window last: it presents, with the HUD on top
+            self._guarded(output.frame, frame, name=output_name(output))
+        self._count_frame(now)
+
+    def _draw_overlays(self, screen, size: tuple[int, int]) -> None:
+        """What the window shows over the frame and no other output does: the HUD, the latent previews."""
         if self.state.hud and self.hud is not None:
             errors = self.errors + self._lines(self.error_sources)
             status = self._lines(self.status_sources)
-            self.hud.draw(self.surface.screen, size, self.state, self.timing, errors, self.surface.content_scale,
-                          status)
-        if showing_previews:
-            self._guarded(self.previews.draw, self.surface.screen, size, self.state, self.surface.content_scale)
-        self._count_frame(now)
+            self.hud.draw(screen, size, self.state, self.timing, errors, self.surface.content_scale, status)
+        if self.state.previews and self.previews is not None:
+            self._guarded(self.previews.draw, screen, size, self.state, self.surface.content_scale)
 
     def _count_frame(self, now: float) -> None:
         self.frames += 1

@@ -13,9 +13,9 @@ import yaml
 
 from performer.cli import build_parser
 from performer.commands.play import build_session
-from performer.soak_inputs import osc_message
 from performer.render.weights import CppnWeights
 from performer.render.window import HeadlessSurface
+from performer.soak_inputs import osc_message
 from performer.state import PerformanceState
 
 
@@ -69,7 +69,7 @@ def test_osc_drives_state_presets_and_recording(session, tmp_path):
     assert state.z[0] == pytest.approx(-1.0, abs=1e-4) and state.palette_name == "ember"
     send(osc_message("/performer/record/stop"))
     run_frames(session, 2, clock)
-    session.show.close()  # finish the file
+    session.recorder.close()  # finish the file
 
     assert hub.stats.get("malformed", 0) == 0
     videos = list((tmp_path / "rec").glob("performer-*"))

@@ -17,7 +17,7 @@ import torch
 from performer.app import App
 from performer.model.config import ModelConfig
 from performer.model.cppn import CPPN, coordinate_grid
-from performer.prints.live import PrintLayer, attach_prints
+from performer.prints.live import PrintLayer, start_prints
 from performer.prints.worker import PrintWorker
 from performer.render.cppn_renderer import CppnRenderer
 from performer.render.weights import CppnWeights
@@ -232,7 +232,7 @@ def test_a_missing_or_corrupt_print_file_leaves_play_going(surface, full, tmp_pa
     if content is not None:
         path.write_bytes(content)
     with caplog.at_level(logging.ERROR, logger="performer.prints.live"):
-        layer = attach_prints(full, "unused-model.safetensors", path)
+        layer = start_prints(full.ctx, "unused-model.safetensors", path)
     try:
         message = " ".join(record.getMessage() for record in caplog.records)
         assert str(path) in message and "learned prints off" in message
@@ -317,8 +317,8 @@ def test_the_process_worker_prints_what_the_network_prints_here():
     from performer.model.checkpoint import load_model
     from performer.paths import DEFAULT_MODEL
     from performer.prints.files import DEFAULT_PRINTS, load_prints
-    from performer.prints.live import make_stylise
     from performer.prints.process_worker import ProcessPrintWorker
+    from performer.prints.stylise import make_stylise
     from performer.prints.worker import PrintRequest
 
     model = DEFAULT_MODEL if DEFAULT_MODEL.is_file() else pytest.skip("no shipped model yet")

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 from full_disk import full_folder
 
+from performer.outputs.recorder import LiveRecorder
 from performer.record.codecs import CodecError, check_codec, check_size
-from performer.record.live import LiveRecorder
 from performer.record.probe import container_frames, probe, read_frames
 from performer.record.writer import FfmpegWriter, RecordError
 from performer.render.target import OffscreenTarget
@@ -119,7 +119,7 @@ def test_live_recording_keeps_the_played_timing(tmp_path, gl_target):
 
 
 def test_full_queue_drops_are_counted_and_timing_kept(tmp_path, gl_target, monkeypatch):
-    import performer.record.live as live
+    import performer.outputs.recorder as live
 
     class SlowWriter(FfmpegWriter):  # an encoder that falls behind: 0.1 s a frame
         def write(self, frame):

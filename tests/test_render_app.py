@@ -13,6 +13,7 @@ import torch
 from performer.app import App, KeyboardInput
 from performer.model.config import ModelConfig
 from performer.model.cppn import CPPN
+from performer.outputs.base import CallbackOutput
 from performer.render import hud as hud_layout
 from performer.render.cppn_renderer import CppnRenderer
 from performer.render.hotreload import ShaderReloader
@@ -143,7 +144,7 @@ def test_inputs_run_before_drawing_and_hooks_see_each_frame(surface, renderer):
         assert target.framebuffer is not None
 
     app.inputs.append(Pan())
-    app.frame_hooks.append(hook)
+    app.add_output(CallbackOutput(hook))
     assert app.run(max_frames=3) == 3
     assert [kind for kind, _ in order] == ["input", "hook"] * 3
     assert app.state.get("pan_x") == pytest.approx(1.5)
@@ -302,7 +303,7 @@ def test_a_failing_input_hook_or_status_line_does_not_stop_the_show(surface, ren
 
     app = make_app(surface, renderer, hud)
     app.inputs.append(BrokenWalk())
-    app.frame_hooks.append(broken_hook)
+    app.add_output(CallbackOutput(broken_hook))
     app.status_sources.append(lambda: 1 / 0)
     app.state.hud = True
     with caplog.at_level("ERROR"):

@@ -16,13 +16,14 @@ import yaml
 from performer.app import App
 from performer.cli import build_parser
 from performer.commands.play import build_session
-from performer.soak_inputs import osc_message
+from performer.outputs.base import CallbackOutput
 from performer.render import hud as layout
 from performer.render.cppn_renderer import CppnRenderer
 from performer.render.font import GLYPHS, UNKNOWN, glyph_cells, hud_text
 from performer.render.hud import FrameTiming, Hud, hud_lines
 from performer.render.weights import CppnWeights
 from performer.render.window import HeadlessSurface
+from performer.soak_inputs import osc_message
 from performer.state import PerformanceState
 
 SIZE = (480, 320)
@@ -199,7 +200,7 @@ def test_every_line_a_real_show_puts_in_the_hud_has_glyphs(session):
     send(osc_message("/performer/param/morph", 0.4))
     run_frames(session, 2, clock)
     app.trigger("learn")
-    app.frame_hooks.append(lambda target, now: 1 / 0)
+    app.add_output(CallbackOutput(lambda target, now: 1 / 0))
     send(osc_message("/performer/walk", "tour"))  # the one shipped walk that needs no particular landmark
     session.mapping_path.write_text("controls:\n  - {cc: 3, to: no_such_target}\n")
     stamp = session.mapping_path.stat().st_mtime_ns + 2_000_000_000
@@ -212,7 +213,7 @@ def test_every_line_a_real_show_puts_in_the_hud_has_glyphs(session):
     unknown = GLYPHS[UNKNOWN]
     drawn_badly = {c for line in lines for c in hud_text(line) if glyph_cells(c) == unknown}
     assert drawn_badly == set(), lines
-    session.show.close()
+    session.recorder.close()
 
 
 def test_the_hud_reports_render_rate_apart_from_present_rate(random_model_file):

@@ -69,6 +69,7 @@ def test_escape_quits_the_window_loop(display, model_file):
     script = textwrap.dedent(f"""
         import glfw
         from performer.app import App
+        from performer.outputs.base import CallbackOutput
         from performer.render.cppn_renderer import CppnRenderer
         from performer.render.weights import CppnWeights
         from performer.render.window import GlfwWindow
@@ -79,7 +80,7 @@ def test_escape_quits_the_window_loop(display, model_file):
         def press_escape(target, now):
             if app.frames == 2:
                 window._key(window.window, glfw.KEY_ESCAPE, 0, glfw.PRESS, 0)
-        app.frame_hooks.append(press_escape)
+        app.add_output(CallbackOutput(press_escape))
         frames = app.run(max_frames=50)
         assert window.ctx.error == "GL_NO_ERROR", window.ctx.error
         renderer.release()

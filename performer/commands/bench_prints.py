@@ -79,8 +79,9 @@ def run(args: argparse.Namespace) -> int:
 
     from performer.model.checkpoint import ModelFileError, load_model
     from performer.prints.files import PrintFileError, load_prints
-    from performer.prints.live import PrintLayer, make_stylise
+    from performer.prints.live import PrintLayer
     from performer.prints.process_worker import ProcessPrintWorker
+    from performer.prints.stylise import make_stylise
     from performer.prints.worker import PrintWorker
     from performer.render.context import NoGLError
     from performer.render.cppn_renderer import CppnRenderer

@@ -41,7 +41,7 @@ def percentile(values: list[float], q: float) -> float:
 
 def run(args: argparse.Namespace) -> int:
     from performer.app import App
-    from performer.record.live import LiveRecorder
+    from performer.outputs.recorder import LiveRecorder
     from performer.record.offline import render_frames, write_video
     from performer.record.writer import FfmpegWriter
     from performer.render.context import create_headless_context
@@ -91,7 +91,7 @@ def run(args: argparse.Namespace) -> int:
         for label in times:
             if label.startswith("recording"):
                 recorder.start()
-                app.frame_hooks.append(recorder)
+                app.add_output(recorder)
             for _ in range(args.frames):
                 start = time.perf_counter()
                 app.run(1)

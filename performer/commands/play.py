@@ -57,6 +57,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     show.add_argument("--record-dir", type=Path, default=Path("recordings"), help="where V records to")
     show.add_argument("--record-fps", type=float, default=30.0)
     show.add_argument("--record-codec", choices=tuple(CODECS), default="h264")
+    show.add_argument(
+        "--output",
+        action="append",
+        default=[],
+        metavar="MODULE:FACTORY",
+        help="plug in an output (see performer/outputs/base.py) that FACTORY() in MODULE makes; repeatable",
+    )
     prints = p.add_argument_group("prints")
     prints.add_argument("--prints", type=Path, default=DEFAULT_PRINTS, help="learned prints file (default: shipped)")
     prints.add_argument("--no-prints", action="store_true", help="procedural prints only (no print worker)")
@@ -67,7 +74,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
-    from performer.model.checkpoint import ModelFileError
+    from performer.model.arrays import ModelFileError  # checkpoint's would load torch
+    from performer.outputs.base import OutputSpecError
     from performer.render.context import NoGLError
     from performer.render.program import ShaderError
     from performer.render.weights import CppnWeights
@@ -101,6 +109,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     try:
         return play(args, surface, weights, state)
+    except OutputSpecError as exc:
+        print(f"performer play: {exc}", file=sys.stderr)
+        return 2
     except ShaderError as exc:
         print(f"error: shader did not compile:\n{exc}", file=sys.stderr)
         return 1
@@ -127,10 +138,11 @@ class Session:
     show: object
     prints: object
     hubs: list = field(default_factory=list)
+    recorder: object = None
 
     def close(self) -> None:
         self.reloader.stop()
-        self.show.close()  # waits for ffmpeg to finish the file
+        self.app.close()  # every output: the recorder waits for ffmpeg to finish the file
         for hub in self.hubs:
             hub.close()
         self.prints.release()  # stops the print worker
@@ -142,16 +154,26 @@ class Session:
 
 def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     """The app loop with every input and output plugged in, one way:
-    controllers and walks -> state -> renderer -> surface, HUD and recorder."""
+    controllers and walks -> state -> renderer -> outputs (recorder, --output ..., the window with the HUD)."""
     from performer.app import App
     from performer.controls.cli_options import build_inputs
+    from performer.outputs.base import load_output
+    from performer.outputs.recorder import LiveRecorder
+    from performer.prints.live import start_prints
     from performer.render.cppn_renderer import CppnRenderer
     from performer.render.hotreload import ShaderReloader
     from performer.render.hud import Hud
     from performer.render.previews import LatentPreviews
     from performer.walks.live import LiveShow
 
-    renderer = CppnRenderer(surface.ctx, weights, args.weights, args.shaders)
+    extra_outputs = [load_output(spec) for spec in args.output]  # OutputSpecError: before anything starts
+    # learned prints run in a worker process; a missing or broken file is logged and play goes on
+    prints = start_prints(surface.ctx, args.model, None if args.no_prints else args.prints)
+    try:
+        renderer = CppnRenderer(surface.ctx, weights, args.weights, args.shaders, prints=prints)
+    except BaseException:
+        prints.release()  # stops the print worker
+        raise
     hud = Hud(surface.ctx, args.shaders)
     previews = LatentPreviews(renderer, weights.latent_dim, directory=args.shaders)
     reloader = ShaderReloader(renderer.programs + hud.programs + previews.programs,
@@ -159,10 +181,6 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     app = App(surface, renderer, state, hud, reloader, args.snapshot_dir, args.seed, fps=args.fps)
     app.previews = previews
     app.garments = weights.garments
-    from performer.prints.live import attach_prints
-
-    # learned prints run in a worker process; a missing or broken file is logged and play goes on
-    prints = attach_prints(renderer, args.model, None if args.no_prints else args.prints)
 
     hubs = build_inputs(args, app.actions, weights.latent_dim)  # OSC, MIDI, joysticks, mappings
     app.inputs += hubs
@@ -176,21 +194,23 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     surface.on_key = on_key
 
     hub = hubs[0] if hubs else None
-    show = LiveShow.build(state, weights.latent_dim, args.landmarks, bpm=args.bpm,
-                          clock_bpm=(lambda: hub.tempo) if hub is not None else None,
-                          record_dir=args.record_dir, record_fps=args.record_fps, record_codec=args.record_codec)
+    clock_bpm = (lambda: hub.tempo) if hub is not None else None
+    show = LiveShow.build(state, weights.latent_dim, args.landmarks, bpm=args.bpm, clock_bpm=clock_bpm)
     app.inputs.append(show)  # after the hub: this frame's hand moves become offsets on top of the walk
     for name, function in show.actions().items():
         app.actions.setdefault(name, function)  # the same dict the hub fires into
-    app.frame_hooks.append(show.recorder)  # frames without the HUD
     app.status_sources.append(show.status_lines)
+    recorder = LiveRecorder(args.record_dir, args.record_fps, args.record_codec)
+    for name, function in recorder.actions().items():
+        app.actions.setdefault(name, function)
+    for output in [recorder, *extra_outputs]:  # their status lines follow the show's in the HUD
+        app.add_output(output)
     app.status_sources += [hub.status_lines for hub in hubs]
     app.error_sources += [hub.error_lines for hub in hubs]
     app.status_sources.append(lambda: [line] if (line := prints.status_line(state.params)) else [])
-    app.inputs.append(prints)  # last: sends the frame's final state to the print worker
     if args.walk:
         show.play_walk(args.walk)
-    return Session(app, renderer, hud, reloader, show, prints, hubs)
+    return Session(app, renderer, hud, reloader, show, prints, hubs, recorder)
 
 
 def play(args: argparse.Namespace, surface, weights, state) -> int:

@@ -116,11 +116,12 @@ def render(args: argparse.Namespace, weights, spec, walk) -> int:
         print(f"performer render: {exc}", file=sys.stderr)
         return 2
     ctx = create_headless_context()
-    renderer = CppnRenderer(ctx, weights, args.weights)
+    prints = None
     if uses_learned_prints(walk, positions, weights.latent_dim):
         from performer.prints.live import immediate_prints
 
-        immediate_prints(renderer, args.model, args.prints)  # a bad file: a clear error before any frame
+        prints = immediate_prints(ctx, args.model, args.prints)  # a bad file: a clear error before any frame
+    renderer = CppnRenderer(ctx, weights, args.weights, prints=prints)
     hashes: list[str] = []
     width, height = args.size
     bar = tqdm(total=len(positions), unit="frame", disable=args.no_progress, desc=args.out.name,

@@ -133,7 +133,7 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
     state = PerformanceState(latent_dim=weights.latent_dim)
     surface = HeadlessSurface(args.size)
     session = build_session(args, surface, weights, state)
-    from performer.controls.midi_input import MidiInput
+    from performer.sources.midi import MidiInput
 
     hub, app = session.hubs[0], session.app
     if hold_gil:  # for comparison: no GIL-free wait, so the screen copy waits for the frame inside moderngl
@@ -142,7 +142,7 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
     hub.midi = MidiInput([backend.name], backend=backend, scan_interval=0).start()
     finish = gil_free_finish(surface.ctx)
     video = workdir / "rec" / "soak.mp4"
-    session.show.recorder.start(video)
+    session.recorder.start(video)
     midi_counts = {"sent": 0, "sysex": 0}
     stop = threading.Event()
     feeder = threading.Thread(target=feed_midi, args=(backend, stop, midi_rate, midi_counts), daemon=True)
@@ -178,9 +178,8 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
         feeder.join(timeout=2)
         waker.join(timeout=2)
         sent_osc = client.communicate(timeout=30)[0].split()
-        recorder = session.show.recorder
-        recording = recorder.session
-        session.show.recorder.stop()
+        recording = session.recorder.session
+        session.recorder.stop()
         stats = hub.all_stats()
         midi_stats = dict(hub.midi.stats)
         session.close()  # waits for ffmpeg to finish the file

@@ -1,10 +1,14 @@
 """Prints in the live loop: the PrintLayer sits between the state, the print worker and the renderer.
 
-It is an app input (update() once per frame: send the worker the newest request, upload the newest
-stylised texture) and the renderer's print source (the texture and which slots are ready). The worker
-stylises the garment in a fixed garment frame (zoom 1, pan 0, no rotation), and the shader samples that
-texture at each pixel's garment coordinate, so zooming, panning and rotating move the print with the
-garment on the very frame they happen, however far behind the worker is.
+It is the renderer's print source (CppnRenderer(..., prints=layer)): before each frame the renderer calls
+update() (send the worker the newest request, upload the newest stylised texture), draws with its texture
+and slots, and redraws when `sequence` moves (a new print arrived). The worker stylises the garment in a
+fixed garment frame (zoom 1, pan 0, no rotation), and the shader samples that texture at each pixel's
+garment coordinate, so zooming, panning and rotating move the print with the garment on the very frame
+they happen, however far behind the worker is.
+
+Torch stays in the worker: start_prints() reads the print file's header here (its names, without torch)
+and the worker process loads the model and the network itself.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import moderngl
 import numpy as np
 
 from performer.prints.slots import Slot, print_uniforms, resolve, slots
-from performer.prints.worker import PrintRequest, PrintWorker, Stylise
+from performer.prints.worker import PrintRequest, PrintWorker
 from performer.state import PerformanceState
 
 log = logging.getLogger(__name__)
@@ -81,8 +85,7 @@ class PrintLayer:
         result = self.worker.latest() if self.worker is not None else None
         if result is not None and result.sequence != self.sequence:
             self._upload(result.image)
-            self.sequence = result.sequence
-            state.version += 1  # what the frame shows changed: the app redraws only on a new version
+            self.sequence = result.sequence  # the renderer's content_key: the app redraws for it
 
     def _upload(self, image: np.ndarray) -> None:
         if self.texture.size != (image.shape[1], image.shape[0]):
@@ -117,38 +120,20 @@ class PrintLayer:
         self.texture.release()
 
 
-def make_stylise(generator, net, extent: float = 1.0) -> Stylise:
-    """The worker's job: render the CPPN (torch) in the garment frame, then print it. Torch lives here only."""
-    import torch
+def start_prints(
+    ctx: moderngl.Context,
+    model_path: str | Path,
+    prints_path: str | Path | None,
+    size: int = WORKING_SIZE,
+    threads: int | None = None,
+    device: str | None = None,
+    process: bool = True,
+) -> PrintLayer:
+    """A PrintLayer for the renderer, with a worker when the print file reads.
 
-    from performer.model.cppn import coordinate_grid
-
-    coords: dict[int, torch.Tensor] = {}
-    device = net.out.weight.device
-
-    def stylise(request: PrintRequest) -> np.ndarray:
-        size = request.size
-        if size not in coords:
-            coords[size] = coordinate_grid(size, size, generator.config.coord_scale, zoom=1.0 / extent,
-                                           device=device)
-        with torch.inference_mode():
-            z = torch.tensor(request.z, dtype=torch.float32, device=device)[None]
-            pixels = generator(z, coords[size])  # [1, P, C]
-            grey = pixels.transpose(1, 2).reshape(1, -1, size, size)
-            if grey.shape[1] != net.config.in_channels:
-                grey = grey.mean(dim=1, keepdim=True).expand(-1, net.config.in_channels, -1, -1)
-            out = net(grey, net.mix_weights(request.a, request.b, request.mix))
-            return (out[0].permute(1, 2, 0) * 255.0 + 0.5).clamp(0, 255).to(torch.uint8).cpu().numpy()
-
-    return stylise
-
-
-def attach_prints(renderer, model_path: str | Path, prints_path: str | Path | None, size: int = WORKING_SIZE,
-                  threads: int | None = None, device: str | None = None, process: bool = True) -> PrintLayer:
-    """A PrintLayer on `renderer` (renderer.prints), with a worker when the print file loads.
-
-    A missing or broken print file (or model) is logged as one clear error and the layer keeps the
-    procedural prints only: the show goes on without the learned prints.
+    A missing or broken print file is logged as one clear error and the layer keeps the procedural prints
+    only: the show goes on without the learned prints. (A model or network the worker cannot load is
+    reported by the worker the same way, a moment later.)
     """
     worker, names = None, ()
     if prints_path is not None:
@@ -156,52 +141,45 @@ def attach_prints(renderer, model_path: str | Path, prints_path: str | Path | No
             worker, names = start_worker(model_path, prints_path, threads, device, process)
         except Exception as exc:  # PrintFileError, ModelFileError, or torch failing on this machine
             log.error("learned prints off: %s", exc)
-    layer = PrintLayer(renderer.ctx, names, worker, size)
-    renderer.prints = layer
+    layer = PrintLayer(ctx, names, worker, size)
     log.info("print slots: %s", ", ".join(f"{slot.index} {slot.name}" for slot in layer.table))
     return layer
 
 
-def immediate_prints(renderer, model_path: str | Path, prints_path: str | Path, size: int = WORKING_SIZE,
-                     device: str | None = None) -> PrintLayer:
-    """A PrintLayer on `renderer` that stylises each frame before it is drawn (offline rendering: every frame
-    shows its own print). Raises PrintFileError / ModelFileError for a bad file."""
-    import torch
-
-    from performer.model.checkpoint import load_model
-    from performer.prints.files import load_prints
+def immediate_prints(
+    ctx: moderngl.Context, model_path: str | Path, prints_path: str | Path, size: int = WORKING_SIZE, device=None
+) -> PrintLayer:
+    """A PrintLayer that stylises each frame before it is drawn (offline rendering: every frame shows its own
+    print), torch in this process. Raises PrintFileError / ModelFileError for a bad file."""
+    from performer.prints.stylise import load_stylise
     from performer.prints.worker import ImmediatePrintWorker
 
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    prints = load_prints(prints_path, device)
-    model = load_model(model_path, device)
-    worker = ImmediatePrintWorker(make_stylise(model.generator.to(device), prints.net.to(device)))
-    layer = PrintLayer(renderer.ctx, prints.names, worker, size)
-    renderer.prints = layer
-    return layer
+    stylise, names = load_stylise(model_path, prints_path, device)
+    return PrintLayer(ctx, names, ImmediatePrintWorker(stylise), size)
 
 
 def start_worker(model_path, prints_path, threads: int | None, device: str | None, process: bool = True):
-    """Validate both files here (clear errors before anything starts), then start the worker: a process
-    by default (see process_worker.py for why not a thread), or a thread in this process."""
-    import torch
+    """Check the print file here (a clear error before anything starts), then start the worker: a process by
+    default (see process_worker.py for why not a thread), where torch loads both files; or, with
+    process=False, a thread in this process (torch here too)."""
+    from performer.prints.files import read_print_header
 
-    from performer.model.checkpoint import load_model
-    from performer.prints.files import load_prints
-
-    device = device or ("cuda" if torch.cuda.is_available() else "cpu")
-    prints = load_prints(prints_path, "cpu")
-    model = load_model(model_path, "cpu")
+    names = read_print_header(prints_path).names
     # The GL driver may be on the CPU too (llvmpipe): leave it the other half of the cores.
     threads = threads or max(1, (os.cpu_count() or 2) // 2)
     if process:
         from performer.prints.process_worker import ProcessPrintWorker
 
-        worker = ProcessPrintWorker(model_path, prints_path, device, threads)
+        worker = ProcessPrintWorker(model_path, prints_path, device or "auto", threads)
     else:
+        import torch
+
+        from performer.prints.stylise import load_stylise, pick_device
+
+        device = pick_device(device)
         if device == "cpu":
             torch.set_num_threads(threads)
-        worker = PrintWorker(make_stylise(model.generator.to(device), prints.net.to(device)))
-    log.info("learned prints from %s: %s (worker: %s on %s)", prints.path, ", ".join(prints.names),
-             "process" if process else "thread", device)
-    return worker, prints.names
+        worker = PrintWorker(load_stylise(model_path, prints_path, device)[0])
+    kind, where = "process" if process else "thread", device or "auto"
+    log.info("learned prints from %s: %s (worker: %s on %s)", prints_path, ", ".join(names), kind, where)
+    return worker, names

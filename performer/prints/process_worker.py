@@ -31,9 +31,10 @@ def serve(model_path: str, prints_path: str, device: str, threads: int, requests
 
     from performer.model.checkpoint import load_model
     from performer.prints.files import load_prints
-    from performer.prints.live import make_stylise
+    from performer.prints.stylise import make_stylise, pick_device
 
     try:
+        device = pick_device(device)  # "auto": decided here, so the parent never imports torch to ask
         if device == "cpu":
             torch.set_num_threads(threads)
             # Below the render loop: when the GL driver is on the CPU too (llvmpipe), the frame gets the

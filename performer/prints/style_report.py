@@ -32,7 +32,7 @@ def judge_prints(model_path: Path, prints_path: Path, seed: int = 0) -> tuple[li
     from performer.model.checkpoint import load_model
     from performer.prints.features import RandomFeatures
     from performer.prints.files import load_prints
-    from performer.prints.live import make_stylise
+    from performer.prints.stylise import make_stylise
     from performer.prints.train import load_style
     from performer.prints.worker import PrintRequest
 

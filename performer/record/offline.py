@@ -43,13 +43,12 @@ def frame_positions(walk, fps: float, bpm: float, duration: float | None = None)
 
 def render_frames(renderer, walk, positions: np.ndarray, size: tuple[int, int], latent_dim: int,
                   base: PerformanceState | None = None) -> Iterator[bytes]:  # fmt: skip
-    """RGB24 frames, top row first, one per position. A print layer on the renderer (immediate_prints) is
-    updated before each frame, so the learned print is the one of that frame's latent."""
+    """RGB24 frames, top row first, one per position. A print source on the renderer (immediate_prints) is
+    prepared before each frame, so the learned print is the one of that frame's latent."""
     state = base if base is not None else PerformanceState(latent_dim=latent_dim)
     for position in positions:
         apply_pose(state, walk.sample(float(position)))
-        if renderer.prints is not None:
-            renderer.prints.update(state, 0.0, 0.0)
+        renderer.prepare(state)
         target = renderer.render(state, size)
         # Raw rows bottom first, flipped here: the bytes hashed are exactly the picture that is encoded.
         raw = target.framebuffer.read(components=3, alignment=1)

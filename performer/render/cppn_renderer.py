@@ -89,7 +89,10 @@ class CppnRenderer:
         weights: CppnWeights,
         weight_mode: str = "auto",
         directory: Path = SHADER_DIR,
+        prints=None,
     ) -> None:
+        """`prints`: a print source (performer.prints.live.PrintLayer: the learned prints' texture and which
+        slots are ready); without one the procedural prints still work and learned slots show no print."""
         self.ctx, self.weights = ctx, weights
         table = weights.pack()
         mode = choose_weight_mode(ctx, len(table)) if weight_mode == "auto" else weight_mode
@@ -126,9 +129,7 @@ class CppnRenderer:
         self.palettes = ctx.texture((palettes.shape[1], palettes.shape[0]), 3, palettes.tobytes(), dtype="f4")
         self.palettes.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self.target = OffscreenTarget(ctx)
-        # Prints: performer.prints.live.PrintLayer when play attaches one (learned prints and their texture);
-        # without one the procedural prints still work and learned slots show no print.
-        self.prints = None
+        self.prints = prints
         self._no_print_texture = ctx.texture((1, 1), 3, bytes(3))
         self._procedural_slots = slots()
         self._vao: moderngl.VertexArray | None = None
@@ -140,6 +141,16 @@ class CppnRenderer:
     @property
     def programs(self) -> list[ReloadableProgram]:
         return [self.program]
+
+    def prepare(self, state: PerformanceState) -> None:
+        """Before a frame: the print source asks for what this state shows and uploads what has arrived."""
+        if self.prints is not None:
+            self.prints.update(state, 0.0, 0.0)
+
+    @property
+    def content_key(self) -> tuple[int, int]:
+        """Changes whenever the same state would draw differently: a recompiled program, a new print."""
+        return self.program.generation, getattr(self.prints, "sequence", 0)
 
     def _vertex_array(self) -> moderngl.VertexArray:
         if self._vao is None or self._vao_generation != self.program.generation:

@@ -1,10 +1,11 @@
-"""Landmarks, walks, tempo and recording for the live performer, as the app loop wants them:
+"""Landmarks, walks and tempo for the live performer, as the app loop wants them:
 
     show = LiveShow.build(state, latent_dim, bpm=120, clock=lambda: hub.tempo)
     app.inputs.append(show)                 # update(state, now, dt): crossfades and walks
-    app.actions.update(show.actions())      # preset, preset_next, walk_play, tap_tempo, record_start, ...
-    app.frame_hooks.append(show.recorder)   # reads frames for the video (never the HUD)
-    show.status_lines()                     # for the HUD / title: walk, tempo, REC, errors
+    app.actions.update(show.actions())      # preset, preset_next, walk_play, tap_tempo, ...
+    show.status_lines()                     # for the HUD / title: landmark, morph, walk and tempo
+
+(Recording is an output of the app loop: performer/outputs/recorder.py.)
 
 Recalling a landmark stops a playing walk (the VJ chose a place); starting a walk glides into it from
 wherever the state is. Every action logs and carries on when something is missing or broken.
@@ -29,7 +30,6 @@ from performer.presets.landmarks import (
     landmark_from_state,
     load_landmarks,
 )
-from performer.record.live import LiveRecorder
 from performer.state import PerformanceState
 from performer.walks.morph import Morph
 from performer.walks.player import Crossfader, WalkPlayer
@@ -59,9 +59,16 @@ def load_walks(directory: Path, landmarks: list[Landmark], latent_dim: int) -> d
 
 
 class LiveShow:
-    def __init__(self, state: PerformanceState, landmarks: list[Landmark], walks: dict, tempo: Tempo,
-                 recorder: LiveRecorder | None = None, landmarks_path: Path = DEFAULT_LANDMARKS,
-                 crossfade: float = 1.0, clock: Callable[[], float] = time.perf_counter) -> None:  # fmt: skip
+    def __init__(
+        self,
+        state: PerformanceState,
+        landmarks: list[Landmark],
+        walks: dict,
+        tempo: Tempo,
+        landmarks_path: Path = DEFAULT_LANDMARKS,
+        crossfade: float = 1.0,
+        clock: Callable[[], float] = time.perf_counter,
+    ) -> None:
         self.state = state
         self.landmarks = list(landmarks)
         self.landmarks_path = Path(landmarks_path)
@@ -69,17 +76,22 @@ class LiveShow:
         self.player = WalkPlayer(walks, tempo)
         self.fader = Crossfader()
         self.morph = Morph(self.landmarks, on_move=self._morph_moved)
-        self.recorder = recorder if recorder is not None else LiveRecorder()
         self.crossfade = crossfade
         self.clock = clock
         self.index = -1  # the landmark last recalled
         self._shown: tuple[Landmark, int, Pose] | None = None  # the landmark the HUD names, while it is recalled
 
     @classmethod
-    def build(cls, state: PerformanceState, latent_dim: int, landmarks_path: Path = DEFAULT_LANDMARKS,
-              walk_dir: Path = WALK_DIR, bpm: float = 120.0, clock_bpm: Callable[[], float | None] | None = None,
-              record_dir: Path = Path("recordings"), record_fps: float = 30.0, record_codec: str = "h264",
-              crossfade: float = 1.0) -> LiveShow:  # fmt: skip
+    def build(
+        cls,
+        state: PerformanceState,
+        latent_dim: int,
+        landmarks_path: Path = DEFAULT_LANDMARKS,
+        walk_dir: Path = WALK_DIR,
+        bpm: float = 120.0,
+        clock_bpm: Callable[[], float | None] | None = None,
+        crossfade: float = 1.0,
+    ) -> LiveShow:
         try:
             landmarks = load_landmarks(landmarks_path, latent_dim) if Path(landmarks_path).exists() else []
         except LandmarkError as exc:
@@ -87,8 +99,7 @@ class LiveShow:
             landmarks = []
         walks = load_walks(walk_dir, landmarks, latent_dim)
         log.info("%d landmark(s), %d walk(s): %s", len(landmarks), len(walks), ", ".join(walks))
-        recorder = LiveRecorder(record_dir, record_fps, record_codec)
-        return cls(state, landmarks, walks, Tempo(bpm, clock_bpm), recorder, Path(landmarks_path), crossfade)
+        return cls(state, landmarks, walks, Tempo(bpm, clock_bpm), Path(landmarks_path), crossfade)
 
     # ---- input ------------------------------------------------------------------------------------------
     def update(self, state: PerformanceState, now: float, dt: float) -> None:
@@ -110,8 +121,6 @@ class LiveShow:
             "walk_next": lambda: player.step(1), "walk_prev": lambda: player.step(-1),
             "walk": self.play_walk,
             "tap_tempo": lambda: self.tempo.tap(self.clock()),
-            "record_start": self.recorder.start, "record_stop": self.recorder.stop,
-            "record_toggle": self.recorder.toggle,
         }  # fmt: skip
 
     def recall(self, key: str | int, seconds: float | None = None) -> Landmark | None:
@@ -174,10 +183,4 @@ class LiveShow:
         status = self.player.status()
         if status.playing:
             lines.append(status.line())
-        record = self.recorder.status_line()
-        if record:
-            lines.append(record)
         return lines
-
-    def close(self) -> None:
-        self.recorder.close()

@@ -1,18 +1,18 @@
-"""The live recorder: a frame hook for the app loop that never blocks it.
+"""The live recorder: an output of the app loop that never blocks it.
 
-    render loop (GL thread)                      encoder thread
-    hook(target, now) -> PBO readback  --queue-->  FfmpegWriter (ffmpeg process)
-                         (bounded: `queue_frames`)
+    render loop (GL thread)                                   encoder thread
+    frame(frame) -> the shared readback (PBOs)  --queue-->  FfmpegWriter (ffmpeg process)
+                    pixels(data, repeat)          (bounded: `queue_frames`)
 
-Timing: the video has a constant `fps`; each frame hook works out from `now` how many video frames are due
-since the recording started and sends the current frame with that repeat count. A loop slower than `fps`
-repeats frames, a faster one skips them, so the video lasts as long as the performance did.
+Timing: the video has a constant `fps`; each frame works out from `frame.now` how many video frames are
+due since the recording started and asks the readback for the current frame with that repeat count. A loop
+slower than `fps` repeats frames, a faster one skips them, so the video lasts as long as the performance did.
 
 When the encoder falls behind and the queue is full, the frame is dropped (counted in `dropped`) and its
 slots go to the next frame that fits, as repeats: timing stays right, memory stays bounded, and the drop
 shows as a stutter and a number, never as a growing queue.
 
-Faults: if ffmpeg dies or the disk fills, the encoder thread records the error and stops; the next hook
+Faults: if ffmpeg dies or the disk fills, the encoder thread records the error and stops; the next frame
 sees it, ends the recording, and the loop plays on. The file is fragmented mp4/mov, so the part written
 plays (a file with no frame at all is removed). `status_line()` says what is happening for a HUD or a
 title bar, in one line: the file, why, and how much of it is kept.
@@ -31,9 +31,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from performer.outputs.base import CaptureOutput, Frame
 from performer.record.codecs import check_codec, check_size
 from performer.record.probe import container_frames
-from performer.record.readback import PboReader
 from performer.record.writer import FfmpegWriter, RecordError
 
 log = logging.getLogger(__name__)
@@ -41,8 +41,8 @@ log = logging.getLogger(__name__)
 ERROR_SHOWN_FOR = 10.0  # seconds a failure stays in the status line
 
 
-@dataclass
-class Session:
+@dataclass(eq=False)
+class Recording:
     path: Path
     size: tuple[int, int]
     start: float
@@ -56,7 +56,7 @@ class Session:
     finished: threading.Event = field(default_factory=threading.Event)
     stopping: threading.Event = field(default_factory=threading.Event)
     thread: threading.Thread | None = None
-    reader: PboReader | None = None
+    flushing: bool = False  # stopping: its last frames are handed over, waiting for room if need be
     writer: FfmpegWriter | None = None  # encoder thread; kept so a status or a test can reach ffmpeg
     reported: bool = False
 
@@ -76,9 +76,17 @@ def failure_line(path: Path, exc: Exception) -> str:
     return f"{path}: {reason} (nothing recorded)"
 
 
-class LiveRecorder:
-    def __init__(self, directory: str | Path = "recordings", fps: float = 30.0, codec: str = "h264",
-                 queue_frames: int = 8, clock=time.monotonic) -> None:  # fmt: skip
+class LiveRecorder(CaptureOutput):
+    name = "recorder"
+
+    def __init__(
+        self,
+        directory: str | Path = "recordings",
+        fps: float = 30.0,
+        codec: str = "h264",
+        queue_frames: int = 8,
+        clock=time.monotonic,
+    ) -> None:
         self.directory = Path(directory)
         if not 1 <= fps <= 240:
             raise ValueError(f"recording fps must be in 1..240, got {fps}")
@@ -87,9 +95,9 @@ class LiveRecorder:
         self.fps, self.codec = float(fps), check_codec(codec)
         self.queue_frames = queue_frames
         self.clock = clock
-        self.session: Session | None = None
+        self.session: Recording | None = None
         self._requested: Path | None = None
-        self.finished: list[Session] = []
+        self.finished: list[Recording] = []
         self.last_error: tuple[str, float] | None = None
 
     # ---- actions ----------------------------------------------------------------------------------------
@@ -113,14 +121,19 @@ class LiveRecorder:
         session, self.session = self.session, None
         if session is None:
             return
-        self._flush(session)
+        session.flushing = True  # the frames still in the readback go in, waiting a moment for room
+        self.flush_pixels()
         session.stopping.set()
         self.finished.append(session)
-        log.info("recording stopped: %s (%.1f s, %d frames, %d dropped)", session.path,
-                 session.due / self.fps, session.due, session.dropped)  # fmt: skip
+        seconds, frames, dropped = session.due / self.fps, session.due, session.dropped
+        log.info("recording stopped: %s (%.1f s, %d frames, %d dropped)", session.path, seconds, frames, dropped)
 
     def toggle(self) -> None:
         self.stop() if self.recording else self.start()
+
+    def actions(self) -> dict[str, object]:
+        """The recording actions (V, /performer/record/...), by the names the action table gives them."""
+        return {"record_start": self.start, "record_stop": self.stop, "record_toggle": self.toggle}
 
     def close(self, timeout: float = 60.0) -> None:
         """Stop and wait for every file to be finished (at exit)."""
@@ -128,50 +141,52 @@ class LiveRecorder:
         for session in self.finished:
             if session.thread is not None:
                 session.thread.join(timeout)
-            if session.reader is not None:
-                session.reader.release()
-                session.reader = None
+        self.release_readback()
 
-    # ---- the frame hook ---------------------------------------------------------------------------------
-    def __call__(self, target, now: float) -> None:
+    # ---- the output ------------------------------------------------------------------------------------
+    def frame(self, frame: Frame) -> None:
         session = self.session
         if session is None and self._requested is not None:
-            session = self._open(target, now)
+            session = self._open(frame)
         if session is None:
             return
         if session.error is not None:
             self._fail(session, session.error)
             return
-        if tuple(target.size) != session.size:
-            self._fail(session, f"the frame size changed to {target.size[0]}x{target.size[1]}; "
-                                f"recording stopped at {session.path}")  # fmt: skip
+        size = tuple(frame.target.size)
+        if size != session.size:
+            self._fail(session, f"the frame size changed to {size[0]}x{size[1]}; recording stopped at {session.path}")
             return
-        due = math.floor((now - session.start) * self.fps + 1e-6) + 1
+        due = math.floor((frame.now - session.start) * self.fps + 1e-6) + 1
         repeat = due - session.due
         if repeat <= 0:
             return  # the loop runs faster than the video: this frame is not needed
         session.due = due
-        done = session.reader.push(target.framebuffer, repeat)
-        if done is not None:
-            self._send(session, *done)
+        self.capture(frame, (session, repeat))
 
-    def _open(self, target, now: float) -> Session | None:
+    def pixels(self, data: bytes, size: tuple[int, int], tag: object) -> None:
+        session, repeat = tag
+        if session.flushing:
+            self._hand_over(session, data, repeat)
+        elif session is self.session:  # frames of a recording that failed are let go
+            self._send(session, data, repeat)
+
+    def _open(self, frame: Frame) -> Recording | None:
         path, self._requested = self._requested, None
-        size = (int(target.size[0]), int(target.size[1]))
+        size = (int(frame.target.size[0]), int(frame.target.size[1]))
         try:
             check_size(self.codec, size)
         except ValueError as exc:
             self._fail(None, f"cannot record {path.name}: {exc}")
             return None
-        session = Session(path, size, now, queue.Queue(maxsize=self.queue_frames))
-        session.reader = PboReader(target.ctx, size)
+        session = Recording(path, size, frame.now, queue.Queue(maxsize=self.queue_frames))
         session.thread = threading.Thread(target=self._encode, args=(session,), name="recorder", daemon=True)
         session.thread.start()
         self.session = session
         log.info("recording %s: %dx%d at %g fps, %s", path, *size, self.fps, self.codec.name)
         return session
 
-    def _send(self, session: Session, data: bytes, repeat: int) -> None:
+    def _send(self, session: Recording, data: bytes, repeat: int) -> None:
         repeat += session.carry
         try:
             session.queue.put_nowait((data, repeat))
@@ -182,18 +197,15 @@ class LiveRecorder:
         session.carry = 0
         session.sent += repeat
 
-    def _flush(self, session: Session) -> None:
-        if session.reader is None:
-            return
-        for data, repeat in session.reader.flush():
-            try:  # the last frames may wait a moment for room: stopping is not per-frame work
-                session.queue.put((data, repeat + session.carry), timeout=1.0)
-                session.sent += repeat + session.carry
-                session.carry = 0
-            except queue.Full:
-                session.dropped += repeat
+    def _hand_over(self, session: Recording, data: bytes, repeat: int) -> None:
+        try:  # the last frames may wait a moment for room: stopping is not per-frame work
+            session.queue.put((data, repeat + session.carry), timeout=1.0)
+            session.sent += repeat + session.carry
+            session.carry = 0
+        except queue.Full:
+            session.dropped += repeat
 
-    def _fail(self, session: Session | None, message: str) -> None:
+    def _fail(self, session: Recording | None, message: str) -> None:
         log.error("recording failed: %s", message)
         self.last_error = (message, self.clock())
         if session is not None:
@@ -203,11 +215,11 @@ class LiveRecorder:
             self.finished.append(session)
 
     # ---- the encoder thread -----------------------------------------------------------------------------
-    def _encode(self, session: Session) -> None:
+    def _encode(self, session: Recording) -> None:
         writer = None
         try:
-            writer = session.writer = FfmpegWriter(session.path, session.size, self.fps, self.codec.name,
-                                                   flip=True, fragmented=True)  # fmt: skip
+            writer = FfmpegWriter(session.path, session.size, self.fps, self.codec.name, flip=True, fragmented=True)
+            session.writer = writer
             while True:
                 try:
                     item = session.queue.get(timeout=0.05)
@@ -243,3 +255,13 @@ class LiveRecorder:
         if self.last_error is not None and self.clock() - self.last_error[1] < ERROR_SHOWN_FOR:
             return f"REC FAILED: {self.last_error[0]}"
         return None
+
+    def status_lines(self) -> list[str]:
+        line = self.status_line()
+        return [line] if line else []
+
+    def stats(self) -> dict:
+        s = self.session
+        if s is None:
+            return {"recording": 0, "failed": len([done for done in self.finished if done.error is not None])}
+        return {"recording": 1, "due": s.due, "sent": s.sent, "written": s.written, "dropped": s.dropped}
