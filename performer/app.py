@@ -2,9 +2,13 @@
 see the frame, the surface shows it; run() shows at most `fps` frames a second and sleeps in between, so
 a still show costs next to nothing. Later issues plug in here without touching the loop:
 
-- `inputs`: objects with update(state, now, dt), called once per frame before drawing (keyboard here;
-  OSC, MIDI, joysticks, walks later). They trigger named actions with app.trigger(name).
-- `actions`: name -> callable ("random", "snapshot", "pause", "quit", "fullscreen", "hud", ...).
+- `inputs`: objects with update(state, now, dt), called once per frame before drawing: the keyboard (its
+  latent keys), the blackout, and what play adds (the control hub, one loop over the sources of
+  performer/sources/; the show; the prints). They trigger named actions with app.trigger(name).
+- `keyboard`: the window's key callback (performer/sources/keyboard.py): built-in keys fire their actions
+  at once, and the control hub takes it as one of its sources, so mappings see every key too.
+- `actions`: name -> callable, by the names of the table in performer/targets.py ("random", "snapshot",
+  "pause", "quit", "fullscreen", "hud", ...): `provide` refuses a name the table does not have.
 - `outputs`: where each frame goes (performer/outputs/: the window, snapshots, the recorder, any
   `--output MODULE:FACTORY`), each given the frame without the HUD; add_output() plugs one in. Outputs
   that want pixels share one asynchronous readback (self.readback), so a frame is read once.
@@ -22,7 +26,6 @@ from typing import Protocol
 import numpy as np
 
 from performer.blackout import Blackout
-from performer.keyboard import KeyboardInput
 from performer.model.garments import garment_jumps
 from performer.outputs.base import Frame, OutputContext, failure_line, output_name
 from performer.outputs.readback import FrameReadback
@@ -33,7 +36,9 @@ from performer.render.cppn_renderer import CppnRenderer
 from performer.render.hotreload import ShaderReloader
 from performer.render.hud import FrameTiming, Hud
 from performer.render.previews import LatentPreviews
+from performer.sources.keyboard import KeyboardInput
 from performer.state import LATENT_LIMIT, PerformanceState
+from performer.targets import provide
 
 log = logging.getLogger(__name__)
 LOG_FAILURE_EVERY = 600  # a part failing every frame logs about once every 10 s at 60 fps
@@ -89,7 +94,7 @@ class App:
         self.window, self.snapshots = WindowOutput(surface, self._draw_overlays), SnapshotOutput(snapshot_dir)
         for output in (self.window, self.snapshots):
             self.add_output(output)
-        self.actions: dict[str, Callable[[], None]] = {
+        own_actions = {
             "quit": self.quit,
             "pause": self.toggle_pause,
             "random": self.randomise,
@@ -100,6 +105,8 @@ class App:
             "previews": self.toggle_previews,
             "fullscreen": surface.toggle_fullscreen,
         }
+        self.actions: dict[str, Callable] = {}  # by the names of performer/targets.py; play adds the show's
+        provide(self.actions, own_actions)
         self.frames = 0
         self.renders = 0
         self.timing = FrameTiming()  # for the HUD: presents and renders a second, render time

@@ -1,21 +1,33 @@
-"""The built-in keyboard: one table that the app's key handling, `performer play --help`, the hint printed
-when a window opens and the README's keys table all come from, so what they say is what the keys do.
+"""The built-in keys, read from the table of actions (performer/targets.py: each action's `key` column), so the
+app's key handling, `performer play --help`, the hint printed when a window opens and the README's keys table
+say what the keys do.
 
 Key names are the window's (GLFW's, lower case): "r", "left", "page_up", "space", "escape". Holding 1-8
-moves the latents (KeyboardInput does that, smoothly); every other key fires a named app action once per
-press. Mappings (e.g. mappings/keyboard.yaml) can bind further keys through the ControlHub.
+moves the latents (the keyboard source, performer/sources/keyboard.py, does that, smoothly); every other
+key fires its action once per press. Mappings (e.g. mappings/keyboard.yaml) can bind further keys.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from performer.targets import ACTIONS
+
 LATENT_KEYS = tuple("12345678")  # hold: latent 1-8 up; with Shift: down
 LATENT_KEYS_LABEL = "1-8"
 LATENT_KEYS_DOES = "hold: move latent 1-8 up (Shift+1-8: down), smoothly while held"
 
-_SPECIAL_LABELS = {"left": "Left", "right": "Right", "up": "Up", "down": "Down", "page_up": "Page Up",
-                   "page_down": "Page Down", "space": "Space", "escape": "Esc", "enter": "Enter"}
+_SPECIAL_LABELS = {
+    "left": "Left",
+    "right": "Right",
+    "up": "Up",
+    "down": "Down",
+    "page_up": "Page Up",
+    "page_down": "Page Down",
+    "space": "Space",
+    "escape": "Esc",
+    "enter": "Enter",
+}
 
 
 @dataclass(frozen=True)
@@ -32,26 +44,10 @@ class Key:
         return f"Shift+{base}" if self.shift else base
 
 
-KEYS: tuple[Key, ...] = (
-    Key("r", "random", "random garment (a real garment's place in the space, varied a little)", "random"),
-    Key("r", "hyperspace", "hyperspace jump (anywhere the prior reaches)", "anywhere", shift=True),
-    Key("left", "preset_prev", "previous landmark (crossfade)", "landmark back"),
-    Key("right", "preset_next", "next landmark (crossfade)", "landmark on"),
-    Key("p", "preset_save", "save the current state as a new landmark", "save landmark"),
-    Key("w", "walk_toggle", "play / stop the walk", "walk"),
-    Key("n", "walk_next", "next walk", "next walk"),
-    Key("t", "tap_tempo", "tap tempo", "tap"),
-    Key("v", "record_toggle", "start / stop recording (recordings/)", "record"),
-    Key("s", "snapshot", "PNG snapshot (snapshots/)", "snapshot"),
-    Key("l", "learn", "MIDI/OSC learn: arm, then move a control", "learn"),
-    Key("page_up", "learn_prev", "learn: previous target", "learn target back"),
-    Key("page_down", "learn_next", "learn: next target", "learn target on"),
-    Key("b", "blackout", "blackout: fade to black in half a second, and back", "blackout"),
-    Key("g", "previews", "latent previews: each latent's row of garments at -3 ... 3", "previews"),
-    Key("space", "pause", "pause / resume the picture", "pause"),
-    Key("h", "hud", "show / hide the HUD (latents, timing, status)", "HUD"),
-    Key("f", "fullscreen", "fullscreen / window", "fullscreen"),
-    Key("escape", "quit", "quit (a recording is finished first)", "quit"),
+KEYS: tuple[Key, ...] = tuple(
+    Key(spec.key.removeprefix("shift+"), spec.name, spec.does, spec.label, spec.key.startswith("shift+"))
+    for spec in ACTIONS
+    if spec.key is not None
 )
 
 

@@ -15,6 +15,7 @@ from performer.palettes import PALETTE_NAMES
 from performer.prints.slots import MAX_SLOTS
 
 LATENT_LIMIT = 4.0  # |z_i| beyond this leaves the prior's range (N(0,1): 4 sigma) and shows noise
+LATENT_PLAYABLE = (-3.0, 3.0)  # what a control drives a latent over when its mapping gives no range
 
 
 @dataclass(frozen=True)
@@ -26,16 +27,22 @@ class ParamSpec:
     integer: bool = False
     wrap: bool = False  # angles wrap around instead of clamping
     doc: str = ""
+    # what a control drives when its mapping gives no range: the playable span, not the hard limits (None: low..high)
+    out: tuple[float, float] | None = None
+
+    @property
+    def playable(self) -> tuple[float, float]:
+        return self.out if self.out is not None else (float(self.low), float(self.high))
 
 
 PARAMS: tuple[ParamSpec, ...] = (
-    ParamSpec("zoom", 1.0, 0.05, 50.0, doc="magnification; 2 shows half the width"),
-    ParamSpec("pan_x", 0.0, -50.0, 50.0, doc="view centre x in garment units (the short side spans 2)"),
-    ParamSpec("pan_y", 0.0, -50.0, 50.0, doc="view centre y in garment units, down is positive"),
+    ParamSpec("zoom", 1.0, 0.05, 50.0, doc="magnification; 2 shows half the width", out=(0.25, 8.0)),
+    ParamSpec("pan_x", 0.0, -50.0, 50.0, doc="view centre x in garment units (short side spans 2)", out=(-2.0, 2.0)),
+    ParamSpec("pan_y", 0.0, -50.0, 50.0, doc="view centre y in garment units, down is positive", out=(-2.0, 2.0)),
     ParamSpec("rotation", 0.0, -180.0, 180.0, wrap=True, doc="view rotation in degrees"),
     ParamSpec("palette", 0, 0, len(PALETTE_NAMES) - 1, integer=True, doc="index into PALETTE_NAMES"),
     ParamSpec("brightness", 0.0, -1.0, 1.0, doc="added after contrast"),
-    ParamSpec("contrast", 1.0, 0.0, 4.0, doc="scales around mid grey"),
+    ParamSpec("contrast", 1.0, 0.0, 4.0, doc="scales around mid grey", out=(0.0, 2.0)),
     ParamSpec("bg_r", 0.0, 0.0, 1.0, doc="background red, shown where the garment is empty"),
     ParamSpec("bg_g", 0.0, 0.0, 1.0, doc="background green"),
     ParamSpec("bg_b", 0.0, 0.0, 1.0, doc="background blue"),

@@ -13,7 +13,7 @@ from pythonosc.udp_client import SimpleUDPClient
 from performer.cli import build_parser
 from performer.controls.cli_options import build_inputs
 from performer.controls.hub import ControlHub
-from performer.controls.midi_input import MidiInput
+from performer.sources.midi import MidiInput
 from performer.state import PerformanceState
 
 

@@ -4,7 +4,7 @@ gamepad names, hot-plug."""
 import pytest
 
 from performer.controls.hub import ControlHub
-from performer.controls.joystick import JoystickInput, JoystickSnapshot
+from performer.sources.joystick import JoystickInput, JoystickSnapshot
 from performer.state import PerformanceState
 
 

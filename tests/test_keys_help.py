@@ -15,9 +15,9 @@ import pytest
 
 from performer.commands.play import KEYS_HINT
 from performer.controls.mapping_schema import load_mapping
-from performer.keyboard import KeyboardInput
 from performer.keys import KEYS, LATENT_KEYS, LATENT_KEYS_LABEL
 from performer.render.window import KEY_NAMES
+from performer.sources.keyboard import KeyboardInput
 from performer.walks.schema import KeyframesSpec
 
 ROOT = Path(__file__).resolve().parents[1]

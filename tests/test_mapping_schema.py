@@ -8,7 +8,7 @@ import pytest
 
 from performer.controls.hub import ControlHub
 from performer.controls.mapping_schema import MappingError, load_mapping, parse_mapping
-from performer.controls.midi_input import midi_event
+from performer.sources.midi import midi_event
 from performer.state import PerformanceState
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "mappings"

@@ -7,8 +7,9 @@ import mido
 import pytest
 
 from performer.controls.hub import ControlHub
-from performer.controls.midi_input import MidiInput, TempoTracker, midi_event, port_matches
+from performer.sources.midi import MidiInput, midi_event, port_matches
 from performer.state import PerformanceState
+from performer.walks.tempo import TempoTracker
 
 
 class FakePort:

@@ -16,7 +16,7 @@ from performer.controls.osc_pattern import (
     check_address,
     osc_match,
 )
-from performer.controls.osc_server import canonical_addresses
+from performer.targets import canonical_addresses
 
 TOKENS = ["a", "b", "c", "/", "?", "*", "**", "[ab]", "[!a]", "[a-b]", "[!b-c]", "[-a]", "{a,ab}", "{,b}", "{bc}"]
 TOKENS += ["{}", "{a,,c}"]

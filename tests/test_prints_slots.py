@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from performer.controls.events import parse_target
 from performer.prints.live import PrintLayer, working_size
 from performer.prints.slots import LEARNED, NONE, print_uniforms, resolve, slots
 from performer.render.context import create_headless_context
 from performer.state import PerformanceState, check_param
+from performer.targets import parse_target
 
 
 def test_slots_number_procedural_first_then_learned():

@@ -5,12 +5,11 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from performer.controls.midi_input import TempoTracker
 from performer.state import PerformanceState
 from performer.walks.keyframes import Keyframe, KeyframeWalk
 from performer.walks.player import WalkPlayer, advance
 from performer.walks.pose import Pose
-from performer.walks.tempo import TapTempo, Tempo, beats_to_seconds, check_bpm, seconds_to_beats
+from performer.walks.tempo import TapTempo, Tempo, TempoTracker, beats_to_seconds, check_bpm, seconds_to_beats
 
 
 @pytest.mark.parametrize(("bpm", "beats", "seconds"), [(120, 4, 2.0), (90, 4, 8 / 3), (174, 16, 16 * 60 / 174),

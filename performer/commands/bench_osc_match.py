@@ -80,7 +80,7 @@ FAMILIES: dict[str, Callable[[int, random.Random], str]] = {
 
 def table_addresses() -> list[str]:
     from performer.controls.mapping_schema import MappingError, load_mapping
-    from performer.controls.osc_server import canonical_addresses
+    from performer.targets import canonical_addresses
 
     addresses = list(canonical_addresses())
     try:

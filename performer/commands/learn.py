@@ -50,7 +50,7 @@ def read_answers(stream, answers: queue.Queue) -> None:
 
 def listening_line(hub: ControlHub) -> str:
     osc = "OSC {}:{}".format(*hub.osc.address) if hub.osc is not None else "OSC off"
-    if hub.devices.osc_problem:
+    if hub.source("osc") is not None and hub.source("osc").error_lines():
         osc = "OSC not yet (tried again every few seconds)"
     if hub.midi is None or not hub.midi.available:
         return f"listening: {osc}, MIDI unavailable"
@@ -58,8 +58,8 @@ def listening_line(hub: ControlHub) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
-    from performer.controls.events import parse_target
     from performer.controls.hub import ControlHub
+    from performer.targets import parse_target
 
     targets = [t.strip() for t in args.targets.split(",") if t.strip()]
     try:

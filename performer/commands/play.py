@@ -15,12 +15,14 @@ from pathlib import Path
 from performer.cli_types import parse_fps, parse_size
 from performer.keys import keys_help, keys_hint
 from performer.paths import DEFAULT_LANDMARKS, DEFAULT_MODEL, DEFAULT_PRINTS, SHADER_DIR
+from performer.targets import osc_help, targets_help
 
 log = logging.getLogger(__name__)
 
 HEADLESS_HINT = "performer play --headless --frames 60 --out frame.png"
 KEYS_HINT = keys_hint()  # printed when the window opens; --help lists them all (both from performer/keys.py)
-KEYS_EPILOG = keys_help() + "\n\nmappings/keyboard.yaml (--mapping) adds Up/Down zoom; any mapping can bind more keys."
+KEYS_MORE = "mappings/keyboard.yaml (--mapping) adds Up/Down zoom; any mapping can bind more keys."
+KEYS_EPILOG = f"{keys_help()}\n\n{KEYS_MORE}\n\n{osc_help()}\n\n{targets_help()}"  # all from performer/targets.py
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
@@ -164,6 +166,7 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     from performer.render.hotreload import ShaderReloader
     from performer.render.hud import Hud
     from performer.render.previews import LatentPreviews
+    from performer.targets import provide
     from performer.walks.live import LiveShow
 
     extra_outputs = [load_output(spec) for spec in args.output]  # OutputSpecError: before anything starts
@@ -182,27 +185,18 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     app.previews = previews
     app.garments = weights.garments
 
-    hubs = build_inputs(args, app.actions, weights.latent_dim)  # OSC, MIDI, joysticks, mappings
+    # OSC, MIDI, joysticks, the app's keyboard (its keys also go to the mappings), any --source
+    hubs = build_inputs(args, app.actions, weights.latent_dim, keyboard=app.keyboard)
     app.inputs += hubs
-    builtin_keys = surface.on_key
-
-    def on_key(name: str, pressed: bool, shift: bool) -> None:
-        builtin_keys(name, pressed, shift)  # the Fashion Space Explorer keys
-        for hub in hubs:  # and whatever mappings/keyboard.yaml (or a user mapping) binds
-            hub.key(name, pressed)
-
-    surface.on_key = on_key
 
     hub = hubs[0] if hubs else None
     clock_bpm = (lambda: hub.tempo) if hub is not None else None
     show = LiveShow.build(state, weights.latent_dim, args.landmarks, bpm=args.bpm, clock_bpm=clock_bpm)
     app.inputs.append(show)  # after the hub: this frame's hand moves become offsets on top of the walk
-    for name, function in show.actions().items():
-        app.actions.setdefault(name, function)  # the same dict the hub fires into
+    provide(app.actions, show.actions())  # the same dict the hub fires into, by the names of performer/targets.py
     app.status_sources.append(show.status_lines)
     recorder = LiveRecorder(args.record_dir, args.record_fps, args.record_codec)
-    for name, function in recorder.actions().items():
-        app.actions.setdefault(name, function)
+    provide(app.actions, recorder.actions())
     for output in [recorder, *extra_outputs]:  # their status lines follow the show's in the HUD
         app.add_output(output)
     app.status_sources += [hub.status_lines for hub in hubs]

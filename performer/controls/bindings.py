@@ -1,26 +1,16 @@
 """Binding: one mapping entry, compiled. It matches events, shapes them (range, curve, dead zone, 14-bit,
-relative encoders, soft takeover, smoothing, velocity mode) and writes targets or fires actions through the hub.
-The hub calls `handle` per event, `notice_external` and `tick` once per frame."""
+relative encoders, soft takeover, smoothing, velocity mode) and writes targets or fires actions through the
+write sink (sink.py). The dispatch calls `handle` per event; the hub `notice_external` and `tick` once per
+frame."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from performer.controls.events import SOURCE_KINDS, ControlEvent, Target, parse_target
-from performer.controls.joystick import TRIGGERS
+from performer.controls.events import EVENT_KINDS, TRIGGERS, ControlEvent
 from performer.controls.mapping_schema import Control, Shaping
 from performer.controls.osc_pattern import compile_pattern, has_wildcard
+from performer.controls.sink import WriteSink
 from performer.controls.transforms import Fourteen, Shape, Smoother, SoftTakeover, decode_relative, normalise
-from performer.state import PerformanceState
-
-if TYPE_CHECKING:
-    from performer.controls.hub import ControlHub
-
-
-def read_target(state: PerformanceState, target: Target) -> float:
-    if target.kind == "latent":
-        return float(state.z[target.index])
-    return float(state.params[target.name])
+from performer.targets import parse_target
 
 
 class Binding:
@@ -31,7 +21,7 @@ class Binding:
         self.origin = origin
         self.target = parse_target(control.to, latent_dim)
         self.kind = control.source
-        self.family = SOURCE_KINDS[self.kind].family
+        self.family = EVENT_KINDS[self.kind].family
         option = lambda name: control.option(name, defaults)  # noqa: E731
         low, high = control.input_range
         if self.target.kind == "action":
@@ -43,7 +33,7 @@ class Binding:
         self.mode = option("mode")
         self.feedback = option("feedback") and self.mode == "absolute" and control.relative is None
         threshold = option("threshold")
-        self.threshold = SOURCE_KINDS[self.kind].threshold if threshold is None else threshold
+        self.threshold = EVENT_KINDS[self.kind].threshold if threshold is None else threshold
         self.takeover = (
             SoftTakeover(option("pickup_window"), option("fast_move"), option("fast_move_time"))
             if option("takeover") == "pickup" and control.relative is None and self.mode == "absolute"
@@ -55,7 +45,7 @@ class Binding:
         span = out[1] - out[0]
         self.step = control.step if control.step is not None else abs(span) / 128.0
         self.rate = control.rate if control.rate is not None else span / 2.0  # full span in 2 s
-        self.bipolar = SOURCE_KINDS[self.kind].bipolar and control.axis not in TRIGGERS  # triggers rest at -1
+        self.bipolar = EVENT_KINDS[self.kind].bipolar and control.axis not in TRIGGERS  # triggers rest at -1
         self.held = 0.0  # velocity mode: the current deflection
         self.active = False  # trigger: above the threshold
         self.last_written: float | None = None
@@ -82,36 +72,39 @@ class Binding:
         return True
 
     # ---- events -----------------------------------------------------------------------------------------
-    def handle(self, event: ControlEvent, hub: ControlHub, state: PerformanceState) -> None:
+    def handle(self, event: ControlEvent, sink: WriteSink) -> None:
+        """One event (its value checked where it entered); ValueError/TypeError for one it cannot use."""
         raw = event.value
+        if raw is None:
+            raise ValueError("not a number")
         if self.fourteen is not None:
             raw = float(self.fourteen.feed(event.number == self.control.cc14 + 32, int(raw)))
         if self.target.kind == "action":
-            self._trigger(raw, event, hub)
+            self._trigger(raw, sink)
             return
         if self.mode == "velocity":
             u = self.shape.unit(raw)
             self.held = 2.0 * u - 1.0 if self.bipolar else u
             return
-        current = read_target(state, self.target)
+        current = sink.read(self.target)
         if self.control.relative is not None:
             ticks = decode_relative(int(raw), self.control.relative)
             if self.shape.invert:
                 ticks = -ticks
             base = self.smoother.goal if self.smoother is not None and self.smoother.goal is not None else current
             low, high = sorted((self.shape.out_low, self.shape.out_high))
-            self._set_goal(min(max(base + ticks * self.step, low), high), current, hub, state)
+            self._set_goal(min(max(base + ticks * self.step, low), high), current, sink)
             return
         goal = self.shape.forward(raw)
         if self.takeover is not None:
             position = normalise(raw, self.shape.low, self.shape.high)
             span = self.shape.out_high - self.shape.out_low
             if not self.takeover.accept(position, goal, current, span, event.time):
-                hub.stats["takeover_waiting"] += 1
+                sink.stats["takeover_waiting"] += 1
                 return
-        self._set_goal(goal, current, hub, state)
+        self._set_goal(goal, current, sink)
 
-    def _trigger(self, raw: float, event: ControlEvent, hub: ControlHub) -> None:
+    def _trigger(self, raw: float, sink: WriteSink) -> None:
         u = normalise(raw, self.shape.low, self.shape.high)
         if self.shape.invert:
             u = 1.0 - u
@@ -123,24 +116,24 @@ class Binding:
         target = self.target
         if target.name == "preset" and target.argument is None:
             index = int(raw) if self.control.out is None else int(round(self.shape.forward(raw)))
-            hub.fire("preset", index)
+            sink.fire("preset", index)
         elif target.argument is not None:
-            hub.fire(target.name, target.argument)
+            sink.fire(target.name, target.argument)
         else:
-            hub.fire(target.name)
+            sink.fire(target.name)
 
-    def _set_goal(self, goal: float, current: float, hub: ControlHub, state: PerformanceState) -> None:
+    def _set_goal(self, goal: float, current: float, sink: WriteSink) -> None:
         if self.smoother is not None:
             self.smoother.set_goal(goal, current)
         else:
-            self.last_written = hub.write(state, self.target, goal, self.family)
+            self.last_written = sink.write(self.target, goal, self.family)
 
     # ---- per frame --------------------------------------------------------------------------------------
-    def notice_external(self, state: PerformanceState) -> None:
+    def notice_external(self, sink: WriteSink) -> None:
         """If someone else changed the target since this binding wrote it, let go / follow."""
         if self.last_written is None:
             return
-        current = read_target(state, self.target)
+        current = sink.read(self.target)
         if abs(current - self.last_written) > 1e-5 * max(1.0, abs(current)):
             self.last_written = None
             if self.takeover is not None:
@@ -148,15 +141,15 @@ class Binding:
             if self.smoother is not None:
                 self.smoother.follow(current)
 
-    def tick(self, hub: ControlHub, state: PerformanceState, dt: float) -> None:
+    def tick(self, sink: WriteSink, dt: float) -> None:
         if self.mode == "velocity":
             if self.held != 0.0 and dt > 0.0:
                 low, high = sorted((self.shape.out_low, self.shape.out_high))
-                current = read_target(state, self.target)
+                current = sink.read(self.target)
                 value = min(max(current + self.held * self.rate * dt, low), high)
-                self.last_written = hub.write(state, self.target, value, self.family)
+                self.last_written = sink.write(self.target, value, self.family)
             return
         if self.smoother is not None:
             value = self.smoother.step(dt)
             if value is not None:
-                self.last_written = hub.write(state, self.target, value, self.family)
+                self.last_written = sink.write(self.target, value, self.family)

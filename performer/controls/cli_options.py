@@ -1,7 +1,9 @@
 """`performer play` wiring for the controllers: `add_arguments(parser)` adds the options and
-`build_inputs(args, actions)` returns the list of input objects (one ControlHub, started). Play starts with
-whatever works: a mapping file that fails to load, an OSC port that is taken, a MIDI port asked for by name
-that is not there are each a HUD error line until they work (the file is watched, the port tried again)."""
+`build_inputs(args, actions, keyboard=...)` returns the list of input objects (one ControlHub, started, with
+the app's keyboard among its sources). Play starts with whatever works: a mapping file that fails to load, an
+OSC port that is taken, a MIDI port asked for by name that is not there are each a HUD error line until they
+work (the file is watched, the port tried again). `--source MODULE:FUNCTION` plugs in a source of another
+kind (see performer/sources/base.py) without editing any file."""
 
 from __future__ import annotations
 
@@ -9,11 +11,12 @@ import argparse
 from collections.abc import Callable
 from pathlib import Path
 
-from performer.controls.devices import DEFAULT_OSC_RETRY
 from performer.controls.hub import DEFAULT_LEARN_FILE, ControlHub
 from performer.controls.mapping_schema import MappingError
 from performer.controls.osc_feedback import parse_host_port
 from performer.controls.osc_server import DEFAULT_HOST, DEFAULT_PORT
+from performer.sources.base import DEFAULT_OSC_RETRY, Source
+from performer.targets import provide
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -34,13 +37,20 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument("--no-midi", action="store_true", help="do not open MIDI ports")
     group.add_argument("--learn-file", type=Path, default=DEFAULT_LEARN_FILE,
                        help=f"where learned mappings go (default {DEFAULT_LEARN_FILE})")  # fmt: skip
+    group.add_argument(
+        "--source",
+        action="append",
+        default=[],
+        metavar="MODULE:FUNCTION",
+        help="also take events from the source this function makes (called with a SourceSetup; repeatable)",
+    )
 
 
 def build_inputs(args: argparse.Namespace, actions: dict[str, Callable] | None = None,
-                 latent_dim: int = 8) -> list[ControlHub]:  # fmt: skip
-    """The input objects for the app loop, started. A bad option exits with its message; a mapping file that
-    fails to load is reported and watched (see the module docstring). The hub adds its own actions (learn,
-    learn_next, learn_prev) to `actions` where they are free."""
+                 latent_dim: int = 8, keyboard: Source | None = None) -> list[ControlHub]:  # fmt: skip
+    """The input objects for the app loop, started. A bad option (or a --source that cannot be imported) exits
+    with its message; a mapping file that fails to load is reported and watched (see the module docstring).
+    The hub adds its own actions (learn, learn_next, learn_prev) to `actions` where they are free."""
     if args.osc_port is not None and not 0 <= args.osc_port <= 65535:
         raise SystemExit(f"performer: --osc-port must be 0..65535, got {args.osc_port}")
     if not args.osc_retry > 0:
@@ -51,9 +61,9 @@ def build_inputs(args: argparse.Namespace, actions: dict[str, Callable] | None =
             args.mapping, latent_dim=latent_dim, actions=actions, osc=not args.no_osc, osc_host=args.osc_host,
             osc_port=args.osc_port, osc_allow=args.osc_allow, osc_feedback=feedback, osc_retry=args.osc_retry,
             midi=not args.no_midi, midi_in=args.midi_in, learn_file=args.learn_file, strict_mappings=False,
+            keyboard=keyboard, sources=args.source,
         )  # fmt: skip
     except (MappingError, ValueError) as exc:
         raise SystemExit(f"performer: {exc}") from None
-    for name, function in hub.own_actions().items():
-        hub.actions.setdefault(name, function)
+    provide(hub.actions, hub.own_actions())
     return [hub.start()]

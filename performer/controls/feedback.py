@@ -1,7 +1,8 @@
 """Feedback wiring: which values changed in a frame and who changed them, and sending the new values back
 to OSC targets and MIDI outputs, never to the family (osc, midi, joystick, key) that made the change.
 
-The hub calls `begin_frame(state)` before routing events and `end_frame(...)` after; a value changed by
+The hub calls `begin_frame(state)` before routing events and `end_frame(...)` after (with the sink's record of
+who wrote what); a value changed by
 someone else (a preset, a walk) between frames is sent to everyone, and controls shown the value count as
 picked up (soft takeover engaged).
 """
@@ -13,16 +14,21 @@ from collections.abc import Iterable, Sequence
 
 import numpy as np
 
-from performer.controls.bindings import Binding, read_target
-from performer.controls.events import Target
-from performer.controls.midi_input import MidiInput
+from performer.controls.bindings import Binding
 from performer.controls.osc_feedback import OscFeedback
 from performer.controls.transforms import Fourteen
 from performer.state import PARAMS, PerformanceState
+from performer.targets import PREFIX, Target
+
+
+def read_target(state: PerformanceState, target: Target) -> float:
+    if target.kind == "latent":
+        return float(state.z[target.index])
+    return float(state.params[target.name])
 
 
 def state_vector(state: PerformanceState) -> np.ndarray:
-    """The latent then the params, in the order of the hub's target names."""
+    """The latent then the params, in the order of targets.value_targets."""
     return np.concatenate([state.z.astype(np.float64), [state.params[p.name] for p in PARAMS]])
 
 
@@ -47,9 +53,9 @@ def midi_messages(binding: Binding, raw: float) -> list:
 class FeedbackRouter:
     """Per-frame change tracking and feedback sending for one hub (`stats` is the hub's counter)."""
 
-    def __init__(self, names: Sequence[str], targets: Sequence[Target], osc_out: OscFeedback,
-                 interval: float, stats: Counter) -> None:  # fmt: skip
-        self.names, self.targets = names, targets
+    def __init__(self, targets: Sequence[Target], osc_out: OscFeedback, interval: float, stats: Counter) -> None:
+        self.targets = targets
+        self.names = [target.name for target in targets]
         self.osc_out = osc_out
         self.interval = interval
         self.stats = stats
@@ -66,7 +72,7 @@ class FeedbackRouter:
         return before
 
     def end_frame(self, state: PerformanceState, before: np.ndarray, origin: dict[str, str], now: float,
-                  bindings: Iterable[Binding], midi: MidiInput | None) -> None:  # fmt: skip
+                  bindings: Iterable[Binding], midi) -> None:  # fmt: skip
         """Mark the values this frame changed by the family that wrote them (`origin`: target name ->
         family); send when something is pending and the feedback interval has passed."""
         after = state_vector(state)
@@ -82,7 +88,8 @@ class FeedbackRouter:
             self.next_send = now + self.interval
             self.send(state, bindings, midi)
 
-    def send(self, state: PerformanceState, bindings: Iterable[Binding], midi: MidiInput | None) -> None:
+    def send(self, state: PerformanceState, bindings: Iterable[Binding], midi) -> None:
+        """`midi`: the MIDI source (its open outputs), or None."""
         pending, self.pending = self.pending, {}
         bindings = list(bindings)
         for i, families in pending.items():
@@ -91,9 +98,9 @@ class FeedbackRouter:
             value = read_target(state, target)
             if "osc" not in families:
                 if target.kind == "latent":
-                    self.osc_out.send(f"/performer/z/{target.index + 1}", [value])
+                    self.osc_out.send(f"{PREFIX}/z/{target.index + 1}", [value])
                 else:
-                    self.osc_out.send(f"/performer/param/{name}", [value])
+                    self.osc_out.send(f"{PREFIX}/param/{name}", [value])
             for binding in bindings:
                 if not binding.feedback or binding.target.name != name or binding.family in families:
                     continue

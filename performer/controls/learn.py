@@ -7,7 +7,8 @@ repeated) and notice a 14-bit pair (CC n and n+32 both moving). Encoders are bes
 An OSC address is learned once it has sent two different values (a fader moving; a steady stream such as a
 heartbeat is not a control), or at its first press for an action.
 
-`LearnMode` is learn as the hub runs it: the selected target, the events offered to the learner, the file.
+`LearnMode` is learn as the hub runs it: a consumer of the hub's event stream, offered every event before the
+dispatch (it takes them all while armed), with the selected target and the file learned entries go to.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from pathlib import Path
 
 import yaml
 
-from performer.controls.events import ControlEvent, all_targets, parse_target
-from performer.controls.mapping_schema import MappingError, load_yaml_lines, parse_mapping
-from performer.controls.osc_server import PREFIX
-from performer.safe_files import atomic_write_text
+from performer.controls.events import ControlEvent
+from performer.controls.mapping_schema import MappingError, parse_mapping
+from performer.controls.mapping_yaml import load_yaml_lines
+from performer.safe_files import FILE_BOUNDS, atomic_write_text, read_bounded_text
+from performer.targets import PREFIX, all_targets, parse_target
 
 log = logging.getLogger(__name__)
 LEARNED_LINE_SECONDS = 5.0  # how long the HUD says what was learned
@@ -169,8 +171,9 @@ class LearnMode:
 
     def offer(self, event: ControlEvent) -> bool:
         """True if learn took the event: while armed every control event goes here and no further (learning
-        never moves a target). Keys and the /performer address space (already the app's own) pass by."""
-        if not self.learner.armed or event.kind == "key":
+        never moves a target). Keys, the /performer address space (already the app's own) and OSC messages
+        whose first argument is not a number (nothing to learn from) pass by."""
+        if not self.learner.armed or event.kind == "key" or event.value is None:
             return False
         if event.kind == "osc" and (event.number == PREFIX or str(event.number).startswith(PREFIX + "/")):
             return False
@@ -209,7 +212,7 @@ def write_learned(path: str | Path, entry: dict, latent_dim: int = 8) -> Path:
     path = Path(path)
     header, data = HEADER, {"name": "learned", "controls": []}
     if path.exists():
-        text = path.read_text(encoding="utf-8")
+        text = read_bounded_text(path, FILE_BOUNDS["mapping"].max_bytes, "mapping")
         lines = text.splitlines(keepends=True)
         comments = []
         for line in lines:

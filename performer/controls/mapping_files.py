@@ -8,8 +8,7 @@ import os
 from collections import Counter
 from pathlib import Path
 
-from performer.controls.mapping_schema import MappingError, MappingFile, parse_mapping
-from performer.safe_files import FILE_BOUNDS, read_bounded_text, too_many
+from performer.controls.mapping_schema import MappingError, MappingFile, load_mapping
 
 log = logging.getLogger(__name__)
 
@@ -21,22 +20,6 @@ def file_stamp(path: Path) -> tuple | None:
     except OSError:
         return None
     return (st.st_mtime_ns, st.st_size)
-
-
-def load_mapping(path: Path, latent_dim: int) -> MappingFile:
-    """A mapping file within FILE_BOUNDS["mapping"]: the size is checked before a byte is read (a reload
-    runs on the render thread), the number of controls after parsing. Every problem is a MappingError."""
-    bound = FILE_BOUNDS["mapping"]
-    try:
-        text = read_bounded_text(path, bound.max_bytes, "mapping")
-    except OSError as exc:
-        raise MappingError([f"{path}:0: cannot read: {exc.strerror or exc}"]) from None
-    except ValueError as exc:  # too large, not UTF-8, not a regular file
-        raise MappingError([f"{path}:0: {exc}" if isinstance(exc, UnicodeDecodeError) else str(exc)]) from None
-    mapping = parse_mapping(text, str(path), latent_dim)
-    if len(mapping.controls) > bound.max_items:
-        raise MappingError([str(too_many(path, len(mapping.controls), bound, "mapping"))])
-    return mapping
 
 
 class MappingFiles:

@@ -1,9 +1,6 @@
-"""mappings/*.yaml: the schema (pydantic v2, frozen, unknown keys forbidden) and a loader that names
-file:line:key in every error.
-
-The YAML is read with yaml.SafeLoader semantics (no tags beyond the safe ones, nothing executed); the only
-addition is that every mapping remembers the line of each key, so a schema error points at the line to fix.
-Duplicate keys are an error too (plain safe_load silently keeps the last one).
+"""mappings/*.yaml: the schema (pydantic v2, frozen, unknown keys forbidden) and the loader, which names
+file:line:key in every error (the YAML is read with each key's line: mapping_yaml.py) and reads a file
+within its bound (FILE_BOUNDS["mapping"]) before a byte is parsed.
 """
 
 from __future__ import annotations
@@ -12,106 +9,17 @@ import math
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from performer.controls.events import SOURCE_KINDS, parse_target
+from performer.controls.events import EVENT_KINDS, GAMEPAD_AXES, GAMEPAD_BUTTONS
+from performer.controls.mapping_yaml import MappingError, load_yaml_lines, locate
 from performer.controls.osc_pattern import check_address
 from performer.controls.transforms import CURVES, RELATIVE_ENCODINGS
+from performer.safe_files import FILE_BOUNDS, read_bounded_text, too_many
+from performer.targets import parse_target
 
-GAMEPAD_AXES = ("left_x", "left_y", "right_x", "right_y", "left_trigger", "right_trigger")  # GLFW order
-GAMEPAD_BUTTONS = (
-    "a", "b", "x", "y", "left_bumper", "right_bumper", "back", "start", "guide", "left_thumb", "right_thumb",
-    "dpad_up", "dpad_right", "dpad_down", "dpad_left",
-)  # fmt: skip
-HAT_DIRECTIONS = {"up": 1, "right": 2, "down": 4, "left": 8}  # GLFW hat bits
 SOURCE_KEYS = ("cc", "cc14", "note", "pitchbend", "program", "osc", "axis", "button", "hat", "key")
 MAX_LATENTS = 64
-
-
-class MappingError(ValueError):
-    """A mapping file that cannot be used; str() is one 'file:line: key: problem' line per problem."""
-
-    def __init__(self, problems: list[str]) -> None:
-        self.problems = problems
-        super().__init__("\n".join(problems))
-
-
-# ---- YAML with line numbers -------------------------------------------------------------------------------
-
-
-class LineDict(dict):
-    """A dict from YAML that knows its own line and the line of each key (1-based)."""
-
-    line: int = 0
-    key_lines: dict
-
-
-class _LineLoader(yaml.SafeLoader):
-    pass
-
-
-def _construct_mapping(loader: _LineLoader, node: yaml.MappingNode) -> LineDict:
-    loader.flatten_mapping(node)
-    result = LineDict()
-    result.line = node.start_mark.line + 1
-    result.key_lines = {}
-    for key_node, value_node in node.value:
-        key = loader.construct_object(key_node, deep=True)
-        try:
-            hash(key)
-        except TypeError:
-            raise yaml.constructor.ConstructorError(
-                None, None, "a key must be a plain value", key_node.start_mark
-            ) from None
-        if key in result:
-            raise yaml.constructor.ConstructorError(
-                None, None, f"duplicate key {key!r}", key_node.start_mark
-            )
-        result[key] = loader.construct_object(value_node, deep=True)
-        result.key_lines[key] = key_node.start_mark.line + 1
-    return result
-
-
-_LineLoader.add_constructor(yaml.resolver.BaseResolver.DEFAULT_MAPPING_TAG, _construct_mapping)
-
-
-def load_yaml_lines(text: str, name: str = "<mapping>") -> Any:
-    try:
-        return yaml.load(text, Loader=_LineLoader)  # noqa: S506 - _LineLoader is a SafeLoader
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else 0
-        raise MappingError([f"{name}:{line}: YAML: {exc.problem or exc.context}"]) from None
-    except yaml.YAMLError as exc:
-        raise MappingError([f"{name}:0: YAML: {exc}"]) from None
-
-
-def _locate(data: Any, loc: tuple) -> tuple[int, str]:
-    """The line of the deepest key of `loc` found in the loaded data, and the dotted key path."""
-    line, node, parts = 0, data, []
-    for part in loc:
-        if isinstance(node, LineDict):
-            line = node.line or line
-            if part in node:
-                line = node.key_lines.get(part, line)
-                node = node[part]
-            else:
-                node = None
-            parts.append(str(part))
-        elif isinstance(node, list) and isinstance(part, int):
-            if parts:
-                parts[-1] += f"[{part}]"
-            else:
-                parts.append(f"[{part}]")
-            node = node[part] if 0 <= part < len(node) else None
-            if isinstance(node, LineDict):
-                line = node.line
-        else:
-            if isinstance(part, str):
-                parts.append(part)
-            node = None
-    return line, ".".join(parts) or "(top)"
 
 
 # ---- the schema -------------------------------------------------------------------------------------------
@@ -268,7 +176,7 @@ class Control(Shaping):
     def input_range(self) -> tuple[float, float]:
         if self.in_range is not None:
             return (self.in_range[0], self.in_range[1])
-        spec = SOURCE_KINDS[self.source]
+        spec = EVENT_KINDS[self.source]
         return (spec.low, spec.high)
 
     def option(self, name: str, defaults: Shaping | None = None) -> Any:
@@ -336,7 +244,7 @@ def parse_mapping(text: str, name: str = "<mapping>", latent_dim: int = 8) -> Ma
         problems = []
         for err in exc.errors():
             loc = tuple(p for p in err["loc"] if not (isinstance(p, str) and p in ("int", "str", "list[float]")))
-            line, key = _locate(data, loc)
+            line, key = locate(data, loc)
             problems.append(f"{name}:{line}: {key}: {_message(err)}")
         raise MappingError(problems) from None
     problems = []
@@ -344,7 +252,7 @@ def parse_mapping(text: str, name: str = "<mapping>", latent_dim: int = 8) -> Ma
         try:
             parse_target(control.to, latent_dim)
         except ValueError as exc:
-            line, key = _locate(data, ("controls", index, "to"))
+            line, key = locate(data, ("controls", index, "to"))
             problems.append(f"{name}:{line}: {key}: {exc}")
     if problems:
         raise MappingError(problems)
@@ -352,9 +260,16 @@ def parse_mapping(text: str, name: str = "<mapping>", latent_dim: int = 8) -> Ma
 
 
 def load_mapping(path: str | Path, latent_dim: int = 8) -> MappingFile:
-    path = Path(path)
+    """A mapping file within FILE_BOUNDS["mapping"]: the size is checked before a byte is read (a reload
+    runs on the render thread), the number of controls after parsing. Every problem is a MappingError."""
+    path, bound = Path(path), FILE_BOUNDS["mapping"]
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise MappingError([f"{path}:0: cannot read: {exc}"]) from None
-    return parse_mapping(text, str(path), latent_dim)
+        text = read_bounded_text(path, bound.max_bytes, "mapping")
+    except OSError as exc:
+        raise MappingError([f"{path}:0: cannot read: {exc.strerror or exc}"]) from None
+    except ValueError as exc:  # too large, not UTF-8, not a regular file
+        raise MappingError([f"{path}:0: {exc}" if isinstance(exc, UnicodeDecodeError) else str(exc)]) from None
+    mapping = parse_mapping(text, str(path), latent_dim)
+    if len(mapping.controls) > bound.max_items:
+        raise MappingError([str(too_many(path, len(mapping.controls), bound, "mapping"))])
+    return mapping

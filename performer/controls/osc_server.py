@@ -1,4 +1,5 @@
-"""The OSC server: a UDP socket read on its own thread, coalesced per address, drained once per frame.
+"""The OSC server: a UDP socket read on its own thread, coalesced per address, drained once per frame by the
+OSC source (performer/sources/osc.py); the addresses that need no mapping are performer/targets.py's.
 
 The thread does as little as possible per datagram (the sender may be TouchDesigner at full tilt): check the
 sender against the allow-list, take the address, keep the latest two datagrams of that address (the last
@@ -18,7 +19,6 @@ import threading
 from collections import Counter
 
 from performer.controls.osc_decode import BUNDLE_HEADER, bundle_messages
-from performer.state import PARAM_SPECS
 
 log = logging.getLogger(__name__)
 
@@ -26,38 +26,6 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 9000
 MAX_DATAGRAM = 65535
 RECEIVE_BUFFER = 16 * 1024 * 1024
-PREFIX = "/performer"
-
-
-def canonical_addresses(latent_dim: int = 8) -> dict[str, tuple[str, object]]:
-    """The address space that needs no mapping: address -> (kind, argument).
-
-    /performer/z/1../performer/z/N  float      latent i (raw latent units, clamped to +-4)
-    /performer/z                    N floats   all latents at once
-    /performer/param/NAME           float      a parameter (palette also takes a palette name)
-    /performer/preset               name|index recall a preset
-    /performer/preset/next|prev|save           step through presets, save the current state as one
-    /performer/walk                 name       play that walk (presets/walks/NAME.yaml)
-    /performer/walk/play|stop|toggle|next|prev, /performer/tap (tap tempo)
-    /performer/random, /performer/hyperspace, /performer/snapshot, /performer/record/start|stop|toggle,
-    /performer/hud, /performer/previews, /performer/pause, /performer/blackout (toggles)
-                                    [trigger]  no argument, or a first argument >= 0.5 (a button's press)
-    """
-    table: dict[str, tuple[str, object]] = {f"{PREFIX}/z/{i + 1}": ("latent", i) for i in range(latent_dim)}
-    table[f"{PREFIX}/z"] = ("z", latent_dim)
-    table.update({f"{PREFIX}/param/{name}": ("param", name) for name in PARAM_SPECS})
-    table[f"{PREFIX}/preset"] = ("preset", None)
-    table[f"{PREFIX}/walk"] = ("walk", None)
-    for address, action in (
-        ("preset/next", "preset_next"), ("preset/prev", "preset_prev"), ("preset/save", "preset_save"),
-        ("random", "random"), ("hyperspace", "hyperspace"), ("snapshot", "snapshot"), ("tap", "tap_tempo"),
-        ("hud", "hud"), ("previews", "previews"), ("pause", "pause"), ("blackout", "blackout"),
-        ("walk/play", "walk_play"), ("walk/stop", "walk_stop"), ("walk/toggle", "walk_toggle"),
-        ("walk/next", "walk_next"), ("walk/prev", "walk_prev"),
-        ("record/start", "record_start"), ("record/stop", "record_stop"), ("record/toggle", "record_toggle"),
-    ):  # fmt: skip
-        table[f"{PREFIX}/{address}"] = ("action", action)
-    return table
 
 
 class OscServer:

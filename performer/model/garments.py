@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from performer.state import LATENT_LIMIT
+
 TENSOR = "garments.latents"
 COUNT = 2000
 NOISE = 0.15  # how far a jump moves from the garment it picks (latent units): a new variation each time
-LATENT_LIMIT = 4.0  # performer.state's clamp
 
 
 def garment_jumps(garments: np.ndarray, rng: np.random.Generator, count: int) -> np.ndarray:

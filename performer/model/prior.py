@@ -13,10 +13,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from performer.state import LATENT_LIMIT
+
 TENSORS = ("prior.weights", "prior.means", "prior.scales")
 COMPONENTS = 16
 MIN_SCALE = 0.05  # no component collapses onto a single garment
-LATENT_LIMIT = 4.0  # performer.state's clamp
 
 
 @dataclass(frozen=True)

@@ -1,10 +1,11 @@
-"""Joysticks and gamepads through GLFW, polled once per frame from the main thread.
+"""The joystick source: joysticks and gamepads through GLFW, polled once per frame from the main thread.
 
 Polling reads a `JoystickSnapshot` (axes, buttons, hats, and the gamepad-mapped state when GLFW knows the
 device) per connected joystick and turns differences from the previous snapshot into ControlEvents; tests
 feed snapshots directly. Hot-plug: the list of joysticks is re-read every `scan_interval` seconds; a
 joystick that goes away releases everything it held (so a velocity-mode stick stops moving its value).
-GLFW's joystick functions need glfw.init() but no window; if GLFW cannot start, one line says so.
+GLFW's joystick functions need glfw.init() but no window; if GLFW cannot start, one line says so. The source
+is opened (`open_joystick`) once a mapping binds a joystick control.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from performer.controls.events import ControlEvent
-from performer.controls.mapping_schema import GAMEPAD_AXES, GAMEPAD_BUTTONS, HAT_DIRECTIONS
+from performer.controls.events import GAMEPAD_AXES, GAMEPAD_BUTTONS, HAT_DIRECTIONS, TRIGGERS, ControlEvent
+from performer.sources.base import SourceSetup
 
 log = logging.getLogger(__name__)
 
 MAX_JOYSTICKS = 16
 AXIS_EPSILON = 1e-3
-TRIGGERS = frozenset({"left_trigger", "right_trigger"})  # rest at -1, not 0
 
 
 @dataclass(frozen=True)
@@ -109,6 +109,8 @@ class GlfwJoysticks:
 class JoystickInput:
     """Turns snapshots into events. `reader` has present() -> [jid] and snapshot(jid) -> JoystickSnapshot."""
 
+    name = "joystick"
+
     def __init__(self, reader=None, scan_interval: float = 0.5) -> None:
         self.reader = reader if reader is not None else GlfwJoysticks()
         self.scan_interval = scan_interval
@@ -167,3 +169,22 @@ class JoystickInput:
             if abs(value - _rest(kind, number)) > AXIS_EPSILON
         ]
 
+    # ---- the Source protocol -----------------------------------------------------------------------------
+    def events(self, now: float) -> list[ControlEvent]:
+        return self.poll(now)
+
+    def status_line(self) -> str | None:
+        return None
+
+    def error_lines(self) -> list[str]:
+        return []
+
+    def close(self) -> None:
+        pass  # GLFW is the window's too: it stays up
+
+
+def open_joystick(setup: SourceSetup) -> JoystickInput | None:
+    """Joysticks, once a mapping binds one (or a reader is given, e.g. a test's)."""
+    if setup.options.joystick_reader is None and "joystick" not in setup.families:
+        return None
+    return JoystickInput(setup.options.joystick_reader)

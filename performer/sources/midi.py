@@ -1,4 +1,4 @@
-"""MIDI in (and out, for feedback) through mido with the python-rtmidi backend.
+"""The MIDI source: MIDI in (and out, for feedback) through mido with the python-rtmidi backend.
 
 Ports are opened by name or case-insensitive substring, or "all". A scan thread notices ports plugged in or
 out every couple of seconds and (re)opens them (a port that failed to open is tried again each scan). When
@@ -9,6 +9,9 @@ the HUD) until it opens; "all" asks for no port in particular and never makes on
 The port callback (`receive`, on rtmidi's thread) turns each mido Message into a ControlEvent through the
 MIDI_MESSAGES table and appends it to a bounded queue that the frame loop drains; clock messages go to the
 tempo tracker at once (their timing matters), SysEx is dropped and counted (a SysEx flood never queues).
+
+The source is opened (`open_midi`) once a port is asked for, on the command line or in a mapping file, or a
+mapping binds a MIDI control (then every port is opened).
 """
 
 from __future__ import annotations
@@ -18,7 +21,10 @@ import threading
 import time
 from collections import Counter, deque
 
+from performer.controls.activity import Activity
 from performer.controls.events import ControlEvent
+from performer.sources.base import SourceSetup
+from performer.walks.tempo import TempoTracker
 
 log = logging.getLogger(__name__)
 
@@ -53,38 +59,14 @@ def port_matches(name: str, patterns) -> bool:
     return any(p in ("all", "*") or p.lower() in lowered for p in patterns)
 
 
-class TempoTracker:
-    """MIDI clock (24 pulses per quarter note) -> beats per minute, averaged over the last beat.
-    A gap longer than `timeout` (the clock stopped) starts over."""
-
-    PPQN = 24
-
-    def __init__(self, window: int = 24, timeout: float = 0.5) -> None:
-        self.ticks: deque[float] = deque(maxlen=window + 1)
-        self.timeout = timeout
-
-    def tick(self, now: float) -> None:
-        if self.ticks and now - self.ticks[-1] > self.timeout:
-            self.ticks.clear()
-        self.ticks.append(now)
-
-    def reset(self) -> None:
-        self.ticks.clear()
-
-    @property
-    def bpm(self) -> float | None:
-        ticks = list(self.ticks)
-        if len(ticks) < 2 or ticks[-1] <= ticks[0]:
-            return None
-        interval = (ticks[-1] - ticks[0]) / (len(ticks) - 1)
-        return 60.0 / (interval * self.PPQN)
-
-
 class MidiInput:
     """MIDI input ports matching `patterns` (plus output ports matching `outputs`, for feedback).
 
     `backend` is the mido module (or anything with get_input_names/open_input/get_output_names/open_output),
-    injectable for tests. `drain()` returns the queued events; `stats` counts what was received and dropped."""
+    injectable for tests. `events(now)` (the Source protocol; `drain()` without the HUD's accounting) returns
+    the queued events; `stats` counts what was received and dropped."""
+
+    name = "midi"
 
     def __init__(
         self,
@@ -111,6 +93,7 @@ class MidiInput:
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._lock = threading.Lock()
+        self.activity = Activity()
 
     # ---- the callback path ------------------------------------------------------------------------------
     def receive(self, message, port: str = "", now: float | None = None) -> None:
@@ -146,6 +129,27 @@ class MidiInput:
         while queue:
             out.append(queue.popleft())
         return out
+
+    def events(self, now: float) -> list[ControlEvent]:
+        events = self.drain()
+        for event in events:
+            self.activity.note("midi", event.label())
+        self.activity.tick(now)
+        return events
+
+    def configure(self, setup: SourceSetup) -> None:
+        patterns, outputs = wanted_ports(setup)
+        if patterns:
+            self.patterns, self.output_patterns = tuple(patterns), tuple(outputs)
+
+    def status_line(self) -> str | None:
+        if not self.available:
+            return None
+        counts = {f"midi_{k}": v for k, v in self.stats.items()}
+        return self.activity.line("midi", ", ".join(self.inputs) or "no port open", counts)
+
+    def error_lines(self) -> list[str]:
+        return self.problem_lines()
 
     # ---- ports ------------------------------------------------------------------------------------------
     def start(self) -> MidiInput:
@@ -255,3 +259,24 @@ class MidiInput:
                 for port in ports.values():
                     self._close(port)
                 ports.clear()
+
+
+def wanted_ports(setup: SourceSetup) -> tuple[list[str], list[str]]:
+    """The input and output port patterns asked for: the command line's and the mapping files'; every input
+    when a mapping binds a MIDI control and names no port."""
+    patterns = list(setup.options.midi_in) + [p for m in setup.mappings for p in m.midi.inputs]
+    outputs = [p for m in setup.mappings for p in m.midi.outputs]
+    if "midi" in setup.families and not patterns:
+        patterns = ["all"]
+    return patterns, outputs
+
+
+def open_midi(setup: SourceSetup) -> MidiInput | None:
+    """The MIDI source with its ports open, once a port is wanted (see wanted_ports); None until then."""
+    patterns, outputs = wanted_ports(setup)
+    if not setup.options.midi or not patterns:
+        return None
+    midi = MidiInput(patterns, outputs, backend=setup.options.midi_backend).start()
+    for line in midi.problem_lines():  # the HUD shows them too, until they open
+        log.warning("%s", line)
+    return midi

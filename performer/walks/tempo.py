@@ -1,8 +1,8 @@
 """Tempo: beats per minute from MIDI clock when it runs, else from tap tempo, else from the config.
 
-MIDI clock (24 pulses per quarter note) is measured by performer.controls.midi_input.TempoTracker (the
-MIDI input feeds it on the port's thread); this module only reads its bpm, through a callable, so the
-walks do not depend on MIDI being present.
+MIDI clock (24 pulses per quarter note) and tap tempo (one tap a beat) are measured the same way, by one
+class (PulseTempo): the MIDI source feeds its TempoTracker on the port's thread, the T key the show's
+TapTempo. Tempo reads the clock's bpm through a callable, so the walks do not depend on MIDI being present.
 """
 
 from __future__ import annotations
@@ -35,27 +35,72 @@ def seconds_to_beats(seconds: float, bpm: float) -> float:
     return seconds * bpm / 60.0
 
 
-class TapTempo:
-    """BPM from the mean interval of the last taps. A pause longer than `timeout` starts a new count;
-    intervals outside BPM_RANGE are ignored (a double press is not 600 BPM)."""
+class PulseTempo:
+    """BPM from the mean interval of the last pulses, `per_beat` of them a beat. A pause longer than `timeout`
+    starts a new count; with `keep`, the last tempo stays until the new count has two pulses. Intervals outside
+    `bpm_range` (a double press is not 600 BPM) are ignored. Pulses may come from another thread (MIDI clock):
+    `bpm` reads a copy."""
 
-    def __init__(self, window: int = 8, timeout: float = 2.0) -> None:
-        self.taps: deque[float] = deque(maxlen=window)
+    def __init__(
+        self,
+        per_beat: int = 1,
+        window: int = 8,
+        timeout: float = 2.0,
+        bpm_range: tuple[float, float] | None = BPM_RANGE,
+        keep: bool = True,
+    ) -> None:
+        self.per_beat = per_beat
+        self.pulses: deque[float] = deque(maxlen=window)
         self.timeout = timeout
-        self.bpm: float | None = None
+        self.bpm_range = bpm_range
+        self.keep = keep
+        self._kept: float | None = None
+
+    def pulse(self, now: float) -> float | None:
+        pulses = self.pulses
+        if pulses and now - pulses[-1] > self.timeout:
+            self._kept = self.bpm if self.keep else None
+            pulses.clear()
+        if pulses and self.bpm_range is not None:
+            beat = (now - pulses[-1]) * self.per_beat
+            if not 60.0 / self.bpm_range[1] <= beat <= 60.0 / self.bpm_range[0]:
+                return self.bpm
+        pulses.append(now)
+        return self.bpm
+
+    def reset(self) -> None:
+        self.pulses.clear()
+        self._kept = None
+
+    @property
+    def bpm(self) -> float | None:
+        pulses = list(self.pulses)
+        if len(pulses) < 2 or pulses[-1] <= pulses[0]:
+            return self._kept
+        return 60.0 * (len(pulses) - 1) / ((pulses[-1] - pulses[0]) * self.per_beat)
+
+
+class TapTempo(PulseTempo):
+    """Tap tempo: the mean interval of the last 8 taps; a pause over 2 s starts a new count."""
 
     def tap(self, now: float) -> float | None:
-        if self.taps and now - self.taps[-1] > self.timeout:
-            self.taps.clear()
-        if self.taps:
-            interval = now - self.taps[-1]
-            if not 60.0 / BPM_RANGE[1] <= interval <= 60.0 / BPM_RANGE[0]:
-                return self.bpm
-        self.taps.append(now)
-        if len(self.taps) >= 2:
-            self.bpm = 60.0 * (len(self.taps) - 1) / (self.taps[-1] - self.taps[0])
-            log.info("tap tempo: %.1f BPM", self.bpm)
-        return self.bpm
+        bpm = self.pulse(now)
+        if len(self.pulses) >= 2 and self.pulses[-1] == now:  # counted (not a double press)
+            log.info("tap tempo: %.1f BPM", bpm)
+        return bpm
+
+
+class TempoTracker(PulseTempo):
+    """MIDI clock (24 pulses per quarter note), averaged over the last beat. A gap longer than `timeout` (the
+    clock stopped) starts over, with no tempo until it runs again; every pulse counts (no range: USB jitter
+    bunches them)."""
+
+    PPQN = 24
+
+    def __init__(self, window: int = 24, timeout: float = 0.5) -> None:
+        super().__init__(self.PPQN, window + 1, timeout, bpm_range=None, keep=False)
+
+    tick = PulseTempo.pulse
 
 
 class Tempo:
