@@ -88,6 +88,30 @@ def leopard(size: int = 256, spots: int = 28, seed: int = 3) -> np.ndarray:
     return (image * (1.0 - ink[..., None]) + ink[..., None] * np.array(BLACK, np.float32)).astype(np.float32)
 
 
+def tartan_photo(size: int = 384, seed: int = 7) -> np.ndarray:
+    """A fabric photo stand-in, as a user would take one: a Black Watch-like tartan woven as a 2/2 twill of
+    coloured threads, each thread a little uneven, under uneven light, slightly rotated. Not a clean tile
+    (it does not wrap): it exercises `performer train-prints PHOTO.jpg` on what a camera gives
+    (models/prints/tartan.jpg was written from it)."""
+    rng = np.random.default_rng(seed)
+    sett = [(NAVY, 12), ((0.05, 0.22, 0.12), 12), (BLACK, 4), ((0.05, 0.22, 0.12), 12), (NAVY, 12),
+            ((0.55, 0.08, 0.10), 2)]
+    colours = np.concatenate([np.tile(np.array(c, np.float32), (n, 1)) for c, n in sett])  # one per thread
+    y, x = np.mgrid[0:size, 0:size].astype(np.float32)
+    angle = np.deg2rad(4.0)
+    u = np.cos(angle) * x + np.sin(angle) * y + 40.0
+    v = -np.sin(angle) * x + np.cos(angle) * y + 40.0
+    warp, weft = np.floor(u / 2.0).astype(int), np.floor(v / 2.0).astype(int)  # threads two pixels wide
+    warp_on_top = np.mod(warp + weft, 4) < 2
+    image = colours[np.where(warp_on_top, warp, weft) % len(colours)]
+    threads = np.where(warp_on_top, warp, weft)
+    evenness = 1.0 + 0.12 * rng.standard_normal(len(colours) * 8)  # some threads a little lighter, some darker
+    image = image * evenness[threads % len(evenness)][..., None]
+    light = 0.75 + 0.45 * np.exp(-(((x - 0.3 * size) ** 2 + (y - 0.35 * size) ** 2) / (0.9 * size) ** 2))
+    image = image * light[..., None] + 0.02 * rng.standard_normal(image.shape)
+    return np.clip(image, 0.0, 1.0).astype(np.float32)
+
+
 STYLES = {"stripes": stripes, "polka_dots": polka_dots, "houndstooth": houndstooth, "leopard": leopard}
 
 
