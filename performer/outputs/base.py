@@ -144,7 +144,7 @@ def output_factory(spec: str) -> Callable[[], object]:
     """The factory a `MODULE:FACTORY` spec names (imported now, so a typo is found before the show)."""
     module_name, _, factory_name = spec.partition(":")
     if not module_name or not factory_name:
-        raise OutputSpecError(f"--output {spec!r}: expected MODULE:FACTORY, e.g. mypackage.ndi:sender")
+        raise OutputSpecError(f"--output {spec}: expected MODULE:FACTORY, e.g. mypackage.ndi:sender")
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # ImportError, or the module failing as it loads
