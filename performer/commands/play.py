@@ -158,7 +158,7 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     """The app loop with every input and output plugged in, one way:
     controllers and walks -> state -> renderer -> outputs (recorder, --output ..., the window with the HUD)."""
     from performer.app import App
-    from performer.controls.cli_options import build_inputs
+    from performer.controls.cli_options import build_inputs, source_factories
     from performer.outputs.base import load_output
     from performer.outputs.recorder import LiveRecorder
     from performer.prints.live import start_prints
@@ -170,6 +170,7 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     from performer.walks.live import LiveShow
 
     extra_outputs = [load_output(spec) for spec in args.output]  # OutputSpecError: before anything starts
+    extra_sources = source_factories(args)  # a bad --source: one line and status 2, before anything starts
     # learned prints run in a worker process; a missing or broken file is logged and play goes on
     prints = start_prints(surface.ctx, args.model, None if args.no_prints else args.prints)
     try:
@@ -186,7 +187,7 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     app.garments = weights.garments
 
     # OSC, MIDI, joysticks, the app's keyboard (its keys also go to the mappings), any --source
-    hubs = build_inputs(args, app.actions, weights.latent_dim, keyboard=app.keyboard)
+    hubs = build_inputs(args, app.actions, weights.latent_dim, keyboard=app.keyboard, sources=extra_sources)
     app.inputs += hubs
 
     hub = hubs[0] if hubs else None

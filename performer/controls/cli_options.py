@@ -8,6 +8,7 @@ kind (see performer/sources/base.py) without editing any file."""
 from __future__ import annotations
 
 import argparse
+import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -15,7 +16,7 @@ from performer.controls.hub import DEFAULT_LEARN_FILE, ControlHub
 from performer.controls.mapping_schema import MappingError
 from performer.controls.osc_feedback import parse_host_port
 from performer.controls.osc_server import DEFAULT_HOST, DEFAULT_PORT
-from performer.sources.base import DEFAULT_OSC_RETRY, Source
+from performer.sources.base import DEFAULT_OSC_RETRY, Factory, Source, load_factory
 from performer.targets import provide
 
 
@@ -46,22 +47,38 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def source_factories(args: argparse.Namespace) -> list[Factory]:
+    """The --source factories, imported; one that cannot be exits with one line (status 2)."""
+    factories = []
+    for spec in getattr(args, "source", []):
+        try:
+            factories.append(load_factory(spec))
+        except ValueError as exc:
+            print(f"performer play: --source {spec}: {exc}", file=sys.stderr)
+            raise SystemExit(2) from None
+    return factories
+
+
 def build_inputs(args: argparse.Namespace, actions: dict[str, Callable] | None = None,
-                 latent_dim: int = 8, keyboard: Source | None = None) -> list[ControlHub]:  # fmt: skip
-    """The input objects for the app loop, started. A bad option (or a --source that cannot be imported) exits
-    with its message; a mapping file that fails to load is reported and watched (see the module docstring).
-    The hub adds its own actions (learn, learn_next, learn_prev) to `actions` where they are free."""
+                 latent_dim: int = 8, keyboard: Source | None = None,
+                 sources: list[Factory] | None = None) -> list[ControlHub]:  # fmt: skip
+    """The input objects for the app loop, started. A bad option exits with its message; a mapping file that
+    fails to load is reported and watched (see the module docstring). `sources`: the --source factories
+    (source_factories(args) when not given). The hub adds its own actions (learn, learn_next, learn_prev) to
+    `actions` where they are free."""
     if args.osc_port is not None and not 0 <= args.osc_port <= 65535:
         raise SystemExit(f"performer: --osc-port must be 0..65535, got {args.osc_port}")
     if not args.osc_retry > 0:
         raise SystemExit(f"performer: --osc-retry must be > 0 seconds, got {args.osc_retry:g}")
+    if sources is None:
+        sources = source_factories(args)
     try:
         feedback = [parse_host_port(text) for text in args.osc_feedback]
         hub = ControlHub(
             args.mapping, latent_dim=latent_dim, actions=actions, osc=not args.no_osc, osc_host=args.osc_host,
             osc_port=args.osc_port, osc_allow=args.osc_allow, osc_feedback=feedback, osc_retry=args.osc_retry,
             midi=not args.no_midi, midi_in=args.midi_in, learn_file=args.learn_file, strict_mappings=False,
-            keyboard=keyboard, sources=args.source,
+            keyboard=keyboard, sources=sources,
         )  # fmt: skip
     except (MappingError, ValueError) as exc:
         raise SystemExit(f"performer: {exc}") from None

@@ -109,14 +109,14 @@ def load_factory(spec: str) -> Factory:
     """The function named by "module:function" (imported now); ValueError in one line if it cannot be had."""
     module_name, sep, function_name = spec.partition(":")
     if not sep or not module_name or not function_name:
-        raise ValueError(f"a source is MODULE:FUNCTION, got {spec!r}")
+        raise ValueError(f"expected MODULE:FUNCTION, got {spec!r}")
     try:
         module = importlib.import_module(module_name)
     except Exception as exc:  # ImportError, or the module failing as it loads: said in one line either way
-        raise ValueError(f"source {spec}: cannot import {module_name}: {type(exc).__name__}: {exc}") from None
+        raise ValueError(f"cannot import {module_name} ({type(exc).__name__}: {exc})") from None
     function = getattr(module, function_name, None)
     if not callable(function):
-        raise ValueError(f"source {spec}: {module_name} has no function {function_name}")
+        raise ValueError(f"{module_name} has no function {function_name}")
     return function
 
 
