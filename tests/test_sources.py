@@ -17,7 +17,6 @@ import numpy as np
 import pytest
 
 from performer.cli import build_parser
-from performer.commands.play import build_session
 from performer.controls.cli_options import source_factories
 from performer.controls.events import ControlEvent
 from performer.controls.hub import ControlHub
@@ -25,6 +24,7 @@ from performer.palettes import PALETTE_NAMES
 from performer.render.cppn_renderer import CppnRenderer
 from performer.render.weights import CppnWeights
 from performer.render.window import HeadlessSurface
+from performer.session import build_session
 from performer.state import PerformanceState
 
 TESTS = Path(__file__).resolve().parent
@@ -204,7 +204,12 @@ def test_a_learned_file_over_its_bound_is_refused_before_it_is_read(tmp_path):
 
 
 def test_events_carry_the_value_checked_where_they_entered():
+    from performer.sources.joystick import JoystickInput, JoystickSnapshot
     from performer.sources.osc import osc_event
+
+    joysticks = JoystickInput(reader=object())
+    events = joysticks.feed(JoystickSnapshot(0, "Pad", (float("nan"), float("inf"), 0.5)), 0.0)
+    assert [(e.number, e.value) for e in events] == [(2, 0.5)] and joysticks.stats["bad_values"] == 2
 
     assert osc_event("/a", [0.5]).value == 0.5 and osc_event("/a", []).value == 1.0
     assert osc_event("/a", [True]).value == 1.0

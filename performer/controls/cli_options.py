@@ -59,9 +59,13 @@ def source_factories(args: argparse.Namespace) -> list[Factory]:
     return factories
 
 
-def build_inputs(args: argparse.Namespace, actions: dict[str, Callable] | None = None,
-                 latent_dim: int = 8, keyboard: Source | None = None,
-                 sources: list[Factory] | None = None) -> list[ControlHub]:  # fmt: skip
+def build_inputs(
+    args: argparse.Namespace,
+    actions: dict[str, Callable] | None = None,
+    latent_dim: int = 8,
+    keyboard: Source | None = None,
+    sources: list[Factory] | None = None,
+) -> list[ControlHub]:
     """The input objects for the app loop, started. A bad option exits with its message; a mapping file that
     fails to load is reported and watched (see the module docstring). `sources`: the --source factories
     (source_factories(args) when not given). The hub adds its own actions (learn, learn_next, learn_prev) to

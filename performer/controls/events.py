@@ -13,10 +13,10 @@ from dataclasses import dataclass
 HUGE = 1e6  # any number beyond this from a controller is an error, not a value to clamp
 
 GAMEPAD_AXES = ("left_x", "left_y", "right_x", "right_y", "left_trigger", "right_trigger")  # GLFW order
-GAMEPAD_BUTTONS = (
-    "a", "b", "x", "y", "left_bumper", "right_bumper", "back", "start", "guide", "left_thumb", "right_thumb",
-    "dpad_up", "dpad_right", "dpad_down", "dpad_left",
-)  # fmt: skip
+GAMEPAD_BUTTONS = (  # GLFW order
+    *("a", "b", "x", "y", "left_bumper", "right_bumper", "back", "start", "guide", "left_thumb", "right_thumb"),
+    *("dpad_up", "dpad_right", "dpad_down", "dpad_left"),
+)
 HAT_DIRECTIONS = {"up": 1, "right": 2, "down": 4, "left": 8}  # GLFW hat bits
 TRIGGERS = frozenset({"left_trigger", "right_trigger"})  # gamepad axes that rest at -1, not 0
 

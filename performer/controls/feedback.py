@@ -71,8 +71,15 @@ class FeedbackRouter:
                 self.pending[int(i)] = set()  # changed by someone else: everyone hears it
         return before
 
-    def end_frame(self, state: PerformanceState, before: np.ndarray, origin: dict[str, str], now: float,
-                  bindings: Iterable[Binding], midi) -> None:  # fmt: skip
+    def end_frame(
+        self,
+        state: PerformanceState,
+        before: np.ndarray,
+        origin: dict[str, str],
+        now: float,
+        bindings: Iterable[Binding],
+        midi,
+    ) -> None:
         """Mark the values this frame changed by the family that wrote them (`origin`: target name ->
         family); send when something is pending and the feedback interval has passed."""
         after = state_vector(state)

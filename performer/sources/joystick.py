@@ -11,9 +11,10 @@ is opened (`open_joystick`) once a mapping binds a joystick control.
 from __future__ import annotations
 
 import logging
+import math
 from dataclasses import dataclass
 
-from performer.controls.events import GAMEPAD_AXES, GAMEPAD_BUTTONS, HAT_DIRECTIONS, TRIGGERS, ControlEvent
+from performer.controls.events import GAMEPAD_AXES, GAMEPAD_BUTTONS, HAT_DIRECTIONS, HUGE, TRIGGERS, ControlEvent
 from performer.sources.base import SourceSetup
 
 log = logging.getLogger(__name__)
@@ -117,7 +118,7 @@ class JoystickInput:
         self.connected: dict[int, str] = {}
         self._last: dict[int, dict[tuple[str, int | str], float]] = {}
         self._next_scan = float("-inf")
-        self.stats: dict[str, int] = {"events": 0, "plugged": 0, "unplugged": 0}
+        self.stats: dict[str, int] = {"events": 0, "plugged": 0, "unplugged": 0, "bad_values": 0}
 
     def poll(self, now: float) -> list[ControlEvent]:
         """Events since the last poll from every joystick; the joystick list is re-read every scan_interval."""
@@ -152,7 +153,10 @@ class JoystickInput:
         events = []
         for (kind, number), value in values.items():
             old = last.get((kind, number), _rest(kind, number))
-            if abs(value - old) > AXIS_EPSILON:
+            if not math.isfinite(value) or abs(value) > HUGE:  # a driver's junk: checked here, once
+                self.stats["bad_values"] += 1
+                values[(kind, number)] = old
+            elif abs(value - old) > AXIS_EPSILON:
                 events.append(ControlEvent(kind, number, value, snapshot.jid, snapshot.name, now))
         self._last[snapshot.jid] = values
         self.stats["events"] += len(events)

@@ -22,7 +22,7 @@ import time
 from collections import Counter, deque
 
 from performer.controls.activity import Activity
-from performer.controls.events import ControlEvent
+from performer.controls.events import ControlEvent, check_number
 from performer.sources.base import SourceSetup
 from performer.walks.tempo import TempoTracker
 
@@ -43,14 +43,15 @@ IGNORED = frozenset({"active_sensing", "songpos", "song_select", "tune_request",
 
 
 def midi_event(message, port: str = "", now: float = 0.0) -> ControlEvent | None:
-    """A mido Message as a ControlEvent (channel 1..16), or None for types that are not controls."""
+    """A mido Message as a ControlEvent (channel 1..16), or None for types that are not controls; ValueError
+    for a value that is not a usable number (a backend's junk: the port callback counts it as malformed)."""
     spec = MIDI_MESSAGES.get(message.type)
     if spec is None:
         return None
     kind, number_attr, value_attr = spec
     number = getattr(message, number_attr) if number_attr else None
     value = getattr(message, value_attr) if value_attr else 0
-    return ControlEvent(kind, number, float(value), message.channel + 1, port, now)
+    return ControlEvent(kind, number, check_number(value), message.channel + 1, port, now)
 
 
 def port_matches(name: str, patterns) -> bool:
