@@ -166,9 +166,9 @@ def hud_errors(session) -> list[list[str]]:
 
 
 def test_play_shows_a_taken_osc_port_in_the_hud_and_takes_it_when_freed(random_model_file, tmp_path):
-    from performer.commands.play import build_session
     from performer.render.weights import CppnWeights
     from performer.render.window import HeadlessSurface
+    from performer.session import build_session
 
     taker, port = take_a_port()
     args = build_parser().parse_args([

@@ -249,9 +249,9 @@ def test_play_l_key_learns_osc_then_midi(random_model_file, tmp_path):
     """play's path: the L key (through the surface's key callback) arms learn, an OSC fader sent over UDP is
     learned for z1; Page Down selects z2 and L again learns a MIDI CC; both then drive their latents."""
     from performer.cli import build_parser
-    from performer.commands.play import build_session
     from performer.render.weights import CppnWeights
     from performer.render.window import HeadlessSurface
+    from performer.session import build_session
     from performer.sources.midi import MidiInput
 
     learned = tmp_path / "learned.yaml"

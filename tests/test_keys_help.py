@@ -74,9 +74,9 @@ def test_the_app_handles_exactly_the_keys_in_the_table():
 
 def test_every_table_action_exists_in_a_real_session(random_model_file, tmp_path):
     from performer.cli import build_parser
-    from performer.commands.play import build_session
     from performer.render.weights import CppnWeights
     from performer.render.window import HeadlessSurface
+    from performer.session import build_session
     from performer.state import PerformanceState
 
     args = build_parser().parse_args([

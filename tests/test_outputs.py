@@ -227,7 +227,7 @@ def test_a_live_show_with_learned_prints_keeps_torch_in_the_worker():
     script = textwrap.dedent("""
         import json, sys, time
         from performer.cli import parse_command
-        from performer.commands.play import build_session
+        from performer.session import build_session
         from performer.render.weights import CppnWeights
         from performer.render.window import HeadlessSurface
         from performer.state import PerformanceState

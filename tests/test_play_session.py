@@ -12,9 +12,9 @@ import pytest
 import yaml
 
 from performer.cli import build_parser
-from performer.commands.play import build_session
 from performer.render.weights import CppnWeights
 from performer.render.window import HeadlessSurface
+from performer.session import build_session
 from performer.soak_inputs import osc_message
 from performer.state import PerformanceState
 

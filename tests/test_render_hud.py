@@ -15,7 +15,6 @@ import yaml
 
 from performer.app import App
 from performer.cli import build_parser
-from performer.commands.play import build_session
 from performer.outputs.base import CallbackOutput
 from performer.render import hud as layout
 from performer.render.cppn_renderer import CppnRenderer
@@ -23,6 +22,7 @@ from performer.render.font import GLYPHS, UNKNOWN, glyph_cells, hud_text
 from performer.render.hud import FrameTiming, Hud, hud_lines
 from performer.render.weights import CppnWeights
 from performer.render.window import HeadlessSurface
+from performer.session import build_session
 from performer.soak_inputs import osc_message
 from performer.state import PerformanceState
 

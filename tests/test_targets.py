@@ -11,10 +11,11 @@ import pytest
 from pythonosc.osc_message_builder import OscMessageBuilder
 
 from performer.cli import build_parser
-from performer.commands.play import KEYS_EPILOG, build_session
+from performer.commands.play import KEYS_EPILOG
 from performer.controls.hub import ControlHub
 from performer.render.weights import CppnWeights
 from performer.render.window import HeadlessSurface
+from performer.session import build_session
 from performer.state import PARAMS, PerformanceState
 from performer.targets import ACTION_SPECS, ACTIONS, canonical_addresses, parse_target, provide
 

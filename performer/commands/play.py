@@ -9,7 +9,6 @@ import argparse
 import logging
 import signal
 import sys
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from performer.cli_types import parse_fps, parse_size
@@ -129,87 +128,10 @@ def open_surface(args: argparse.Namespace):
     return GlfwWindow(args.size, "performer", args.monitor, args.fullscreen, vsync=not args.no_vsync)
 
 
-@dataclass
-class Session:
-    """Everything one performance wires together around the app loop (see build_session)."""
-
-    app: object
-    renderer: object
-    hud: object
-    reloader: object
-    show: object
-    prints: object
-    hubs: list = field(default_factory=list)
-    recorder: object = None
-
-    def close(self) -> None:
-        self.reloader.stop()
-        self.app.close()  # every output: the recorder waits for ffmpeg to finish the file
-        for hub in self.hubs:
-            hub.close()
-        self.prints.release()  # stops the print worker
-        self.hud.release()
-        if self.app.previews is not None:
-            self.app.previews.release()
-        self.renderer.release()
-
-
-def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
-    """The app loop with every input and output plugged in, one way:
-    controllers and walks -> state -> renderer -> outputs (recorder, --output ..., the window with the HUD)."""
-    from performer.app import App
-    from performer.controls.cli_options import build_inputs, source_factories
-    from performer.outputs.base import load_output
-    from performer.outputs.recorder import LiveRecorder
-    from performer.prints.live import start_prints
-    from performer.render.cppn_renderer import CppnRenderer
-    from performer.render.hotreload import ShaderReloader
-    from performer.render.hud import Hud
-    from performer.render.previews import LatentPreviews
-    from performer.targets import provide
-    from performer.walks.live import LiveShow
-
-    extra_outputs = [load_output(spec) for spec in args.output]  # OutputSpecError: before anything starts
-    extra_sources = source_factories(args)  # a bad --source: one line and status 2, before anything starts
-    # learned prints run in a worker process; a missing or broken file is logged and play goes on
-    prints = start_prints(surface.ctx, args.model, None if args.no_prints else args.prints)
-    try:
-        renderer = CppnRenderer(surface.ctx, weights, args.weights, args.shaders, prints=prints)
-    except BaseException:
-        prints.release()  # stops the print worker
-        raise
-    hud = Hud(surface.ctx, args.shaders)
-    previews = LatentPreviews(renderer, weights.latent_dim, directory=args.shaders)
-    reloader = ShaderReloader(renderer.programs + hud.programs + previews.programs,
-                              watch=not args.no_reload and not args.headless)  # fmt: skip
-    app = App(surface, renderer, state, hud, reloader, args.snapshot_dir, args.seed, fps=args.fps)
-    app.previews = previews
-    app.garments = weights.garments
-
-    # OSC, MIDI, joysticks, the app's keyboard (its keys also go to the mappings), any --source
-    hubs = build_inputs(args, app.actions, weights.latent_dim, keyboard=app.keyboard, sources=extra_sources)
-    app.inputs += hubs
-
-    hub = hubs[0] if hubs else None
-    clock_bpm = (lambda: hub.tempo) if hub is not None else None
-    show = LiveShow.build(state, weights.latent_dim, args.landmarks, bpm=args.bpm, clock_bpm=clock_bpm)
-    app.inputs.append(show)  # after the hub: this frame's hand moves become offsets on top of the walk
-    provide(app.actions, show.actions())  # the same dict the hub fires into, by the names of performer/targets.py
-    app.status_sources.append(show.status_lines)
-    recorder = LiveRecorder(args.record_dir, args.record_fps, args.record_codec)
-    provide(app.actions, recorder.actions())
-    for output in [recorder, *extra_outputs]:  # their status lines follow the show's in the HUD
-        app.add_output(output)
-    app.status_sources += [hub.status_lines for hub in hubs]
-    app.error_sources += [hub.error_lines for hub in hubs]
-    app.status_sources.append(lambda: [line] if (line := prints.status_line(state.params)) else [])
-    if args.walk:
-        show.play_walk(args.walk)
-    return Session(app, renderer, hud, reloader, show, prints, hubs, recorder)
-
-
 def play(args: argparse.Namespace, surface, weights, state) -> int:
     import imageio.v3 as iio
+
+    from performer.session import build_session
 
     session = build_session(args, surface, weights, state)
     renderer = session.renderer

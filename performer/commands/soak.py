@@ -110,11 +110,11 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
          prints: bool = True, osc_rate: float = 2000.0, midi_rate: float = 500.0, break_every: float = 10.0,
          walk: str = "groove", workdir: Path | None = None, hold_gil: bool = False) -> dict:  # fmt: skip
     from performer.cli import build_parser
-    from performer.commands.play import build_session
     from performer.render.context import gil_free_finish
     from performer.render.program import SHADER_DIR
     from performer.render.weights import CppnWeights
     from performer.render.window import HeadlessSurface
+    from performer.session import build_session
     from performer.state import PerformanceState
 
     own_dir = workdir is None
