@@ -5,7 +5,7 @@
   tempo.py       BPM from the config, tap tempo or MIDI clock; beats <-> seconds
   schema.py      presets/walks/*.yaml (pydantic, unknown keys are errors) -> walk objects
   player.py      plays a walk onto the state, with manual offsets on top; crossfaded landmark recall
-  live.py        everything above (and recording) as actions, an input and a frame hook for the app loop
+  live.py        everything above as actions and an input for the app loop (recording is an output)
 
 A walk is a pure function of its position (seconds or beats): sample(t) -> Pose. Nothing here draws.
 """
