@@ -75,7 +75,7 @@ class FrameReadback:
         target = frame.target
         size = (int(target.size[0]), int(target.size[1]))
         last = self._last_read
-        if not getattr(frame, "fresh", True) and last is not None and last.size == size:
+        if not getattr(frame, "fresh", True) and last is not None and (last.frame.target, last.size) == (target, size):
             self.reused += 1
             return PendingRead(frame, size, same_as=last)
         read = PendingRead(frame, size, self._buffer(size[0] * size[1] * 3))
