@@ -9,11 +9,9 @@ import argparse
 import logging
 import signal
 import sys
-from pathlib import Path
 
-from performer.cli_types import parse_fps, parse_size
 from performer.keys import keys_help, keys_hint
-from performer.paths import DEFAULT_LANDMARKS, DEFAULT_MODEL, DEFAULT_PRINTS, SHADER_DIR
+from performer.play_options import add_play_options
 from performer.targets import osc_help, targets_help
 
 log = logging.getLogger(__name__)
@@ -28,49 +26,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser(
         "play", description=__doc__, epilog=KEYS_EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model .safetensors (default: shipped)")
-    p.add_argument("--size", type=parse_size, default=(1280, 720), help="window or frame size WxH")
-    p.add_argument("--fullscreen", action="store_true", help="start fullscreen (F toggles)")
-    p.add_argument("--monitor", type=int, default=0, help="monitor index for the window / fullscreen")
-    p.add_argument("--no-vsync", action="store_true", help="do not wait for the display refresh")
-    p.add_argument("--fps", type=parse_fps, default=60.0,
-                   help="show at most this many frames a second (default 60); the loop sleeps in between")
-    p.add_argument("--headless", action="store_true", help="no window: render on an EGL context")
-    p.add_argument("--frames", type=int, help="stop after N frames (headless default 60)")
-    p.add_argument("--out", type=Path, help="write the last frame to this PNG")
-    p.add_argument("--z", help="start at this z: comma-separated numbers")
-    p.add_argument("--seed", type=int, help="seed for R (random point)")
-    p.add_argument("--hud", action="store_true", help="start with the HUD on (H toggles)")
-    p.add_argument("--previews", action="store_true",
-                   help="start with the latent previews on: each latent at 5 values (G toggles)")
-    p.add_argument("--weights", default="auto", choices=("auto", "const", "ubo", "texture"),
-                   help="where the shader reads weights from (auto: fastest that fits)")
-    p.add_argument("--snapshot-dir", type=Path, default=Path("snapshots"), help="where S saves PNGs")
-    p.add_argument("--no-reload", action="store_true", help="do not watch shaders/ for edits")
-    p.add_argument("--shaders", type=Path, default=SHADER_DIR,
-                   help="folder with the GLSL programs (default: the shipped shaders/; edit a copy live)")
-    from performer.record.codecs import CODECS
-
-    show = p.add_argument_group("landmarks, walks, recording")
-    show.add_argument("--bpm", type=float, default=120.0, help="walk tempo (tap tempo / MIDI clock override it)")
-    show.add_argument("--landmarks", type=Path, default=DEFAULT_LANDMARKS, help="landmarks file")
-    show.add_argument("--walk", help="start playing this walk (a name in presets/walks)")
-    show.add_argument("--record-dir", type=Path, default=Path("recordings"), help="where V records to")
-    show.add_argument("--record-fps", type=float, default=30.0)
-    show.add_argument("--record-codec", choices=tuple(CODECS), default="h264")
-    show.add_argument(
-        "--output",
-        action="append",
-        default=[],
-        metavar="MODULE:FACTORY",
-        help="plug in an output (see performer/outputs/base.py) that FACTORY() in MODULE makes; repeatable",
-    )
-    prints = p.add_argument_group("prints")
-    prints.add_argument("--prints", type=Path, default=DEFAULT_PRINTS, help="learned prints file (default: shipped)")
-    prints.add_argument("--no-prints", action="store_true", help="procedural prints only (no print worker)")
-    from performer.controls.cli_options import add_arguments
-
-    add_arguments(p)  # --mapping, --osc-host/--osc-port/--osc-allow/--osc-feedback, --midi-in
+    add_play_options(p)
     return p
 
 

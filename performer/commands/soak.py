@@ -109,9 +109,9 @@ class FileBreaker:
 def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path | None = None,
          prints: bool = True, osc_rate: float = 2000.0, midi_rate: float = 500.0, break_every: float = 10.0,
          walk: str = "groove", workdir: Path | None = None, hold_gil: bool = False) -> dict:  # fmt: skip
-    from performer.cli import build_parser
+    from performer.paths import SHADER_DIR
+    from performer.play_options import add_play_options
     from performer.render.context import gil_free_finish
-    from performer.render.program import SHADER_DIR
     from performer.render.weights import CppnWeights
     from performer.render.window import HeadlessSurface
     from performer.session import build_session
@@ -123,12 +123,14 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
     shutil.copytree(SHADER_DIR, shaders, dirs_exist_ok=True)
     mapping = workdir / "board.yaml"
     shutil.copyfile(MAPPING, mapping)
-    argv = ["play", "--headless", "--size", f"{size[0]}x{size[1]}", "--osc-port", "0", "--no-midi", "--hud",
+    argv = ["--headless", "--size", f"{size[0]}x{size[1]}", "--osc-port", "0", "--no-midi", "--hud",
             "--shaders", str(shaders), "--mapping", str(mapping), "--record-dir", str(workdir / "rec"),
             "--snapshot-dir", str(workdir / "snaps"), "--walk", walk, "--no-reload"]  # fmt: skip
     argv += ["--model", str(model)] if model else []
     argv += [] if prints else ["--no-prints"]
-    args = build_parser().parse_args(argv)
+    play_parser = argparse.ArgumentParser(prog="performer play")
+    add_play_options(play_parser)
+    args = play_parser.parse_args(argv)  # as `performer play` would
     weights = CppnWeights.from_file(args.model)
     state = PerformanceState(latent_dim=weights.latent_dim)
     surface = HeadlessSurface(args.size)
