@@ -217,3 +217,25 @@ def test_events_carry_the_value_checked_where_they_entered():
         event = osc_event("/a", [bad])
         assert event.value is None and event.args == (bad,)
     assert ControlEvent("osc", "/a", None, args=("x",)).label() == "osc /a = ?"
+
+
+def test_a_board_plugged_in_by_hand_keeps_its_ports_through_a_mapping_reload(tmp_path):
+    """soak's case: with MIDI off, a virtual board set as hub.midi; a mapping file naming another port is
+    (re)loaded. The board keeps its port and no 'not found' line appears; with MIDI on, the file's port is
+    asked for as before."""
+    from performer.sources.midi import MidiInput
+
+    mapping = tmp_path / "board.yaml"
+    mapping.write_text("controls:\n  - {cc: 7, to: z1}\n")
+    for midi_on, patterns, problems in ((False, ("Board",), 0), (True, ("nanoKONTROL2",), 1)):
+        hub = ControlHub([mapping], osc=False, midi=midi_on, midi_backend=Board()).start()
+        try:
+            hub.midi = MidiInput(["Board"], backend=Board(), scan_interval=0).start()
+            mapping.write_text("midi:\n  inputs: [nanoKONTROL2]\ncontrols:\n  - {cc: 8, to: z2}\n")
+            assert hub.check_reload()
+            assert hub.midi.patterns == patterns
+            lines = hub.error_lines()
+            assert len(lines) == problems and all("'nanoKONTROL2': not found" in line for line in lines)
+        finally:
+            hub.close()
+            mapping.write_text("controls:\n  - {cc: 7, to: z1}\n")

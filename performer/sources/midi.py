@@ -139,8 +139,10 @@ class MidiInput:
         return events
 
     def configure(self, setup: SourceSetup) -> None:
+        """After a mapping reload: the ports the files now ask for (with MIDI off, a board plugged in by hand,
+        as soak's, keeps its own)."""
         patterns, outputs = wanted_ports(setup)
-        if patterns:
+        if setup.options.midi and patterns:
             self.patterns, self.output_patterns = tuple(patterns), tuple(outputs)
 
     def status_line(self) -> str | None:
