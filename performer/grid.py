@@ -19,9 +19,7 @@ def tile(images: torch.Tensor, columns: int, gap: int = 2, gap_value: int = 40) 
     pictures = to_uint8(images)
     count, height, width, _ = pictures.shape
     rows = -(-count // columns)
-    out = np.full(
-        (rows * (height + gap) - gap, columns * (width + gap) - gap, 3), gap_value, dtype=np.uint8
-    )
+    out = np.full((rows * (height + gap) - gap, columns * (width + gap) - gap, 3), gap_value, dtype=np.uint8)
     for index, picture in enumerate(pictures):
         row, col = divmod(index, columns)
         top, left = row * (height + gap), col * (width + gap)

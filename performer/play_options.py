@@ -16,22 +16,35 @@ def add_play_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fullscreen", action="store_true", help="start fullscreen (F toggles)")
     p.add_argument("--monitor", type=int, default=0, help="monitor index for the window / fullscreen")
     p.add_argument("--no-vsync", action="store_true", help="do not wait for the display refresh")
-    p.add_argument("--fps", type=parse_fps, default=60.0,
-                   help="show at most this many frames a second (default 60); the loop sleeps in between")
+    p.add_argument(
+        "--fps",
+        type=parse_fps,
+        default=60.0,
+        help="show at most this many frames a second (default 60); the loop sleeps in between",
+    )
     p.add_argument("--headless", action="store_true", help="no window: render on an EGL context")
     p.add_argument("--frames", type=int, help="stop after N frames (headless default 60)")
     p.add_argument("--out", type=Path, help="write the last frame to this PNG")
     p.add_argument("--z", help="start at this z: comma-separated numbers")
     p.add_argument("--seed", type=int, help="seed for R (random point)")
     p.add_argument("--hud", action="store_true", help="start with the HUD on (H toggles)")
-    p.add_argument("--previews", action="store_true",
-                   help="start with the latent previews on: each latent at 5 values (G toggles)")
-    p.add_argument("--weights", default="auto", choices=("auto", "const", "ubo", "texture"),
-                   help="where the shader reads weights from (auto: fastest that fits)")
+    p.add_argument(
+        "--previews", action="store_true", help="start with the latent previews on: each latent at 5 values (G toggles)"
+    )
+    p.add_argument(
+        "--weights",
+        default="auto",
+        choices=("auto", "const", "ubo", "texture"),
+        help="where the shader reads weights from (auto: fastest that fits)",
+    )
     p.add_argument("--snapshot-dir", type=Path, default=Path("snapshots"), help="where S saves PNGs")
     p.add_argument("--no-reload", action="store_true", help="do not watch shaders/ for edits")
-    p.add_argument("--shaders", type=Path, default=SHADER_DIR,
-                   help="folder with the GLSL programs (default: the shipped shaders/; edit a copy live)")
+    p.add_argument(
+        "--shaders",
+        type=Path,
+        default=SHADER_DIR,
+        help="folder with the GLSL programs (default: the shipped shaders/; edit a copy live)",
+    )
     from performer.record.codecs import CODECS
 
     show = p.add_argument_group("landmarks, walks, recording")

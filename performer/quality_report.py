@@ -35,8 +35,13 @@ def judge(classifier: Classifier, images: torch.Tensor, reference: np.ndarray, f
     counts = torch.bincount(label[confident], minlength=10).tolist()
     need = max(1, len(images) // 200)
     distance = frechet_distance(feats, reference)
-    return {"confident": round(confident.float().mean().item(), 4), "classes": sum(c >= need for c in counts),
-            "per_class": counts, "fd": round(distance, 3), "fd_ratio": round(distance / max(floor, 1e-9), 2)}
+    return {
+        "confident": round(confident.float().mean().item(), 4),
+        "classes": sum(c >= need for c in counts),
+        "per_class": counts,
+        "fd": round(distance, 3),
+        "fd_ratio": round(distance / max(floor, 1e-9), 2),
+    }
 
 
 class Judge:
@@ -64,8 +69,10 @@ class Judge:
         """Latents [n, L] for every place this model has."""
         n, dim = self.samples, generator.config.latent_dim
         torch_rng = torch.Generator().manual_seed(self.seed)
-        out = {"prior": torch.randn(n, dim, generator=torch_rng),
-               "uniform": torch.rand(n, dim, generator=torch_rng) * 2.0 - 1.0}
+        out = {
+            "prior": torch.randn(n, dim, generator=torch_rng),
+            "uniform": torch.rand(n, dim, generator=torch_rng) * 2.0 - 1.0,
+        }
         if prior is not None:
             out["learned"] = torch.from_numpy(prior.sample(np.random.default_rng(self.seed), n).astype(np.float32))
         if garments is not None:
@@ -112,6 +119,8 @@ def markdown_table(names: list[str], results: list[dict], judge_: Judge) -> str:
             rows.append(f"| {place}: {label} | {' | '.join(cells)} |")
     rows.append(f"| test reconstruction, nats/image | {' | '.join(str(r['recon_bce_per_image']) for r in results)} |")
     real = judge_.real
-    rows.append(f"\nreal test images: {real['confident']} confident, {real['classes']} classes; floor (train vs "
-                f"test, {judge_.samples} each) {judge_.floor:.3f}; classifier test accuracy {judge_.accuracy:.4f}")
+    rows.append(
+        f"\nreal test images: {real['confident']} confident, {real['classes']} classes; floor (train vs "
+        f"test, {judge_.samples} each) {judge_.floor:.3f}; classifier test accuracy {judge_.accuracy:.4f}"
+    )
     return "\n".join(rows)

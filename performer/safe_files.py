@@ -211,8 +211,9 @@ def check_elements(data: object, max_elements: int, path: str | Path, kind: str)
         item = stack.pop()
         count += 1
         if count > max_elements:
-            raise FileTooLarge(f"{path}: more than {max_elements:,} values; a {kind} file may hold at most "
-                               f"{max_elements:,}")
+            raise FileTooLarge(
+                f"{path}: more than {max_elements:,} values; a {kind} file may hold at most {max_elements:,}"
+            )
         if isinstance(item, dict):
             stack.extend(item.keys())
             stack.extend(item.values())
@@ -236,5 +237,7 @@ def check_safetensors_header(path: str | Path, kind: str) -> None:
         (header_bytes,) = struct.unpack("<Q", head)
         # A header longer than the file is garbage, not large: the safetensors reader says so in its words.
         if bound.max_values < header_bytes <= size - 8:
-            raise FileTooLarge(f"{path}: a {human_bytes(header_bytes)} header; a {kind} file's header may be at "
-                               f"most {human_bytes(bound.max_values)}")
+            raise FileTooLarge(
+                f"{path}: a {human_bytes(header_bytes)} header; a {kind} file's header may be at "
+                f"most {human_bytes(bound.max_values)}"
+            )

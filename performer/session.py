@@ -64,8 +64,9 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
         raise
     hud = Hud(surface.ctx, args.shaders)
     previews = LatentPreviews(renderer, weights.latent_dim, directory=args.shaders)
-    reloader = ShaderReloader(renderer.programs + hud.programs + previews.programs,
-                              watch=not args.no_reload and not args.headless)  # fmt: skip
+    reloader = ShaderReloader(
+        renderer.programs + hud.programs + previews.programs, watch=not args.no_reload and not args.headless
+    )
     app = App(surface, renderer, state, hud, reloader, args.snapshot_dir, args.seed, fps=args.fps)
     app.previews = previews
     app.garments = weights.garments

@@ -1,4 +1,5 @@
-"""What `performer soak` throws at a show: an OSC sender (run as its own process) and a MIDI board.
+"""What `performer soak` throws at a show: an OSC sender (run as its own process), a MIDI board, files
+broken and fixed as an editor slip would (FileBreaker), and a thread that notes how late it wakes.
 
 `python -m performer.soak_inputs PORT RATE SECONDS` sends RATE datagrams a second to 127.0.0.1:PORT
 for SECONDS, a quarter of them junk, and prints "sent junk" when done. Datagrams are built byte by byte here
@@ -15,6 +16,7 @@ import struct
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -57,8 +59,9 @@ def valid_datagram(rng: random.Random) -> bytes:
         value = float(rng.randint(0, 6)) if name == "print_a" else rng.uniform(0, 1)
         return osc_message(f"/performer/param/{name}", value)
     if r < 0.95:
-        return osc_bundle(osc_message("/performer/z/1", rng.uniform(-1, 1)),
-                          osc_message("/performer/param/zoom", rng.uniform(0.5, 2)))  # fmt: skip
+        return osc_bundle(
+            osc_message("/performer/z/1", rng.uniform(-1, 1)), osc_message("/performer/param/zoom", rng.uniform(0.5, 2))
+        )
     return osc_message(rng.choice(["/performer/random", "/performer/preset/next", "/performer/walk/next"]))
 
 
@@ -161,8 +164,9 @@ def feed_midi(backend: FakeMidiBackend, stop: threading.Event, rate: float, coun
             continue
         r = rng.random()
         if r < 0.6:
-            message = mido.Message("control_change", control=int(rng.choice([*range(8), *range(16, 24)])),
-                                   value=int(rng.integers(0, 128)))  # fmt: skip
+            message = mido.Message(
+                "control_change", control=int(rng.choice([*range(8), *range(16, 24)])), value=int(rng.integers(0, 128))
+            )
         elif r < 0.75:
             message = mido.Message("note_on", note=int(rng.integers(0, 128)), velocity=int(rng.integers(0, 128)))
         elif r < 0.85:
@@ -180,3 +184,71 @@ def feed_midi(backend: FakeMidiBackend, stop: threading.Event, rate: float, coun
 
 if __name__ == "__main__":
     print(*send(int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])))
+
+
+BROKEN_GLSL = "this line is not GLSL;\n"
+BROKEN_YAML = "controls:\n  - {cc: 3, target: [latent\n"
+
+
+def probe_wakeups(stop: threading.Event, gaps: list[float], period: float = 0.001) -> None:
+    """A thread that asks to wake every millisecond and notes how long each wait really took: the longest
+    gaps are how long the frame loop held the GIL (the OSC thread and MIDI callbacks wait as long)."""
+    last = time.perf_counter()
+    while not stop.wait(period):
+        now = time.perf_counter()
+        gaps.append(now - last)
+        last = now
+
+
+class FileBreaker:
+    """Every `every` seconds, breaks cppn.glsl (a syntax error at line 41) and the mapping file (broken YAML) for
+    BROKEN_SECONDS, as a slip in an editor would, then restores both. Notes whether each error was shown while
+    broken and cleared once fixed."""
+
+    BROKEN_SECONDS = 2.0
+
+    def __init__(self, shader: Path, mapping: Path, reloader, every: float, seconds: float) -> None:
+        self.shader, self.mapping, self.reloader = shader, mapping, reloader
+        self.every, self.last_start = every, seconds - self.BROKEN_SECONDS - 1.0  # a second to see it cleared
+        self.good_glsl, self.good_yaml = shader.read_text(), mapping.read_text()
+        self.broken_since: float | None = None
+        self.seen = {"shader": False, "mapping": False}
+        self.counts = {
+            "breaks": 0,
+            "shader_shown": 0,
+            "mapping_shown": 0,
+            "shader_cleared": 0,
+            "mapping_cleared": 0,
+            "frames_while_broken": 0,
+        }
+
+    def tick(self, t: float) -> None:
+        due = t >= self.every * (self.counts["breaks"] + 1) and t < self.last_start
+        if self.broken_since is None and due:
+            lines = self.good_glsl.splitlines(keepends=True)
+            self.shader.write_text("".join(lines[:40] + [BROKEN_GLSL] + lines[40:]))
+            self.mapping.write_text(BROKEN_YAML)
+            self.reloader.mark_changed(self.shader.stem)  # what the file watcher does on save
+            self.broken_since, self.seen = t, {"shader": False, "mapping": False}
+            self.counts["breaks"] += 1
+        elif self.broken_since is not None and t - self.broken_since >= self.BROKEN_SECONDS:
+            self.shader.write_text(self.good_glsl)
+            self.mapping.write_text(self.good_yaml)
+            self.reloader.mark_changed(self.shader.stem)
+            self.counts["shader_shown"] += self.seen["shader"]
+            self.counts["mapping_shown"] += self.seen["mapping"]
+            self.broken_since = None
+
+    def observe(self, errors: list[str]) -> None:
+        """After a frame: the error lines the HUD shows (shader and mapping errors name their file)."""
+        if self.broken_since is not None:
+            self.counts["frames_while_broken"] += 1
+            self.seen["shader"] |= any(f"{self.shader.name}:" in line for line in errors)
+            self.seen["mapping"] |= any(f"{self.mapping.name}:" in line for line in errors)
+        elif self.counts["breaks"] and not errors:
+            self.counts["shader_cleared"] = self.counts["mapping_cleared"] = self.counts["breaks"]
+
+    @property
+    def all_shown_and_cleared(self) -> bool:
+        c = self.counts
+        return c["shader_shown"] == c["mapping_shown"] == c["shader_cleared"] == c["mapping_cleared"] == c["breaks"]

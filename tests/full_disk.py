@@ -19,6 +19,7 @@ class FullFolder:
     def fill(self) -> None:
         """Use up every byte left: from here on any write that needs space fails with ENOSPC."""
         if not self.real:
+
             def no_space(_fd):
                 raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 

@@ -8,9 +8,9 @@ import subprocess
 import sys
 
 from performer.commands.bench_osc_match import FAMILIES, largest_address
-from performer.soak_inputs import osc_message
 from performer.controls.osc_decode import parse_message
 from performer.controls.osc_pattern import OscPattern
+from performer.soak_inputs import osc_message
 
 
 def test_the_longest_length_is_the_longest_address_a_datagram_carries():

@@ -24,7 +24,8 @@ def test_rate_is_counted_over_full_windows_only():
     assert activity.sources["osc"].rate == 0.0
     stats = {"osc_malformed": 2, "osc_unknown_address": 5, "osc_messages": 45}
     assert activity.line("osc", "127.0.0.1:9000", stats) == (
-        "OSC 127.0.0.1:9000 0/s last /performer/z/2 from 127.0.0.1, 7 dropped")
+        "OSC 127.0.0.1:9000 0/s last /performer/z/2 from 127.0.0.1, 7 dropped"
+    )
     assert activity.line("midi", "", {}) == "MIDI waiting"
 
 

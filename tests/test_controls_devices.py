@@ -131,8 +131,20 @@ def test_play_starts_with_a_broken_mapping_file_and_loads_it_when_fixed(tmp_path
     good, broken = tmp_path / "good.yaml", tmp_path / "broken.yaml"
     good.write_text("controls:\n  - {osc: /fader/a, to: z1}\n")
     broken.write_text("controls:\n  - {osc: /fader/b, to: z2, curve: wobbly}\n")
-    args = build_parser().parse_args(["play", "--headless", "--no-osc", "--no-midi", "--mapping", str(good),
-                                      "--mapping", str(broken), "--mapping", str(tmp_path / "later.yaml")])
+    args = build_parser().parse_args(
+        [
+            "play",
+            "--headless",
+            "--no-osc",
+            "--no-midi",
+            "--mapping",
+            str(good),
+            "--mapping",
+            str(broken),
+            "--mapping",
+            str(tmp_path / "later.yaml"),
+        ]
+    )
     [hub] = build_inputs(args)
     state = PerformanceState()
     try:
@@ -171,11 +183,27 @@ def test_play_shows_a_taken_osc_port_in_the_hud_and_takes_it_when_freed(random_m
     from performer.session import build_session
 
     taker, port = take_a_port()
-    args = build_parser().parse_args([
-        "play", "--headless", "--model", str(random_model_file[0]), "--size", "32x24", "--osc-port", str(port),
-        "--osc-retry", "0.4", "--no-midi", "--no-reload", "--no-prints",
-        "--record-dir", str(tmp_path / "rec"), "--snapshot-dir", str(tmp_path / "snaps"),
-    ])  # fmt: skip
+    args = build_parser().parse_args(
+        [
+            "play",
+            "--headless",
+            "--model",
+            str(random_model_file[0]),
+            "--size",
+            "32x24",
+            "--osc-port",
+            str(port),
+            "--osc-retry",
+            "0.4",
+            "--no-midi",
+            "--no-reload",
+            "--no-prints",
+            "--record-dir",
+            str(tmp_path / "rec"),
+            "--snapshot-dir",
+            str(tmp_path / "snaps"),
+        ]
+    )
     weights = CppnWeights.from_file(args.model)
     surface = HeadlessSurface(args.size)
     session = build_session(args, surface, weights, PerformanceState(latent_dim=weights.latent_dim))

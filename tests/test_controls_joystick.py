@@ -44,8 +44,14 @@ def test_snapshot_differences_become_events():
     first = joysticks.feed(pad(axes=(0.5, 0, 0, 0, -1, -1), hats=(1 | 2,)), 0.0)
     got = {(e.kind, e.number): e.value for e in first}
     # raw axes 4 and 5 at -1 differ from a raw axis' rest (0); the gamepad triggers rest at -1, so no event
-    assert got == {("axis", 0): 0.5, ("axis", 4): -1.0, ("axis", 5): -1.0, ("axis", "left_x"): 0.5,
-                   ("hat", "0.up"): 1.0, ("hat", "0.right"): 1.0}
+    assert got == {
+        ("axis", 0): 0.5,
+        ("axis", 4): -1.0,
+        ("axis", 5): -1.0,
+        ("axis", "left_x"): 0.5,
+        ("hat", "0.up"): 1.0,
+        ("hat", "0.right"): 1.0,
+    }
     again = joysticks.feed(pad(axes=(0.5, 0, 0, 0, -1, -1), hats=(2,)), 0.1)
     assert [(e.kind, e.number, e.value) for e in again] == [("hat", "0.up", 0.0)]
 
@@ -89,10 +95,11 @@ def test_triggers_rest_at_minus_one(tmp_path):
 
 def test_buttons_hats_and_unplug(tmp_path):
     fired = []
-    hub, state, reader, frame = rig(tmp_path,
-        "  - {button: a, to: random}\n"
-        "  - {hat: 0, direction: up, to: z2, mode: velocity, rate: 1.0}\n",
-        actions={"random": lambda: fired.append(1)})  # fmt: skip
+    hub, state, reader, frame = rig(
+        tmp_path,
+        "  - {button: a, to: random}\n  - {hat: 0, direction: up, to: z2, mode: velocity, rate: 1.0}\n",
+        actions={"random": lambda: fired.append(1)},
+    )
     reader.snapshots[0] = pad(buttons=(1,) + (0,) * 14, hats=(1,))
     frame(0.5)
     reader.snapshots[0] = pad(buttons=(1,) + (0,) * 14, hats=(1,))

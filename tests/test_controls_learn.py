@@ -110,6 +110,7 @@ def test_learn_in_play_writes_and_loads_the_mapping(tmp_path):
 
 # ---- OSC learn, through real UDP ------------------------------------------------------------------------
 
+
 def test_osc_learn_needs_a_moving_value_or_a_press():
     learner = Learner()
     learner.arm("z1")
@@ -154,10 +155,26 @@ def test_performer_learn_learns_osc_addresses_sent_over_udp(tmp_path):
     because the unmapped address was dropped as unknown before the learner saw it."""
     out, port = tmp_path / "mine.yaml", free_udp_port()
     proc = subprocess.Popen(
-        [sys.executable, "-m", "performer.cli", "learn", "--targets", "z1,z2,random", "--osc-port", str(port),
-         "--out", str(out), "--timeout", "30"],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, bufsize=1,
-    )  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "performer.cli",
+            "learn",
+            "--targets",
+            "z1,z2,random",
+            "--osc-port",
+            str(port),
+            "--out",
+            str(out),
+            "--timeout",
+            "30",
+        ],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+        bufsize=1,
+    )
     try:
         lines = Lines(proc.stdout)
         lines.wait_for("z1: move a control now")
@@ -255,11 +272,27 @@ def test_play_l_key_learns_osc_then_midi(random_model_file, tmp_path):
     from performer.sources.midi import MidiInput
 
     learned = tmp_path / "learned.yaml"
-    args = build_parser().parse_args([
-        "play", "--headless", "--model", str(random_model_file[0]), "--size", "32x24", "--osc-port", "0",
-        "--no-midi", "--learn-file", str(learned), "--record-dir", str(tmp_path / "rec"), "--no-reload",
-        "--no-prints", "--snapshot-dir", str(tmp_path / "snaps"),
-    ])  # fmt: skip
+    args = build_parser().parse_args(
+        [
+            "play",
+            "--headless",
+            "--model",
+            str(random_model_file[0]),
+            "--size",
+            "32x24",
+            "--osc-port",
+            "0",
+            "--no-midi",
+            "--learn-file",
+            str(learned),
+            "--record-dir",
+            str(tmp_path / "rec"),
+            "--no-reload",
+            "--no-prints",
+            "--snapshot-dir",
+            str(tmp_path / "snaps"),
+        ]
+    )
     weights = CppnWeights.from_file(args.model)
     surface = HeadlessSurface(args.size)
     session = build_session(args, surface, weights, PerformanceState(latent_dim=weights.latent_dim))
@@ -293,7 +326,9 @@ def test_play_l_key_learns_osc_then_midi(random_model_file, tmp_path):
             Board.callback(mido.Message("control_change", control=21, value=value))
         frames(1)
         assert [(c.osc, c.cc, c.to) for c in load_mapping(learned).controls] == [
-            ("/2/fader7", None, "z1"), (None, 21, "z2")]  # fmt: skip
+            ("/2/fader7", None, "z1"),
+            (None, 21, "z2"),
+        ]
         assert state.z[0] == 0.0 and state.z[1] == 0.0  # learning moved nothing
         frames(1)  # the learned file is loaded
         client.send_message("/2/fader7", 1.0)

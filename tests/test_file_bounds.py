@@ -62,8 +62,9 @@ def test_a_walk_of_30_thousand_keyframes_is_refused_at_once(tmp_path, caplog):
 
 def test_a_walk_within_the_size_but_over_the_keyframe_bound_is_refused(tmp_path):
     walk = tmp_path / "aliases.yaml"  # 5,000 keyframes in 20 KB: each a 5-byte alias of the first
-    walk.write_text("kind: keyframes\nkeyframes:\n  - &k {z: [0, 0, 0, 0, 0, 0, 0, 0], duration: 1}\n"
-                    + "  - *k\n" * 4999)  # fmt: skip
+    walk.write_text(
+        "kind: keyframes\nkeyframes:\n  - &k {z: [0, 0, 0, 0, 0, 0, 0, 0], duration: 1}\n" + "  - *k\n" * 4999
+    )
     assert walk.stat().st_size < FILE_BOUNDS["walk"].max_bytes
     error, seconds = timed(load_walk, walk, [], 8)
     assert isinstance(error, WalkError) and seconds < 1.0
@@ -161,9 +162,13 @@ def test_the_bounds_leave_room_for_every_shipped_file():
     from performer.walks.schema import WALK_DIR
 
     root = DEFAULT_LANDMARKS.parents[1]
-    for kind, paths in {"walk": WALK_DIR.glob("*.yaml"), "landmarks": [DEFAULT_LANDMARKS],
-                        "mapping": (root / "mappings").glob("*.yaml"), "model": [DEFAULT_MODEL],
-                        "print": [DEFAULT_PRINTS]}.items():  # fmt: skip
+    for kind, paths in {
+        "walk": WALK_DIR.glob("*.yaml"),
+        "landmarks": [DEFAULT_LANDMARKS],
+        "mapping": (root / "mappings").glob("*.yaml"),
+        "model": [DEFAULT_MODEL],
+        "print": [DEFAULT_PRINTS],
+    }.items():
         for path in paths:
             assert path.stat().st_size * 8 < FILE_BOUNDS[kind].max_bytes, path
     assert len(load_landmarks(DEFAULT_LANDMARKS)) * 20 < FILE_BOUNDS["landmarks"].max_items

@@ -98,8 +98,9 @@ def test_a_landmark_saved_live_on_a_full_disk_loses_nothing(full, caplog):
     save_landmarks(path, marks)
     before = path.read_bytes()
     state = PerformanceState()
-    show = LiveShow(state, load_landmarks(path, 8), {}, Tempo(120.0), landmarks_path=path, crossfade=0.0,
-                    clock=lambda: 0.0)  # fmt: skip
+    show = LiveShow(
+        state, load_landmarks(path, 8), {}, Tempo(120.0), landmarks_path=path, crossfade=0.0, clock=lambda: 0.0
+    )
     full.fill()
     caplog.clear()
     state.set_z(np.full(8, 1.25))
@@ -132,8 +133,23 @@ def test_a_render_onto_a_full_disk_fails_in_one_line_and_leaves_no_file(full, tm
     walk.write_text("kind: noise\nperiod: 1\n")
     full.fill()
     out = full.path / "clip.mp4"
-    code = main(["render", str(walk), "--out", str(out), "--size", "32x32", "--fps", "8", "--no-progress",
-                 "--model", str(random_model_file[0]), "--landmarks", str(tmp_path / "none.yaml")])  # fmt: skip
+    code = main(
+        [
+            "render",
+            str(walk),
+            "--out",
+            str(out),
+            "--size",
+            "32x32",
+            "--fps",
+            "8",
+            "--no-progress",
+            "--model",
+            str(random_model_file[0]),
+            "--landmarks",
+            str(tmp_path / "none.yaml"),
+        ]
+    )
     assert code == 1
     err = [line for line in capsys.readouterr().err.splitlines() if line.startswith("performer render")]
     assert len(err) == 1 and err[0].startswith(f"performer render: failed writing {out}: ")

@@ -198,7 +198,10 @@ def test_no_module_over_300_lines():
 def modules_after(code: str) -> set[str]:
     result = subprocess.run(
         [sys.executable, "-c", f"import sys\n{code}\nprint('modules:', *sorted(sys.modules))"],
-        capture_output=True, text=True, timeout=120, cwd=PACKAGE.parent,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=PACKAGE.parent,
     )
     assert result.returncode == 0, result.stderr
     last = result.stdout.splitlines()[-1].split()

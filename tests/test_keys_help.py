@@ -26,8 +26,9 @@ WINDOW_KEYS = set(KEY_NAMES.values()) | set(string.digits) | set(string.ascii_lo
 
 
 def play_help() -> str:
-    result = subprocess.run([sys.executable, "-m", "performer.cli", "play", "--help"], capture_output=True,
-                            text=True, timeout=120)  # fmt: skip
+    result = subprocess.run(
+        [sys.executable, "-m", "performer.cli", "play", "--help"], capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     return result.stdout
 
@@ -79,10 +80,23 @@ def test_every_table_action_exists_in_a_real_session(random_model_file, tmp_path
     from performer.session import build_session
     from performer.state import PerformanceState
 
-    args = build_parser().parse_args([
-        "play", "--headless", "--model", str(random_model_file[0]), "--size", "32x24", "--no-osc", "--no-midi",
-        "--no-prints", "--weights", "texture", "--landmarks", str(tmp_path / "none.yaml"),
-    ])  # fmt: skip
+    args = build_parser().parse_args(
+        [
+            "play",
+            "--headless",
+            "--model",
+            str(random_model_file[0]),
+            "--size",
+            "32x24",
+            "--no-osc",
+            "--no-midi",
+            "--no-prints",
+            "--weights",
+            "texture",
+            "--landmarks",
+            str(tmp_path / "none.yaml"),
+        ]
+    )
     weights = CppnWeights.from_file(args.model)
     surface = HeadlessSurface(args.size)
     session = build_session(args, surface, weights, PerformanceState(latent_dim=weights.latent_dim))
@@ -105,7 +119,7 @@ def test_keyboard_mapping_binds_only_keys_the_table_leaves_free():
 
 def readme_keys_table() -> dict[str, str]:
     text = (ROOT / "README.md").read_text()
-    table = text[text.index("| key | does |"):].split("\n\n", 1)[0]
+    table = text[text.index("| key | does |") :].split("\n\n", 1)[0]
     rows = {}
     for line in table.splitlines()[2:]:
         keys, does = (cell.strip() for cell in line.strip("|").split("|", 1))
@@ -124,7 +138,7 @@ def test_readme_names_the_walk_interpolations_the_schema_accepts():
     accepted = typing.get_args(KeyframesSpec.model_fields["interpolation"].annotation)
     assert set(accepted) == {"linear", "slerp", "smooth"}
     text = (ROOT / "README.md").read_text()
-    sentence = text[text.index("**Walks**"):].split("\n\n", 1)[0]
+    sentence = text[text.index("**Walks**") :].split("\n\n", 1)[0]
     assert "linear, slerp or smooth" in " ".join(sentence.split())
     assert "Catmull-Rom;" not in sentence  # not a name a walk file can use
 

@@ -23,9 +23,12 @@ from performer.state import PerformanceState
 
 def test_round_trip_and_add_keeps_what_is_there(tmp_path):
     path = tmp_path / "lm.yaml"
-    first = [Landmark("boot", tuple(np.linspace(-1, 1, 8).round(4)), "ember", 1.5, "found",
-                      {"print_a": 3.0, "print_opacity": 0.5}),
-             Landmark("bag", (0.5,) * 8)]  # fmt: skip
+    first = [
+        Landmark(
+            "boot", tuple(np.linspace(-1, 1, 8).round(4)), "ember", 1.5, "found", {"print_a": 3.0, "print_opacity": 0.5}
+        ),
+        Landmark("bag", (0.5,) * 8),
+    ]
     save_landmarks(path, first, "fashion.safetensors")
     assert load_landmarks(path, 8) == first
     saved = add_landmark(path, Landmark("boot", (2.0,) * 8))
@@ -93,8 +96,9 @@ def test_signature_diagram_draws_the_values():
 
 def test_contact_sheet_has_a_tile_per_landmark(random_model_file):
     _, generator, _ = random_model_file
-    marks = [Landmark(f"m{i}", tuple(np.random.default_rng(i).standard_normal(8).round(3)), "neon", 1.0)
-             for i in range(3)]  # fmt: skip
+    marks = [
+        Landmark(f"m{i}", tuple(np.random.default_rng(i).standard_normal(8).round(3)), "neon", 1.0) for i in range(3)
+    ]
     sheet = contact_sheet(marks, generator, tile=32, columns=2)
     cell_w, cell_h = 32 + 16 + 24, 32 + 14 + 16
     assert sheet.shape == (2 * cell_h, 2 * cell_w, 3)
@@ -106,11 +110,23 @@ def test_the_landmarks_command_lists_the_shipped_file_and_writes_its_sheet(tmp_p
     from performer.cli import main
 
     file = tmp_path / "marks.yaml"
-    file.write_text(yaml.safe_dump({"landmarks": [
-        {"name": "plain", "z": [0.0] * 8},
-        {"name": "printed", "z": [1.0] + [0.0] * 7, "palette": "gold", "zoom": 1.5, "print_a": 6.0,
-         "print_opacity": 0.8},
-    ]}))  # fmt: skip
+    file.write_text(
+        yaml.safe_dump(
+            {
+                "landmarks": [
+                    {"name": "plain", "z": [0.0] * 8},
+                    {
+                        "name": "printed",
+                        "z": [1.0] + [0.0] * 7,
+                        "palette": "gold",
+                        "zoom": 1.5,
+                        "print_a": 6.0,
+                        "print_opacity": 0.8,
+                    },
+                ]
+            }
+        )
+    )
     sheet = tmp_path / "sheet.png"
     assert main(["landmarks", "--file", str(file), "--sheet", str(sheet), "--diagrams", str(tmp_path / "d")]) == 0
     out = capsys.readouterr().out

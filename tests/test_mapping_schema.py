@@ -39,9 +39,10 @@ def test_unknown_target_and_bad_curve_and_nan():
     assert problems("controls:\n  - osc: /a\n    to: z9\n") == [
         "m.yaml:3: controls[0].to: latent target must be z1..z8, got 'z9'"
     ]
-    assert "m.yaml:4: controls[0].curve: Input should be 'linear'" in problems(
-        "controls:\n  - cc: 1\n    to: zoom\n    curve: expo\n"
-    )[0]
+    assert (
+        "m.yaml:4: controls[0].curve: Input should be 'linear'"
+        in problems("controls:\n  - cc: 1\n    to: zoom\n    curve: expo\n")[0]
+    )
     assert problems("controls:\n  - cc: 1\n    to: zoom\n    smoothing: .nan\n")[0].startswith(
         "m.yaml:4: controls[0].smoothing: Input should be a finite number"
     )

@@ -156,10 +156,12 @@ def test_smoothing_time_constant(tmp_path):
 
 
 def test_curve_invert_dead_zone_through_the_hub(tmp_path):
-    hub, state, send, _ = rig(tmp_path,
+    hub, state, send, _ = rig(
+        tmp_path,
         "  - {cc: 1, to: zoom, curve: exponential, out: [0.25, 8]}\n"
         "  - {cc: 2, to: brightness, invert: true, in: [0, 100], out: [0, 1]}\n"
-        "  - {cc: 3, to: z3, in: [0, 100], deadzone: 0.1}\n")  # fmt: skip
+        "  - {cc: 3, to: z3, in: [0, 100], deadzone: 0.1}\n",
+    )
     send(cc(1, 0), cc(2, 25), cc(3, 60))
     assert state.params["zoom"] == 0.25
     assert state.params["brightness"] == 0.75
@@ -171,14 +173,20 @@ def test_curve_invert_dead_zone_through_the_hub(tmp_path):
 
 def test_notes_pitchbend_program_and_thresholds(tmp_path):
     fired = []
-    actions = {"random": lambda: fired.append("random"), "preset": lambda i: fired.append(("preset", i)),
-               "snapshot": lambda: fired.append("snapshot")}  # fmt: skip
-    hub, state, send, _ = rig(tmp_path,
+    actions = {
+        "random": lambda: fired.append("random"),
+        "preset": lambda i: fired.append(("preset", i)),
+        "snapshot": lambda: fired.append("snapshot"),
+    }
+    hub, state, send, _ = rig(
+        tmp_path,
         "  - {note: 36, to: random}\n"
         "  - {cc: 64, to: snapshot, threshold: 0.9}\n"
         "  - {program: true, to: preset}\n"
         "  - {pitchbend: true, to: rotation, in: [-8192, 8192]}\n"
-        "  - {note: 40, to: z4, in: [0, 127], out: [0, 127]}\n", actions=actions)  # fmt: skip
+        "  - {note: 40, to: z4, in: [0, 127], out: [0, 127]}\n",
+        actions=actions,
+    )
     send(mido.Message("note_on", note=36, velocity=20))
     send(mido.Message("note_on", note=36, velocity=90))  # still held: no second trigger
     send(mido.Message("note_off", note=36), mido.Message("note_on", note=36, velocity=1))
@@ -257,8 +265,7 @@ def test_real_mido_on_this_machine_does_not_crash(tmp_path):
 
 
 def test_feedback_to_midi_outputs(tmp_path):
-    hub, state, send, backend = rig(tmp_path, "  - {cc: 7, to: z1}\n  - {cc14: 2, to: z2}\n",
-                                    outputs=["Fake Board"])  # fmt: skip
+    hub, state, send, backend = rig(tmp_path, "  - {cc: 7, to: z1}\n  - {cc14: 2, to: z2}\n", outputs=["Fake Board"])
     send()
     state.set_latent(0, 1.5)  # a walk moved it: the motor fader follows
     state.set_latent(1, 0.75)

@@ -53,7 +53,9 @@ def test_bad_files_are_refused_naming_the_file(tmp_path):
 
 
 def test_reading_weights_imports_no_torch():
-    code = ("import sys; from performer.render.weights import CppnWeights; "
-            f"w = CppnWeights.from_file({str(DEFAULT_MODEL)!r}); print(w.macs_per_pixel, 'torch' in sys.modules)")
+    code = (
+        "import sys; from performer.render.weights import CppnWeights; "
+        f"w = CppnWeights.from_file({str(DEFAULT_MODEL)!r}); print(w.macs_per_pixel, 'torch' in sys.modules)"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == [str(ModelConfig().macs_per_pixel), "False"]

@@ -31,11 +31,14 @@ def test_export_stores_the_encoder_means_of_a_subset(tmp_path):
     assert load_model(trainer.export(tmp_path / "plain.safetensors")).garments is None  # optional
 
 
-@pytest.mark.parametrize(("table", "says"), [
-    (torch.zeros(10, 7), r"expected \(N, 8\)"),
-    (torch.zeros(0, 8), r"expected \(N, 8\)"),
-    (torch.full((4, 8), float("nan")), "NaN"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("table", "says"),
+    [
+        (torch.zeros(10, 7), r"expected \(N, 8\)"),
+        (torch.zeros(0, 8), r"expected \(N, 8\)"),
+        (torch.full((4, 8), float("nan")), "NaN"),
+    ],
+)
 def test_a_bad_garment_table_is_a_clear_error(tmp_path, table, says):
     config = ModelConfig()
     path = save_model(tmp_path / "m.safetensors", config, CPPN(config), Encoder(config), extra={TENSOR: table})
@@ -67,7 +70,7 @@ class Renderer:
 
 
 def test_r_lands_on_a_garment_and_shift_r_jumps_anywhere(monkeypatch):
-    monkeypatch.setattr("performer.app.gil_free_finish", lambda ctx: (lambda: None))
+    monkeypatch.setattr("performer.app.gil_free_finish", lambda ctx: lambda: None)
     from performer.state import PerformanceState
 
     app = App(Surface(), Renderer(), PerformanceState(), seed=3)

@@ -31,14 +31,29 @@ def test_flood_keeps_frames_state_and_memory():
     assert result["frames_during_flood"] >= 3, result
 
 
-@pytest.mark.skipif(not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
-                    reason="needs two cores to give the renderer one of its own")  # fmt: skip
+@pytest.mark.skipif(
+    not hasattr(os, "sched_setaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="needs two cores to give the renderer one of its own",
+)
 def test_flood_frame_time_within_ten_percent_when_the_renderer_has_its_own_core():
     """The issue's target, through the real command: 20,000 messages per flood into the running server while
     frames render through EGL. Core 0 renders (what a GPU does as a separate device), core 1 has the OSC
     thread and the sending client; a subprocess, because pinning changes the affinity of the process."""
-    command = [sys.executable, "-m", "performer.cli", "bench-osc", "--pin", "--renderer", "gl", "--size", "192x192",
-               "--frames", "90", "--rounds", "3"]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "performer.cli",
+        "bench-osc",
+        "--pin",
+        "--renderer",
+        "gl",
+        "--size",
+        "192x192",
+        "--frames",
+        "90",
+        "--rounds",
+        "3",
+    ]
     run = subprocess.run(command, capture_output=True, text=True, timeout=300)
     if "no headless OpenGL" in run.stderr:
         pytest.skip("no EGL context on this machine")

@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 
 import performer
-from performer.soak_inputs import osc_message
 from performer.controls.hub import ControlHub
 from performer.controls.mapping_schema import MappingError
 from performer.controls.osc_pattern import MAX_PATTERN
+from performer.soak_inputs import osc_message
 from performer.state import PerformanceState
 
 FRAME = 1 / 60  # one frame of a 60 Hz projector

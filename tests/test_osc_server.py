@@ -58,9 +58,21 @@ def rig(tmp_path):
         "  - {osc: /1/zoom, to: zoom, in: [0, 1], out: [1, 5]}\n"
     )
     fired = []
-    actions = {name: (lambda *a, n=name: fired.append((n, *a))) for name in
-               ("random", "preset", "preset_next", "walk_play", "walk_stop", "record_start", "record_stop", "hud",
-                "previews", "pause")}
+    actions = {
+        name: (lambda *a, n=name: fired.append((n, *a)))
+        for name in (
+            "random",
+            "preset",
+            "preset_next",
+            "walk_play",
+            "walk_stop",
+            "record_start",
+            "record_stop",
+            "hud",
+            "previews",
+            "pause",
+        )
+    }
     hub = ControlHub([mapping], osc_port=0, midi=False, actions=actions).start()
     r = Rig(hub)
     r.fired = fired
@@ -80,8 +92,11 @@ def test_single_value_from_literal_bytes(rig):
 
 def test_eight_floats_and_params(rig):
     rig.send(b"/performer/z\x00\x00\x00\x00,ffffffff\x00\x00\x00" + struct.pack(">8f", *[0.5 * i for i in range(8)]))
-    rig.send(message("/performer/param/zoom", 2.5), message("/performer/param/palette", "ember"),
-             message("/performer/param/rotation", 270.0))
+    rig.send(
+        message("/performer/param/zoom", 2.5),
+        message("/performer/param/palette", "ember"),
+        message("/performer/param/rotation", 270.0),
+    )
     rig.frame()
     assert list(rig.state.z) == [0.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5]
     assert rig.state.params["zoom"] == 2.5
@@ -94,8 +109,14 @@ def test_bundle_with_future_time_tag_is_applied_at_once(rig):
     inner = message("/performer/z/3", 0.75)
     nested = b"#bundle\x00" + struct.pack(">II", ntp, 0) + struct.pack(">i", len(inner)) + inner
     second = message("/performer/param/brightness", -0.25)
-    bundle = (b"#bundle\x00" + struct.pack(">II", ntp, 0) + struct.pack(">i", len(nested)) + nested
-              + struct.pack(">i", len(second)) + second)
+    bundle = (
+        b"#bundle\x00"
+        + struct.pack(">II", ntp, 0)
+        + struct.pack(">i", len(nested))
+        + nested
+        + struct.pack(">i", len(second))
+        + second
+    )
     rig.send(bundle)
     rig.frame()
     assert rig.state.z[2] == 0.75
@@ -129,7 +150,8 @@ def test_mapped_addresses_and_triggers(rig):
     rig.send(message("/performer/preset", "night"), message("/performer/preset/next", 1))
     rig.frame()
     assert sorted(rig.fired, key=str) == sorted(
-        [("random",), ("walk_play",), ("preset", "night"), ("preset_next",)], key=str)  # walk/stop 0.0 = release
+        [("random",), ("walk_play",), ("preset", "night"), ("preset_next",)], key=str
+    )  # walk/stop 0.0 = release
     rig.fired.clear()
     rig.send(message("/1/push1", 1.0), message("/1/push1", 0.0))  # press and release inside one frame
     rig.frame()
@@ -230,7 +252,7 @@ def test_fuzz_thousands_of_malformed_datagrams_then_still_answers(rig):
         body = bytes(rng.getrandbits(8) for _ in range(rng.randint(0, 48)))
         datagrams.append(rng.choice(prefixes) + body)
     for start in range(0, len(datagrams), 500):
-        rig.send(*datagrams[start:start + 500])
+        rig.send(*datagrams[start : start + 500])
         rig.frame()
     assert rig.hub.osc._thread.is_alive()
     z_before = rig.state.z.copy()
@@ -269,16 +291,19 @@ def bundle(*elements: bytes, sizes: list[int] | None = None) -> bytes:
 Z1 = b"/performer/z/1\x00\x00,f\x00\x00" + struct.pack(">f", 0.5)  # 16 + 4 + 4 = 24 bytes
 
 
-@pytest.mark.parametrize(("name", "datagram"), [
-    ("size past the end", bundle(Z1, sizes=[9999])),
-    ("size not a multiple of 4", bundle(Z1 + b"\x00\x00", sizes=[26])),
-    ("negative size", bundle(Z1, sizes=[-24])),
-    ("zero size", bundle(b"", sizes=[0])),
-    ("element is neither message nor bundle", bundle(b"\x00" * 8)),
-    ("truncated size", bundle(Z1) + b"\x00\x00\x00\x10"[:2] + b"\x00\x00"),
-    ("nested nine deep", functools.reduce(lambda inner, _: bundle(inner), range(10), Z1)),
-    ("unknown type tag", b"/performer/z/1\x00\x00,x\x00\x00" + struct.pack(">f", 0.5)),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("name", "datagram"),
+    [
+        ("size past the end", bundle(Z1, sizes=[9999])),
+        ("size not a multiple of 4", bundle(Z1 + b"\x00\x00", sizes=[26])),
+        ("negative size", bundle(Z1, sizes=[-24])),
+        ("zero size", bundle(b"", sizes=[0])),
+        ("element is neither message nor bundle", bundle(b"\x00" * 8)),
+        ("truncated size", bundle(Z1) + b"\x00\x00\x00\x10"[:2] + b"\x00\x00"),
+        ("nested nine deep", functools.reduce(lambda inner, _: bundle(inner), range(10), Z1)),
+        ("unknown type tag", b"/performer/z/1\x00\x00,x\x00\x00" + struct.pack(">f", 0.5)),
+    ],
+)
 def test_malformed_bundles_and_tags_are_counted_without_a_log_flood(name, datagram, caplog):
     server = OscServer()
     with caplog.at_level("DEBUG"):

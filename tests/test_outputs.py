@@ -188,15 +188,41 @@ def run_play(tmp_path, *args: str, timeout: float = 120) -> subprocess.Completed
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env["PYTHONPATH"] = os.pathsep.join([str(TESTS), env.get("PYTHONPATH", "")])
     env["PERFORMER_SEAM_OUTPUT"] = str(tmp_path / "seam.json")
-    command = [sys.executable, "-m", "performer.cli", "play", "--headless", "--size", "64x48", "--no-midi",
-               "--osc-port", "0", "--no-prints", "--no-reload", "--landmarks", str(tmp_path / "none.yaml"), *args]
+    command = [
+        sys.executable,
+        "-m",
+        "performer.cli",
+        "play",
+        "--headless",
+        "--size",
+        "64x48",
+        "--no-midi",
+        "--osc-port",
+        "0",
+        "--no-prints",
+        "--no-reload",
+        "--landmarks",
+        str(tmp_path / "none.yaml"),
+        *args,
+    ]
     return subprocess.run(command, env=env, capture_output=True, text=True, timeout=timeout, cwd=tmp_path)
 
 
 def test_an_output_in_one_file_plugs_into_a_running_play(tmp_path, random_model_file):
     out = tmp_path / "last.png"
-    result = run_play(tmp_path, "--model", str(random_model_file[0]), "--frames", "12", "--z", "1,-1,0,2,0,0,0,0",
-                      "--output", "seam_output:make", "--out", str(out))
+    result = run_play(
+        tmp_path,
+        "--model",
+        str(random_model_file[0]),
+        "--frames",
+        "12",
+        "--z",
+        "1,-1,0,2,0,0,0,0",
+        "--output",
+        "seam_output:make",
+        "--out",
+        str(out),
+    )
     assert result.returncode == 0, result.stderr
     report = json.loads((tmp_path / "seam.json").read_text())
     assert report["frames"] == 12

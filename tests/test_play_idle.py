@@ -40,10 +40,35 @@ def snapshots(folder: Path) -> list[Path]:
 def test_an_idle_show_sleeps_between_frames_and_still_answers_osc_at_once(random_model_file, tmp_path):
     port, shots = free_udp_port(), tmp_path / "snaps"
     show = subprocess.Popen(
-        [sys.executable, "-m", "performer.cli", "play", "--headless", "--model", str(random_model_file[0]),
-         "--size", "64x48", "--frames", "100000000", "--fps", "60", "--weights", "texture", "--no-prints",
-         "--no-midi", "--osc-port", str(port), "--snapshot-dir", str(shots), "--landmarks", str(tmp_path / "none")],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        [
+            sys.executable,
+            "-m",
+            "performer.cli",
+            "play",
+            "--headless",
+            "--model",
+            str(random_model_file[0]),
+            "--size",
+            "64x48",
+            "--frames",
+            "100000000",
+            "--fps",
+            "60",
+            "--weights",
+            "texture",
+            "--no-prints",
+            "--no-midi",
+            "--osc-port",
+            str(port),
+            "--snapshot-dir",
+            str(shots),
+            "--landmarks",
+            str(tmp_path / "none"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     send = lambda data: sender.sendto(data, ("127.0.0.1", port))  # noqa: E731
     try:

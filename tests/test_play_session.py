@@ -22,15 +22,39 @@ from performer.state import PerformanceState
 @pytest.fixture
 def session(random_model_file, tmp_path):
     landmarks = tmp_path / "landmarks.yaml"
-    landmarks.write_text(yaml.safe_dump({"landmarks": [
-        {"name": "boot", "z": [2.0, 0, 0, 0, 0, 0, 0, -1.0]},
-        {"name": "dress", "z": [-1.0, 0.5, 0, 0, 0, 0, 0, 0], "palette": "ember"},
-    ]}))
-    args = build_parser().parse_args([
-        "play", "--headless", "--model", str(random_model_file[0]), "--size", "64x48", "--osc-port", "0",
-        "--no-midi", "--landmarks", str(landmarks), "--record-dir", str(tmp_path / "rec"),
-        "--record-fps", "10", "--snapshot-dir", str(tmp_path / "snaps"), "--no-reload", "--no-prints",
-    ])
+    landmarks.write_text(
+        yaml.safe_dump(
+            {
+                "landmarks": [
+                    {"name": "boot", "z": [2.0, 0, 0, 0, 0, 0, 0, -1.0]},
+                    {"name": "dress", "z": [-1.0, 0.5, 0, 0, 0, 0, 0, 0], "palette": "ember"},
+                ]
+            }
+        )
+    )
+    args = build_parser().parse_args(
+        [
+            "play",
+            "--headless",
+            "--model",
+            str(random_model_file[0]),
+            "--size",
+            "64x48",
+            "--osc-port",
+            "0",
+            "--no-midi",
+            "--landmarks",
+            str(landmarks),
+            "--record-dir",
+            str(tmp_path / "rec"),
+            "--record-fps",
+            "10",
+            "--snapshot-dir",
+            str(tmp_path / "snaps"),
+            "--no-reload",
+            "--no-prints",
+        ]
+    )
     weights = CppnWeights.from_file(args.model)
     surface = HeadlessSurface(args.size)
     built = build_session(args, surface, weights, PerformanceState(latent_dim=weights.latent_dim))
@@ -86,8 +110,12 @@ def test_osc_walk_and_bad_input_do_not_stop_the_loop(session):
     sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     port = hub.osc.address[1]
     clock = [0.0]
-    for junk in (b"\x00\x01\x02", osc_message("/performer/z/1", "not a number"),
-                 osc_message("/performer/z/2", float("nan")), osc_message("/performer/walk", 3)):
+    for junk in (
+        b"\x00\x01\x02",
+        osc_message("/performer/z/1", "not a number"),
+        osc_message("/performer/z/2", float("nan")),
+        osc_message("/performer/walk", 3),
+    ):
         sender.sendto(junk, ("127.0.0.1", port))
     sender.sendto(osc_message("/performer/walk", "orbit-that-does-not-exist"), ("127.0.0.1", port))
     run_frames(session, 3, clock)

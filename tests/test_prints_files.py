@@ -53,8 +53,10 @@ def rewrite(path, tensors=None, **metadata):
         (lambda p: p.write_bytes(p.read_bytes()[:200]), "not a readable safetensors file"),
         (lambda p: rewrite(p, format="performer-model/1"), "expected 'performer-prints/1'"),
         (lambda p: rewrite(p, config="{not json"), "malformed config/names JSON"),
-        (lambda p: rewrite(p, config=json.dumps({"prints": 2, "width": 8, "residual_blocks": 1, "hue": 3})),
-         "unknown print config keys"),
+        (
+            lambda p: rewrite(p, config=json.dumps({"prints": 2, "width": 8, "residual_blocks": 1, "hue": 3})),
+            "unknown print config keys",
+        ),
         (lambda p: rewrite(p, names=json.dumps(["only one"])), "1 print names for a network that holds 2"),
         (lambda p: rewrite(p, names=json.dumps(["a", "a"])), "repeat"),
         (lambda p: rewrite(p, names=json.dumps(["a/../b", "c"])), "print names must be"),
@@ -82,8 +84,11 @@ def test_metadata_names_the_format(tmp_path, net):
 
 def vgg_state(prefix: str = "features.") -> dict[str, torch.Tensor]:
     torch.manual_seed(0)
-    return {prefix + k.split(".", 1)[1]: torch.randn_like(v) * 0.01
-            for k, v in VGG16Features().state_dict().items() if k.startswith("features.")}
+    return {
+        prefix + k.split(".", 1)[1]: torch.randn_like(v) * 0.01
+        for k, v in VGG16Features().state_dict().items()
+        if k.startswith("features.")
+    }
 
 
 def test_vgg16_loads_from_safetensors_and_weights_only_pth(tmp_path):

@@ -142,8 +142,9 @@ def test_learned_texture_is_sampled_in_garment_space(full):
     full.prints = layer
     try:
         state = PerformanceState()
-        for name, value in dict(print_opacity=1.0, print_a=3, print_b=3, zoom=1.6, pan_x=0.2, pan_y=-0.15,
-                                rotation=30.0).items():
+        for name, value in dict(
+            print_opacity=1.0, print_a=3, print_b=3, zoom=1.6, pan_x=0.2, pan_y=-0.15, rotation=30.0
+        ).items():
             state.set(name, value)
         wait_for_upload(layer, state)
         got = full.render(state, (120, 90)).read_rgb().astype(np.float64)
@@ -277,8 +278,10 @@ def test_a_slow_print_worker_does_not_slow_the_render_loop():
 
     surface = HeadlessSurface((96, 96))
     renderer = CppnRenderer(surface.ctx, CppnWeights.from_generator(model), "texture")
-    layers = {"slow": PrintLayer(surface.ctx, ("slow",), PrintWorker(slow)),
-              "instant": PrintLayer(surface.ctx, ("instant",), PrintWorker(instant))}  # fmt: skip
+    layers = {
+        "slow": PrintLayer(surface.ctx, ("slow",), PrintWorker(slow)),
+        "instant": PrintLayer(surface.ctx, ("instant",), PrintWorker(instant)),
+    }
     state = PerformanceState()
     state.set("print_opacity", 1.0)
     state.set("print_a", 3)

@@ -118,14 +118,19 @@ def test_procedural_styles_tile_and_differ():
 def test_a_few_training_steps_lower_the_style_loss(tmp_path):
     """Tiny: 32x32, one print, 30 steps on blocky grey content. The style loss must fall clearly."""
     torch.manual_seed(1)
-    config = TrainPrintsConfig(epochs=1, steps_per_epoch=30, batch=2, size=32, width=8,
-                               residual_blocks=1, cppn_pool=8)
+    config = TrainPrintsConfig(epochs=1, steps_per_epoch=30, batch=2, size=32, width=8, residual_blocks=1, cppn_pool=8)
     content_images = torch.rand(8, 1, 8, 8).mul(4).round().div(4)
     content_images = torch.nn.functional.interpolate(content_images, size=(32, 32))  # blocky "garments"
     source = ContentSource(32, content_images, None, 1.0, seed=0)
     seen: list[float] = []
-    path = train_prints(["procedural:stripes"], tmp_path / "tiny", source, config, progress=False,
-                        on_step=lambda step, averages: seen.append(averages["style"]))
+    path = train_prints(
+        ["procedural:stripes"],
+        tmp_path / "tiny",
+        source,
+        config,
+        progress=False,
+        on_step=lambda step, averages: seen.append(averages["style"]),
+    )
     # The averages are exponential with factor 0.9, starting at the first step's own loss.
     assert len(seen) == 30
     assert seen[-1] < 0.85 * seen[0]  # measured: 3.1 -> 2.4

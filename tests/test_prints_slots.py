@@ -14,7 +14,12 @@ from performer.targets import parse_target
 def test_slots_number_procedural_first_then_learned():
     table = slots(("stripes", "leopard"))
     assert [(s.index, s.name, s.learned) for s in table] == [
-        (0, "stripes", None), (1, "dots", None), (2, "check", None), (3, "stripes", 0), (4, "leopard", 1)]
+        (0, "stripes", None),
+        (1, "dots", None),
+        (2, "check", None),
+        (3, "stripes", 0),
+        (4, "leopard", 1),
+    ]
     assert resolve(table, 4.4).name == "leopard" and resolve(table, 9).name == "leopard"  # past the end: last
     assert resolve(table, -3).name == "stripes" and resolve(table, -3).learned is None
 
@@ -30,8 +35,13 @@ def test_uniforms_say_which_slots_are_ready():
 
 
 def test_print_params_are_control_targets():
-    for name, low, high in (("print_a", 0, 15), ("print_b", 0, 15), ("print_opacity", 0, 1),
-                            ("print_mix", 0, 1), ("print_scale", 0.25, 4)):
+    for name, low, high in (
+        ("print_a", 0, 15),
+        ("print_b", 0, 15),
+        ("print_opacity", 0, 1),
+        ("print_mix", 0, 1),
+        ("print_scale", 0.25, 4),
+    ):
         target = parse_target(name)
         assert target.kind == "param" and target.limits == (low, high)
     assert check_param("print_a", 2.6) == 3.0  # a fader's value lands on a whole slot

@@ -24,12 +24,26 @@ def soft_shape(size, shapes):
 
 
 def test_discs_are_round_and_squares_and_ellipses_are_not():
-    discs = blob_circularities(soft_shape(128, [("disc", 30, 30, 8, 0), ("disc", 90, 40, 5, 0),
-                                                ("disc", 60, 95, 12, 0)]))
+    discs = blob_circularities(
+        soft_shape(128, [("disc", 30, 30, 8, 0), ("disc", 90, 40, 5, 0), ("disc", 60, 95, 12, 0)])
+    )
     assert len(discs) == 3 and np.all(np.abs(discs - 1.0) < 0.05), discs
     squares = blob_circularities(soft_shape(128, [("square", 40, 40, 10, 0), ("square", 90, 90, 6, 0)]))
     assert np.all(np.abs(squares - np.pi / 4) < 0.04), squares  # 4*pi*s^2 / (4s)^2 = pi/4
-    ellipse = blob_circularities(soft_shape(128, [("ellipse", 64, 64, 30, 10, )]))
+    ellipse = blob_circularities(
+        soft_shape(
+            128,
+            [
+                (
+                    "ellipse",
+                    64,
+                    64,
+                    30,
+                    10,
+                )
+            ],
+        )
+    )
     # Ramanujan's perimeter for half-axes 30 and 10: 4*pi*A/P^2 = 0.7
     h = (30 - 10) ** 2 / (30 + 10) ** 2
     perimeter = np.pi * 40 * (1 + 3 * h / (10 + np.sqrt(4 - 3 * h)))

@@ -24,13 +24,16 @@ def frames(count: int, size: tuple[int, int]) -> list[np.ndarray]:
     return [np.full((h, w, 3), (20 * i) % 256, dtype=np.uint8) for i in range(count)]
 
 
-@pytest.mark.parametrize(("codec", "size", "name", "stored"), [
-    ("h264", (64, 36), "h264", "h264"),
-    ("h264", (63, 37), "h264", "h264"),  # odd: 4:4:4, still exactly 63x37
-    ("hap", (64, 36), "hap", "hap"),
-    ("hap_q", (36, 20), "hap", "hap"),
-    ("prores", (63, 37), "prores", "prores"),
-])  # fmt: skip
+@pytest.mark.parametrize(
+    ("codec", "size", "name", "stored"),
+    [
+        ("h264", (64, 36), "h264", "h264"),
+        ("h264", (63, 37), "h264", "h264"),  # odd: 4:4:4, still exactly 63x37
+        ("hap", (64, 36), "hap", "hap"),
+        ("hap_q", (36, 20), "hap", "hap"),
+        ("prores", (63, 37), "prores", "prores"),
+    ],
+)
 def test_written_file_has_the_requested_size_codec_frames_and_rate(tmp_path, codec, size, name, stored):
     path = tmp_path / f"clip{check_codec(codec).extension}"
     with FfmpegWriter(path, size, 25, codec) as writer:

@@ -75,8 +75,7 @@ class FakeClock:
 
 def make_app(surface, renderer, hud=None, tmp_path=None, reloader=None) -> App:
     state = PerformanceState()
-    return App(surface, renderer, state, hud, reloader, snapshot_dir=tmp_path or SHADER_DIR, seed=1,
-               clock=FakeClock())
+    return App(surface, renderer, state, hud, reloader, snapshot_dir=tmp_path or SHADER_DIR, seed=1, clock=FakeClock())
 
 
 def test_holding_a_digit_moves_its_latent_smoothly_and_shift_reverses(surface, renderer):
@@ -165,8 +164,14 @@ def test_hud_draws_bars_signature_and_errors(hud):
     state.set_z([2.0, -2.0, 0, 0, 0, 0, 0, 0])
     surface.screen.use()
     surface.screen.clear(0, 0, 0)
-    hud.draw(surface.screen, surface.size, state, FrameTiming(59.9, 3.0, 21.0), errors=["cppn.glsl:7: error: boom"],
-             status=["REC 00:01.0 WWWWWWWWWWWWWWWWWWWW"])
+    hud.draw(
+        surface.screen,
+        surface.size,
+        state,
+        FrameTiming(59.9, 3.0, 21.0),
+        errors=["cppn.glsl:7: error: boom"],
+        status=["REC 00:01.0 WWWWWWWWWWWWWWWWWWWW"],
+    )
     image = screen(surface)
     assert hud.ctx.error == "GL_NO_ERROR"
     m, centre = hud_layout.MARGIN, hud_layout.MARGIN + hud_layout.BAR_X + hud_layout.BAR_W / 2
@@ -238,8 +243,10 @@ def test_hot_reload_keeps_the_last_good_program_and_reports_file_line(surface, w
         assert f"cppn.glsl:{broken_line}" in surface.title
         assert any(f"cppn.glsl:{broken_line}" in error for error in app.errors)
         # A good edit replaces it: here, the negative.
-        fixed = source.replace("frag_color = vec4(clamp(colour, 0.0, 1.0) * u_master, 1.0);",
-                               "frag_color = vec4(1.0 - clamp(colour, 0.0, 1.0) * u_master, 1.0);")
+        fixed = source.replace(
+            "frag_color = vec4(clamp(colour, 0.0, 1.0) * u_master, 1.0);",
+            "frag_color = vec4(1.0 - clamp(colour, 0.0, 1.0) * u_master, 1.0);",
+        )
         assert fixed != source
         (shaders / "cppn.glsl").write_text(fixed)
         assert wait_for_reload(reloader) == ["cppn"]

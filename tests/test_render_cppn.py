@@ -53,8 +53,7 @@ def renderers(ctx, cppn):
 def reference(cppn: CPPN, z, width, height, zoom=1.0, pan=(0.0, 0.0), degrees=0.0) -> np.ndarray:
     """Torch output as [height, width] floats in 0..255, row 0 at the top."""
     with torch.no_grad():
-        image = cppn.render(torch.tensor(z, dtype=torch.float32)[None], width, height, zoom, pan,
-                            math.radians(degrees))
+        image = cppn.render(torch.tensor(z, dtype=torch.float32)[None], width, height, zoom, pan, math.radians(degrees))
     return image[0, 0].numpy().astype(np.float64) * 255.0
 
 
@@ -170,8 +169,9 @@ def test_every_palette(renderers, cppn, index):
 
 
 def test_palettes_differ(renderers):
-    images = [shader(renderers["const"], state_for(Z_CASES["prior"], palette=i), 48, 48)
-              for i in range(len(PALETTE_NAMES))]
+    images = [
+        shader(renderers["const"], state_for(Z_CASES["prior"], palette=i), 48, 48) for i in range(len(PALETTE_NAMES))
+    ]
     for i in range(len(images)):
         for j in range(i + 1, len(images)):
             assert np.abs(images[i] - images[j]).mean() > 5, (PALETTE_NAMES[i], PALETTE_NAMES[j])
@@ -197,12 +197,16 @@ def scaled(config: ModelConfig, seed: int) -> CPPN:
     return model
 
 
-@pytest.mark.parametrize("config", [
-    ModelConfig(latent_film=False),
-    ModelConfig(latent_film=True),
-    ModelConfig(channels=3, cppn_hidden=16, cppn_depth=3),
-    ModelConfig(cppn_hidden=8, cppn_depth=1, coord_scale=5.0),
-], ids=["plain", "film", "rgb-16x3", "8x1"])
+@pytest.mark.parametrize(
+    "config",
+    [
+        ModelConfig(latent_film=False),
+        ModelConfig(latent_film=True),
+        ModelConfig(channels=3, cppn_hidden=16, cppn_depth=3),
+        ModelConfig(cppn_hidden=8, cppn_depth=1, coord_scale=5.0),
+    ],
+    ids=["plain", "film", "rgb-16x3", "8x1"],
+)
 def test_parity_for_other_model_shapes(ctx, config):
     model = scaled(config, 21)
     renderer = CppnRenderer(ctx, CppnWeights.from_generator(model), "texture")  # quick to compile

@@ -87,7 +87,7 @@ def draw(surface, hud, image, status=("LANDMARK AB CD EF",), errors=()):
 def test_the_hud_leaves_the_image_visible_around_its_text(surface, hud):
     image = bright_image()
     shown = draw(surface, hud, image)
-    unchanged = (np.abs(shown - image).max(axis=2) <= 2)
+    unchanged = np.abs(shown - image).max(axis=2) <= 2
     m = layout.MARGIN
     block = unchanged[m : m + layout.PANEL_H, m : m + layout.PANEL_W]
     # an opaque (or any) panel behind the bars and the signature changes every pixel of this area
@@ -125,17 +125,46 @@ def test_every_character_the_hud_can_print_has_a_glyph():
 @pytest.fixture
 def session(random_model_file, tmp_path):
     landmarks = tmp_path / "landmarks.yaml"
-    landmarks.write_text(yaml.safe_dump({"landmarks": [
-        {"name": "boot", "z": [2.0, 0, 0, 0, 0, 0, 0, -1.0]},
-        {"name": "robe d'été", "z": [-1.0, 0.5, 0, 0, 0, 0, 0, 0], "palette": "ember"},
-    ]}, allow_unicode=True), encoding="utf-8")  # fmt: skip
+    landmarks.write_text(
+        yaml.safe_dump(
+            {
+                "landmarks": [
+                    {"name": "boot", "z": [2.0, 0, 0, 0, 0, 0, 0, -1.0]},
+                    {"name": "robe d'été", "z": [-1.0, 0.5, 0, 0, 0, 0, 0, 0], "palette": "ember"},
+                ]
+            },
+            allow_unicode=True,
+        ),
+        encoding="utf-8",
+    )
     mapping = tmp_path / "board.yaml"
     mapping.write_text("controls:\n  - {cc: 3, to: z1}\n")
-    args = build_parser().parse_args([
-        "play", "--headless", "--model", str(random_model_file[0]), "--size", "64x48", "--osc-port", "0",
-        "--no-midi", "--landmarks", str(landmarks), "--record-dir", str(tmp_path / "rec"), "--hud",
-        "--record-fps", "10", "--no-reload", "--no-prints", "--weights", "texture", "--mapping", str(mapping),
-    ])  # fmt: skip
+    args = build_parser().parse_args(
+        [
+            "play",
+            "--headless",
+            "--model",
+            str(random_model_file[0]),
+            "--size",
+            "64x48",
+            "--osc-port",
+            "0",
+            "--no-midi",
+            "--landmarks",
+            str(landmarks),
+            "--record-dir",
+            str(tmp_path / "rec"),
+            "--hud",
+            "--record-fps",
+            "10",
+            "--no-reload",
+            "--no-prints",
+            "--weights",
+            "texture",
+            "--mapping",
+            str(mapping),
+        ]
+    )
     weights = CppnWeights.from_file(args.model)
     surface = HeadlessSurface(args.size)
     built = build_session(args, surface, weights, PerformanceState(latent_dim=weights.latent_dim))
@@ -207,8 +236,7 @@ def test_every_line_a_real_show_puts_in_the_hud_has_glyphs(session):
     os.utime(session.mapping_path, ns=(stamp, stamp))
     run_frames(session, 8, clock)  # the hub looks at its files every 0.5 s
     lines += hud_text_now()
-    for needle in ("@", "landmark robe d'été", "morph", "REC ", "print ", "OSC ", "learn", "mapping error",
-                   "failed"):  # fmt: skip
+    for needle in ("@", "landmark robe d'été", "morph", "REC ", "print ", "OSC ", "learn", "mapping error", "failed"):
         assert any(needle in line for line in lines), (needle, lines)
     unknown = GLYPHS[UNKNOWN]
     drawn_badly = {c for line in lines for c in hud_text(line) if glyph_cells(c) == unknown}

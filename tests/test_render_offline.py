@@ -30,8 +30,20 @@ def write_walk(tmp_path, data: dict):
 
 
 def render(tmp_path, model, walk, name: str, *extra: str) -> int:
-    return main(["render", str(walk), "--out", str(tmp_path / name), "--model", str(model), "--no-progress",
-                 "--landmarks", str(tmp_path / "none.yaml"), *extra])  # fmt: skip
+    return main(
+        [
+            "render",
+            str(walk),
+            "--out",
+            str(tmp_path / name),
+            "--model",
+            str(model),
+            "--no-progress",
+            "--landmarks",
+            str(tmp_path / "none.yaml"),
+            *extra,
+        ]
+    )
 
 
 def test_same_walk_and_seed_give_the_same_frames(tmp_path, random_model_file):
@@ -56,8 +68,9 @@ def test_beats_duration_and_codec(tmp_path, random_model_file, capsys):
     info = probe(tmp_path / "x.mov")
     assert (info.size, info.frames, info.codec) == ((20, 12), 12, "hap")
     assert "12 frames, 20x12 at 3 fps" in capsys.readouterr().out
-    assert render(tmp_path, model, walk, "y.mov", "--size", "20x12", "--fps", "3", "--codec", "prores",
-                  "--bpm", "60") == 0  # fmt: skip
+    assert (
+        render(tmp_path, model, walk, "y.mov", "--size", "20x12", "--fps", "3", "--codec", "prores", "--bpm", "60") == 0
+    )
     assert probe(tmp_path / "y.mov").frames == 24  # the same 8 beats at 60 BPM: 8 s
 
 
@@ -104,8 +117,11 @@ def test_a_walk_with_a_learned_print_stylises_every_frame(tmp_path, capsys):
 
     keys = [{"z": [1.5, 0, 0, 0, 0, 0, 0, 0], "duration": 1}, {"z": [-1.5, 0, 0, 0, 0, 0, 1, 0], "duration": 1}]
     printed = [{**k, "print_opacity": 1.0, "print_a": 6, "print_b": 6} for k in keys]  # slot 6: 4th learned
-    cases = {"learned": printed, "procedural": [{**k, "print_a": 1, "print_b": 2} for k in printed],
-             "off": [{**k, "print_opacity": 0.0} for k in printed]}
+    cases = {
+        "learned": printed,
+        "procedural": [{**k, "print_a": 1, "print_b": 2} for k in printed],
+        "off": [{**k, "print_opacity": 0.0} for k in printed],
+    }
     hashes = {}
     for name, keyframes in cases.items():
         walk = write_walk(tmp_path, {"kind": "keyframes", "unit": "seconds", "loop": True, "keyframes": keyframes})
@@ -113,8 +129,21 @@ def test_a_walk_with_a_learned_print_stylises_every_frame(tmp_path, capsys):
         assert uses_learned_prints(loaded, np.linspace(0, 2, 8, endpoint=False), 8) == (name == "learned")
         for run in ("a", "b") if name == "learned" else ("a",):
             out = tmp_path / f"{name}-{run}.txt"
-            assert render(tmp_path, DEFAULT_MODEL, walk, f"{name}-{run}.mp4", "--size", "48x48", "--fps", "3",
-                          "--hashes", str(out)) == 0  # fmt: skip
+            assert (
+                render(
+                    tmp_path,
+                    DEFAULT_MODEL,
+                    walk,
+                    f"{name}-{run}.mp4",
+                    "--size",
+                    "48x48",
+                    "--fps",
+                    "3",
+                    "--hashes",
+                    str(out),
+                )
+                == 0
+            )
             hashes[f"{name}-{run}"] = out.read_text().split()
     assert hashes["learned-a"] == hashes["learned-b"]  # repeatable, print included
     assert all(a != b for a, b in zip(hashes["learned-a"], hashes["off-a"], strict=True))  # the print shows
@@ -129,11 +158,31 @@ def test_ctrl_c_mid_render_leaves_a_playable_file_with_the_frames_it_printed(tmp
     decodes to exactly that many frames, and its own index (moov) says the same."""
     walk = write_walk(tmp_path, NOISE)
     out = tmp_path / f"clip{CODECS[codec].extension}"
-    command = [sys.executable, "-m", "performer.cli", "render", str(walk), "--out", str(out), "--size", "32x32",
-               "--fps", "240", "--duration", "60", "--codec", codec, "--no-progress",
-               "--model", str(random_model_file[0]), "--landmarks", str(tmp_path / "none.yaml")]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                               start_new_session=True)  # its own process group, like a shell job
+    command = [
+        sys.executable,
+        "-m",
+        "performer.cli",
+        "render",
+        str(walk),
+        "--out",
+        str(out),
+        "--size",
+        "32x32",
+        "--fps",
+        "240",
+        "--duration",
+        "60",
+        "--codec",
+        codec,
+        "--no-progress",
+        "--model",
+        str(random_model_file[0]),
+        "--landmarks",
+        str(tmp_path / "none.yaml"),
+    ]
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+    )  # its own process group, like a shell job
     deadline = time.monotonic() + 60
     while not any("clip" in p.name for p in tmp_path.iterdir()) and process.poll() is None:  # ffmpeg started
         assert time.monotonic() < deadline

@@ -34,8 +34,12 @@ def display():
     if shutil.which("Xvfb") is None:
         pytest.skip("Xvfb is not installed (apt-get install xvfb)")
     read, write = os.pipe()
-    server = subprocess.Popen(["Xvfb", "-displayfd", str(write), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
-                              pass_fds=(write,), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     os.close(write)
     with os.fdopen(read) as pipe:
         number = pipe.readline().strip()  # Xvfb writes the display number once it accepts clients
@@ -50,14 +54,31 @@ def display():
 def run_cli(args, env_update, timeout=120):
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
     env.update(env_update)
-    return subprocess.run([sys.executable, "-m", "performer.cli", *args], env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    return subprocess.run(
+        [sys.executable, "-m", "performer.cli", *args], env=env, capture_output=True, text=True, timeout=timeout
+    )
 
 
 def test_play_runs_frames_in_a_window_and_exits_cleanly(display, model_file, tmp_path):
     out = tmp_path / "frame.png"
-    result = run_cli(["play", "--model", str(model_file), "--size", "160x120", "--frames", "4", "--hud",
-                      "--out", str(out), "--no-reload", "--weights", "texture"], {"DISPLAY": display})
+    result = run_cli(
+        [
+            "play",
+            "--model",
+            str(model_file),
+            "--size",
+            "160x120",
+            "--frames",
+            "4",
+            "--hud",
+            "--out",
+            str(out),
+            "--no-reload",
+            "--weights",
+            "texture",
+        ],
+        {"DISPLAY": display},
+    )
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     image = iio.imread(out)
@@ -88,8 +109,9 @@ def test_escape_quits_the_window_loop(display, model_file):
         print("frames", frames)
     """)
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    result = subprocess.run([sys.executable, "-c", script], env={**env, "DISPLAY": display},
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script], env={**env, "DISPLAY": display}, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert "frames 3" in result.stdout
 
@@ -113,16 +135,47 @@ def test_bad_model_file_is_one_clear_line(tmp_path):
 
 def test_headless_play_writes_the_frame(model_file, tmp_path):
     out = tmp_path / "headless.png"
-    result = run_cli(["play", "--headless", "--model", str(model_file), "--size", "33x17", "--frames", "2",
-                      "--out", str(out), "--z", "4,-4,0,0,1,0,0,2"], {})
+    result = run_cli(
+        [
+            "play",
+            "--headless",
+            "--model",
+            str(model_file),
+            "--size",
+            "33x17",
+            "--frames",
+            "2",
+            "--out",
+            str(out),
+            "--z",
+            "4,-4,0,0,1,0,0,2",
+        ],
+        {},
+    )
     assert result.returncode == 0, result.stderr
     assert iio.imread(out).shape == (17, 33, 3)
 
 
 def test_fullscreen_takes_the_monitor_size(display, model_file, tmp_path):
     out = tmp_path / "full.png"
-    result = run_cli(["play", "--model", str(model_file), "--size", "160x120", "--frames", "2", "--fullscreen",
-                      "--out", str(out), "--no-reload", "--weights", "texture"], {"DISPLAY": display})
+    result = run_cli(
+        [
+            "play",
+            "--model",
+            str(model_file),
+            "--size",
+            "160x120",
+            "--frames",
+            "2",
+            "--fullscreen",
+            "--out",
+            str(out),
+            "--no-reload",
+            "--weights",
+            "texture",
+        ],
+        {"DISPLAY": display},
+    )
     assert result.returncode == 0, result.stderr
     assert iio.imread(out).shape == (480, 640, 3)  # the Xvfb screen, not the window size asked for
 
@@ -147,11 +200,32 @@ def test_sigterm_ends_the_show_and_finishes_the_recording(display, model_file, t
         probe_socket.bind(("127.0.0.1", 0))
         port = probe_socket.getsockname()[1]  # a free port for the show's OSC server
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    show = subprocess.Popen([sys.executable, "-m", "performer.cli", "play", "--model", str(model_file),
-                             "--size", "160x120", "--no-reload", "--no-prints", "--weights", "texture",
-                             "--osc-port", str(port), "--record-dir", str(tmp_path), "--record-fps", "10"],
-                            env={**env, "DISPLAY": display}, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                            text=True)  # fmt: skip
+    show = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "performer.cli",
+            "play",
+            "--model",
+            str(model_file),
+            "--size",
+            "160x120",
+            "--no-reload",
+            "--no-prints",
+            "--weights",
+            "texture",
+            "--osc-port",
+            str(port),
+            "--record-dir",
+            str(tmp_path),
+            "--record-fps",
+            "10",
+        ],
+        env={**env, "DISPLAY": display},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         sender = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
         start = b"/performer/record/start\x00" + b",\x00\x00\x00"
@@ -187,14 +261,14 @@ def test_fullscreen_hides_the_cursor_and_windowed_shows_it(display):
         print("modes", [{glfw.CURSOR_NORMAL: "normal", glfw.CURSOR_HIDDEN: "hidden"}[m] for m in modes])
     """)
     env = {k: v for k, v in os.environ.items() if k not in ("DISPLAY", "WAYLAND_DISPLAY")}
-    result = subprocess.run([sys.executable, "-c", script], env={**env, "DISPLAY": display},
-                            capture_output=True, text=True, timeout=120)
+    result = subprocess.run(
+        [sys.executable, "-c", script], env={**env, "DISPLAY": display}, capture_output=True, text=True, timeout=120
+    )
     assert result.returncode == 0, result.stderr
     assert "modes ['normal', 'hidden', 'normal']" in result.stdout
 
 
 def test_doctor_opens_a_window_and_lists_the_monitors(display, model_file):
-    result = run_cli(["doctor", "--model", str(model_file), "--size", "64x48", "--osc-port", "0"],
-                     {"DISPLAY": display})  # fmt: skip
+    result = run_cli(["doctor", "--model", str(model_file), "--size", "64x48", "--osc-port", "0"], {"DISPLAY": display})
     window = next(line for line in result.stdout.splitlines() if "window" in line)
     assert window.startswith("OK    window on") and "monitors 0: " in window and "640x480" in window

@@ -12,8 +12,9 @@ from performer.commands.sample import slerp
 
 def test_random_grid_size(random_model_file, tmp_path):
     out = tmp_path / "grid.png"
-    assert main(["sample", "--model", str(random_model_file[0]), "--out", str(out), "--grid", "3",
-                 "--size", "40x24"]) == 0
+    assert (
+        main(["sample", "--model", str(random_model_file[0]), "--out", str(out), "--grid", "3", "--size", "40x24"]) == 0
+    )
     picture = iio.imread(out)
     # 3 tiles of 40 wide with 2-pixel gaps: 3*40 + 2*2 = 124; 3 rows of 24: 3*24 + 2*2 = 76
     assert picture.shape == (76, 124, 3)
@@ -23,8 +24,24 @@ def test_given_z_matches_direct_render(random_model_file, tmp_path):
     path, generator, _ = random_model_file
     out = tmp_path / "one.png"
     z = [0.5, -1, 2, 0, 0, 0, 1, -3]
-    assert main(["sample", "--model", str(path), "--out", str(out), "--grid", "1", "--size", "32",
-                 "--z", ",".join(map(str, z))]) == 0
+    assert (
+        main(
+            [
+                "sample",
+                "--model",
+                str(path),
+                "--out",
+                str(out),
+                "--grid",
+                "1",
+                "--size",
+                "32",
+                "--z",
+                ",".join(map(str, z)),
+            ]
+        )
+        == 0
+    )
     with torch.no_grad():
         expected = generator.render(torch.tensor([z], dtype=torch.float32), 32)[0, 0].numpy()
     got = iio.imread(out)[..., 0].astype(np.float32) / 255.0

@@ -16,8 +16,10 @@ from performer.render.previews import LatentPreviews
 from performer.render.program import SHADER_DIR
 from performer.render.weights import CppnWeights
 
-pytestmark = pytest.mark.skipif(shutil.which("glslangValidator") is None,
-                                reason="glslangValidator is not installed (setup.sh installs glslang-tools)")
+pytestmark = pytest.mark.skipif(
+    shutil.which("glslangValidator") is None,
+    reason="glslangValidator is not installed (setup.sh installs glslang-tools)",
+)
 
 
 def validate(source: str, stage: str, tmp_path) -> subprocess.CompletedProcess:

@@ -6,8 +6,9 @@ from performer.commands.soak import soak
 
 
 def test_a_short_show_survives_junk_broken_files_and_records(tmp_path):
-    result = soak(seconds=10.0, size=(192, 108), prints=True, osc_rate=1500.0, midi_rate=300.0, break_every=3.0,
-                  workdir=tmp_path)  # fmt: skip
+    result = soak(
+        seconds=10.0, size=(192, 108), prints=True, osc_rate=1500.0, midi_rate=300.0, break_every=3.0, workdir=tmp_path
+    )
     assert result["ok"], result
     assert result["frames"] > 60 and result["nonfinite_frames"] == 0
     osc = result["osc_stats"]

@@ -10,9 +10,9 @@ import time
 
 import numpy as np
 
-from performer.soak_inputs import hostile_pattern, junk_datagram
 from performer.controls.hub import ControlHub
 from performer.controls.osc_pattern import MAX_PATTERN, OscPattern
+from performer.soak_inputs import hostile_pattern, junk_datagram
 from performer.state import PerformanceState
 
 FRAME = 1 / 60

@@ -52,18 +52,20 @@ def test_checkpoint_resume_continues_exactly(tiny_slice, tmp_path):
     trainer = Trainer(ModelConfig(), config, torch.device("cpu"))
     trainer.fit(tiny_slice[:64], tmp_path)
     assert (tmp_path / "samples_epoch001.png").exists()
-    resumed = Trainer.resume(tmp_path / "checkpoint.safetensors", config,
-                             torch.device("cpu"))
+    resumed = Trainer.resume(tmp_path / "checkpoint.safetensors", config, torch.device("cpu"))
     assert (resumed.step, resumed.epoch) == (2, 1)
-    for a, b in ((trainer.nets.generator, resumed.nets.generator),
-                 (trainer.nets.discriminator, resumed.nets.discriminator)):
+    for a, b in (
+        (trainer.nets.generator, resumed.nets.generator),
+        (trainer.nets.discriminator, resumed.nets.discriminator),
+    ):
         for (key, va), vb in zip(a.state_dict().items(), b.state_dict().values(), strict=True):
             assert torch.equal(va, vb), key
     # resumed with a step budget it has already reached: no step (how a checkpoint is re-exported as is)
     import dataclasses
 
-    done = Trainer.resume(tmp_path / "checkpoint.safetensors", dataclasses.replace(config, max_steps=2, epochs=5),
-                          torch.device("cpu"))  # fmt: skip
+    done = Trainer.resume(
+        tmp_path / "checkpoint.safetensors", dataclasses.replace(config, max_steps=2, epochs=5), torch.device("cpu")
+    )
     done.fit(tiny_slice[:64], tmp_path / "again")
     assert (done.step, done.epoch) == (2, 1)
     # optimiser moments came back too: the next step is identical from either trainer
@@ -98,9 +100,28 @@ def test_image_folder_loader(tmp_path):
 def test_train_cli_on_awkward_folder(tmp_path, capsys):
     write_awkward_folder(tmp_path / "lookbook")
     out, export = tmp_path / "run", tmp_path / "model.safetensors"
-    code = main(["train", "--data", str(tmp_path / "lookbook"), "--out", str(out), "--export", str(export),
-                 "--image-size", "16", "--max-steps", "2", "--batch-size", "2", "--grid-size", "2",
-                 "--adv-warmup-steps", "0", "--timelapse"])
+    code = main(
+        [
+            "train",
+            "--data",
+            str(tmp_path / "lookbook"),
+            "--out",
+            str(out),
+            "--export",
+            str(export),
+            "--image-size",
+            "16",
+            "--max-steps",
+            "2",
+            "--batch-size",
+            "2",
+            "--grid-size",
+            "2",
+            "--adv-warmup-steps",
+            "0",
+            "--timelapse",
+        ]
+    )
     assert code == 0
     printed = capsys.readouterr().out
     assert "skipped 1 unreadable file(s)" in printed and "broken.jpg" in printed

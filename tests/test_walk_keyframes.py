@@ -17,8 +17,7 @@ C = np.array([-1.0, -2.0, 1.0, 0.5, 0.0, 0.0, 0.0, 2.0])
 
 def walk(interpolation: str, loop: bool = False, durations=(2.0, 1.0, 3.0)) -> KeyframeWalk:
     points = (A, B, C)
-    return KeyframeWalk([Keyframe(Pose(p), d) for p, d in zip(points, durations, strict=True)], interpolation,
-                        loop)  # fmt: skip
+    return KeyframeWalk([Keyframe(Pose(p), d) for p, d in zip(points, durations, strict=True)], interpolation, loop)
 
 
 def test_slerp_midpoint_follows_the_arc_and_averages_the_norm():
@@ -80,8 +79,11 @@ def test_loop_closes_exactly(interpolation):
 
 
 def test_hold_holds_still_and_eases():
-    w = KeyframeWalk([Keyframe(Pose(A), 1.0), Keyframe(Pose(A), 2.0), Keyframe(Pose(B), 1.0),
-                      Keyframe(Pose(B), 2.0)], "smooth", loop=True)  # fmt: skip
+    w = KeyframeWalk(
+        [Keyframe(Pose(A), 1.0), Keyframe(Pose(A), 2.0), Keyframe(Pose(B), 1.0), Keyframe(Pose(B), 2.0)],
+        "smooth",
+        loop=True,
+    )
     for t in np.linspace(0, 1, 11):
         assert np.array_equal(w.sample(t).z, A)
     eps = 1e-4  # leaves the hold at rest: displacement ~ t^2, far below a linear move's 1e-4 * |B-A| / 2
@@ -89,8 +91,11 @@ def test_hold_holds_still_and_eases():
 
 
 def test_params_carry_forward_and_palette_switches_half_way():
-    frames = [Keyframe(Pose(A, {"palette": 2.0, "zoom": 1.0}), 1.0), Keyframe(Pose(B, {}), 1.0),
-              Keyframe(Pose(C, {"palette": 5.0, "zoom": 4.0}), 1.0)]  # fmt: skip
+    frames = [
+        Keyframe(Pose(A, {"palette": 2.0, "zoom": 1.0}), 1.0),
+        Keyframe(Pose(B, {}), 1.0),
+        Keyframe(Pose(C, {"palette": 5.0, "zoom": 4.0}), 1.0),
+    ]
     w = KeyframeWalk(frames, "linear")
     assert w.sample(0.5).params == {"palette": 2.0, "zoom": 1.0}  # B keeps A's values
     assert w.sample(1.4).params["palette"] == 2.0

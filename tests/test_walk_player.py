@@ -18,8 +18,9 @@ from performer.walks.tempo import Tempo
 
 def ramp_walk() -> KeyframeWalk:
     """z[0] goes 0 -> 4 s -> 2 linearly... z[0] = t / 2 for t in 0..4 (seconds), looped back."""
-    return KeyframeWalk([Keyframe(Pose(np.zeros(8)), 4.0), Keyframe(Pose(np.r_[2.0, np.zeros(7)]), 4.0)],
-                        "linear", loop=True)  # fmt: skip
+    return KeyframeWalk(
+        [Keyframe(Pose(np.zeros(8)), 4.0), Keyframe(Pose(np.r_[2.0, np.zeros(7)]), 4.0)], "linear", loop=True
+    )
 
 
 def test_manual_offset_rides_on_the_walk():
@@ -119,8 +120,9 @@ def test_live_show_actions(tmp_path):
     marks = [Landmark("a", (1.0,) * 8, "neon", 2.0), Landmark("b", (-1.0,) * 8)]
     save_landmarks(path, marks)
     state = PerformanceState()
-    show = LiveShow(state, marks, {"ramp": ramp_walk()}, Tempo(120.0), landmarks_path=path, crossfade=0.0,
-                    clock=lambda: 0.0)  # fmt: skip
+    show = LiveShow(
+        state, marks, {"ramp": ramp_walk()}, Tempo(120.0), landmarks_path=path, crossfade=0.0, clock=lambda: 0.0
+    )
     actions = show.actions()
     actions["walk_play"]()
     show.update(state, 0.0, 0.0)

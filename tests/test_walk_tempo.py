@@ -12,8 +12,9 @@ from performer.walks.pose import Pose
 from performer.walks.tempo import TapTempo, Tempo, TempoTracker, beats_to_seconds, check_bpm, seconds_to_beats
 
 
-@pytest.mark.parametrize(("bpm", "beats", "seconds"), [(120, 4, 2.0), (90, 4, 8 / 3), (174, 16, 16 * 60 / 174),
-                                                        (60, 1, 1.0)])  # fmt: skip
+@pytest.mark.parametrize(
+    ("bpm", "beats", "seconds"), [(120, 4, 2.0), (90, 4, 8 / 3), (174, 16, 16 * 60 / 174), (60, 1, 1.0)]
+)
 def test_beats_to_seconds(bpm, beats, seconds):
     assert beats_to_seconds(beats, bpm) == pytest.approx(seconds)
     assert seconds_to_beats(seconds, bpm) == pytest.approx(beats)

@@ -92,10 +92,14 @@ def gl_frame(size: tuple[int, int]) -> Callable:
         return (rng.normal(size=shape) * scale).astype(np.float32)
 
     weights = CppnWeights(
-        coord=normal(hidden, 3), latent_w=normal(hidden, 8, scale=0.3), latent_b=normal(hidden, scale=0.1),
+        coord=normal(hidden, 3),
+        latent_w=normal(hidden, 8, scale=0.3),
+        latent_b=normal(hidden, scale=0.1),
         hidden=tuple((normal(hidden, hidden, scale=hidden**-0.5), normal(hidden, scale=0.1)) for _ in range(3)),
-        out_w=normal(1, hidden), out_b=normal(1), coord_scale=1.0,
-    )  # fmt: skip
+        out_w=normal(1, hidden),
+        out_b=normal(1),
+        coord_scale=1.0,
+    )
     ctx = create_headless_context()
     renderer = CppnRenderer(ctx, weights)
 
@@ -119,9 +123,15 @@ def make_frame(kind: str, size: tuple[int, int]) -> tuple[Callable, str]:
     return cpu_frame(size), "cpu"
 
 
-def run_flood(messages: int = 20000, baseline_frames: int = 120, fps: float = 60.0,
-              size: tuple[int, int] = (256, 256), renderer: str = "auto", rounds: int = 3,
-              pin: bool = False) -> dict:  # fmt: skip
+def run_flood(
+    messages: int = 20000,
+    baseline_frames: int = 120,
+    fps: float = 60.0,
+    size: tuple[int, int] = (256, 256),
+    renderer: str = "auto",
+    rounds: int = 3,
+    pin: bool = False,
+) -> dict:
     """pin: core 0 renders (the frame thread and a 1-thread llvmpipe: the stand-in for a GPU, which is a device
     of its own), core 1 takes the OSC server thread and the sending client. Unpinned on a 2-core machine, the
     client and the server thread take cores that llvmpipe renders with: what that measures is CPU sharing,
@@ -164,11 +174,14 @@ def run_flood(messages: int = 20000, baseline_frames: int = 120, fps: float = 60
         baseline: list[float] = []
         for _ in range(baseline_frames):
             one_frame(baseline)
+
         def flood_to(port: int) -> tuple[list[float], float, float]:
-            client = subprocess.Popen([sys.executable, "-c", CLIENT, str(port), str(messages)],
-                                      stdout=subprocess.PIPE, text=True,
-                                      preexec_fn=(lambda: os.sched_setaffinity(0, client_affinity))
-                                      if client_affinity else None)  # fmt: skip
+            client = subprocess.Popen(
+                [sys.executable, "-c", CLIENT, str(port), str(messages)],
+                stdout=subprocess.PIPE,
+                text=True,
+                preexec_fn=(lambda: os.sched_setaffinity(0, client_affinity)) if client_affinity else None,
+            )
             times: list[float] = []
             start = clock()
             while client.poll() is None:
@@ -258,8 +271,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--size", default="256x256", help="frame size WxH")
     p.add_argument("--renderer", choices=("auto", "gl", "cpu"), default="auto")
     p.add_argument("--rounds", type=int, default=3, help="floods of --messages each (alternating with control)")
-    p.add_argument("--pin", action="store_true",
-                   help="render on core 0 (a GPU's stand-in); OSC server thread and client on core 1 (Linux)")
+    p.add_argument(
+        "--pin",
+        action="store_true",
+        help="render on core 0 (a GPU's stand-in); OSC server thread and client on core 1 (Linux)",
+    )
     return p
 
 

@@ -145,9 +145,13 @@ def bench(repeats: int = 5, seed: int = 3) -> dict:
                 worst = (capped, name, len(base))
         rows.append((length, max(capped_row), max(free_row)))
     fit_lengths = [n for n in lengths if n >= FIT_FROM]
-    exponents = {name: fitted_exponent(fit_lengths, times[-len(fit_lengths):]) for name, times in per_family.items()}
+    exponents = {name: fitted_exponent(fit_lengths, times[-len(fit_lengths) :]) for name, times in per_family.items()}
     return {
-        "addresses": len(table.addresses), "cap": MAX_PATTERN, "repeats": repeats, "rows": rows, "worst": worst,
+        "addresses": len(table.addresses),
+        "cap": MAX_PATTERN,
+        "repeats": repeats,
+        "rows": rows,
+        "worst": worst,
         "exponents": exponents,
     }
 
@@ -165,22 +169,33 @@ def run(args: argparse.Namespace) -> int:
         print("error: --repeats must be 1..8")
         return 2
     result = bench(args.repeats)
-    print(f"table: {result['addresses']} addresses; pattern cap {result['cap']} characters; "
-          f"CPU time, least of {result['repeats']} runs")
+    print(
+        f"table: {result['addresses']} addresses; pattern cap {result['cap']} characters; "
+        f"CPU time, least of {result['repeats']} runs"
+    )
     print()
     print("| length | worst with the cap (us) | family | worst without the cap (us) | family | us per character |")
     print("|---:|---:|---|---:|---|---:|")
     for length, (capped, capped_name), (free, free_name) in result["rows"]:
-        print(f"| {length} | {capped * 1e6:.1f} | {capped_name} | {free * 1e6:.1f} | {free_name} | "
-              f"{free * 1e6 / length:.3f} |")
+        print(
+            f"| {length} | {capped * 1e6:.1f} | {capped_name} | {free * 1e6:.1f} | {free_name} | "
+            f"{free * 1e6 / length:.3f} |"
+        )
     print()
     exponents = result["exponents"]
-    print(f"time ~ length^k without the cap (lengths {FIT_FROM}..{result['rows'][-1][0]}): "
-          + ", ".join(f"{name} {k:.2f}" for name, k in exponents.items()))
+    print(
+        f"time ~ length^k without the cap (lengths {FIT_FROM}..{result['rows'][-1][0]}): "
+        + ", ".join(f"{name} {k:.2f}" for name, k in exponents.items())
+    )
     seconds, name, length = result["worst"]
-    print(f"worst case with the cap: {seconds * 1e3:.3f} ms ({name}, {length} characters, "
-          f"against all {result['addresses']} addresses); largest exponent {max(exponents.values()):.2f}")
+    print(
+        f"worst case with the cap: {seconds * 1e3:.3f} ms ({name}, {length} characters, "
+        f"against all {result['addresses']} addresses); largest exponent {max(exponents.values()):.2f}"
+    )
     ok = seconds < WORST_LIMIT_S and max(exponents.values()) <= EXPONENT_LIMIT
-    print("ok" if ok else f"FAILED: the worst must stay under {WORST_LIMIT_S * 1e3:g} ms and the exponent "
-          f"at most {EXPONENT_LIMIT}")
+    print(
+        "ok"
+        if ok
+        else f"FAILED: the worst must stay under {WORST_LIMIT_S * 1e3:g} ms and the exponent at most {EXPONENT_LIMIT}"
+    )
     return 0 if ok else 1

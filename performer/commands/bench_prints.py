@@ -28,8 +28,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--loop-frames", type=int, default=60, help="frames per render-loop measurement")
     p.add_argument("--threads", type=int, help="torch CPU threads for the print network")
     p.add_argument("--sheet", type=Path, help="write a garment-in-every-print PNG here")
-    p.add_argument("--style", action="store_true",
-                   help="only judge how each learned print reads as its style (style, colour, round dots)")
+    p.add_argument(
+        "--style",
+        action="store_true",
+        help="only judge how each learned print reads as its style (style, colour, round dots)",
+    )
     return p
 
 
@@ -104,8 +107,10 @@ def run(args: argparse.Namespace) -> int:
         print(markdown(*judge_prints(args.model, args.prints)))
         return 0
     net = prints.net
-    print(f"prints: {prints.path} ({', '.join(prints.names)}); network {net.config.width} channels, "
-          f"{net.config.residual_blocks} residual blocks, {sum(p.numel() for p in net.parameters())} parameters")
+    print(
+        f"prints: {prints.path} ({', '.join(prints.names)}); network {net.config.width} channels, "
+        f"{net.config.residual_blocks} residual blocks, {sum(p.numel() for p in net.parameters())} parameters"
+    )
     print(f"model: {args.model}; torch {torch.__version__} on {torch.get_num_threads()} thread(s), CPU")
     print()
     print("| stylised frame | ms (median) | GMAC/frame |")
@@ -158,8 +163,10 @@ def run(args: argparse.Namespace) -> int:
         renderer.release()
         surface.close()
     print()
-    print(f"| render loop {args.loop_size[0]}x{args.loop_size[1]}, z moving every frame | fps | ms/frame | "
-          "print textures received |")
+    print(
+        f"| render loop {args.loop_size[0]}x{args.loop_size[1]}, z moving every frame | fps | ms/frame | "
+        "print textures received |"
+    )
     print("|---|---:|---:|---:|")
     for label, fps, uploads in rows:
         print(f"| {label} | {fps:.1f} | {1000 / fps:.1f} | {uploads} |")

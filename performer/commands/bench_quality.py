@@ -12,8 +12,12 @@ from performer.paths import DEFAULT_MODEL
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("bench-quality", description=__doc__)
-    p.add_argument("--model", type=Path, action="append",
-                   help=f"a model or checkpoint .safetensors; repeat to compare (default {DEFAULT_MODEL})")
+    p.add_argument(
+        "--model",
+        type=Path,
+        action="append",
+        help=f"a model or checkpoint .safetensors; repeat to compare (default {DEFAULT_MODEL})",
+    )
     p.add_argument("--samples", type=int, default=2000, help="images per place (default 2000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print every number as JSON instead of the table")
@@ -48,8 +52,17 @@ def run(args: argparse.Namespace) -> int:
     judge = Judge(cached_classifier(), args.samples, args.seed)
     results = [judge.evaluate(m.generator, m.encoder, m.garments, learned_prior(m)) for m in models]
     if args.json:
-        print(json.dumps({"floor": judge.floor, "real": judge.real, "classifier_test_accuracy": judge.accuracy,
-                          "models": dict(zip(map(str, paths), results, strict=True))}, indent=1))
+        print(
+            json.dumps(
+                {
+                    "floor": judge.floor,
+                    "real": judge.real,
+                    "classifier_test_accuracy": judge.accuracy,
+                    "models": dict(zip(map(str, paths), results, strict=True)),
+                },
+                indent=1,
+            )
+        )
     else:
         print(markdown_table([p.stem for p in paths], results, judge))
     return 0

@@ -25,8 +25,12 @@ CODECS = ("h264", "hap")
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("bench-record", description=__doc__)
-    p.add_argument("--model", type=Path, default=DEFAULT_MODEL,
-                   help="model .safetensors (default: shipped; random weights if it does not exist)")
+    p.add_argument(
+        "--model",
+        type=Path,
+        default=DEFAULT_MODEL,
+        help="model .safetensors (default: shipped; random weights if it does not exist)",
+    )
     p.add_argument("--random", action="store_true", help="random weights of the default shape instead")
     p.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (default 1280x720)")
     p.add_argument("--frames", type=int, default=20, help="frames per measurement")
@@ -107,6 +111,8 @@ def run(args: argparse.Namespace) -> int:
         print(f"| {label} | {1000 * statistics.median(values):.1f} | {1000 * percentile(values, 95):.1f} |")
     base, rec = (statistics.median(v) for v in times.values())
     dropped = session.dropped if session is not None else 0
-    print(f"\nrecording overhead: {1000 * (rec - base):+.1f} ms/frame ({100 * (rec / base - 1):+.1f}%), "
-          f"{dropped} frame(s) dropped")
+    print(
+        f"\nrecording overhead: {1000 * (rec - base):+.1f} ms/frame ({100 * (rec / base - 1):+.1f}%), "
+        f"{dropped} frame(s) dropped"
+    )
     return gl_exit_code(ctx)

@@ -18,8 +18,12 @@ SIZES = ((256, 256), (512, 512), (1280, 720))
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("bench-render", description=__doc__)
-    p.add_argument("--model", type=Path, default=DEFAULT_MODEL,
-                   help="model .safetensors (default: shipped; --random if it does not exist)")
+    p.add_argument(
+        "--model",
+        type=Path,
+        default=DEFAULT_MODEL,
+        help="model .safetensors (default: shipped; --random if it does not exist)",
+    )
     p.add_argument("--random", action="store_true", help="random weights of the default shape instead")
     p.add_argument("--sizes", type=parse_size, nargs="+", default=list(SIZES), help="WxH sizes")
     p.add_argument("--runs", type=int, default=5, help="timed frames per size (median reported)")
@@ -60,10 +64,14 @@ def run(args: argparse.Namespace) -> int:
     modes = WEIGHT_MODES if args.weights == "all" else (args.weights,)
     renderers = {mode: CppnRenderer(ctx, weights, mode) for mode in modes}
     peak = peak_macs()
-    print(f"model: {source}; CPPN {weights.hidden_units}x{len(weights.hidden) + 1}, "
-          f"{weights.macs_per_pixel} multiply-adds/pixel")
-    print(f"GL: {ctx.info['GL_RENDERER']} ({ctx.info['GL_VERSION']}); torch {torch.__version__} on "
-          f"{torch.get_num_threads()} thread(s); medians of {args.runs} frames")
+    print(
+        f"model: {source}; CPPN {weights.hidden_units}x{len(weights.hidden) + 1}, "
+        f"{weights.macs_per_pixel} multiply-adds/pixel"
+    )
+    print(
+        f"GL: {ctx.info['GL_RENDERER']} ({ctx.info['GL_VERSION']}); torch {torch.__version__} on "
+        f"{torch.get_num_threads()} thread(s); medians of {args.runs} frames"
+    )
     print(f"measured peak: {peak / 1e9:.1f} GMAC/s (float32 1024x1024 matmul, torch)")
     print()
     header = "| size | weights | shader ms | torch ms | shader/torch | shader GMAC/s | % of peak |"
@@ -75,12 +83,15 @@ def run(args: argparse.Namespace) -> int:
             with torch.no_grad():
                 torch_ms = median_ms(lambda: generator.render(z, width, height), args.runs)  # noqa: B023
         for renderer in renderers.values():
+
             def frame(renderer=renderer, width=width, height=height) -> None:
                 renderer.render(state, (width, height))
                 ctx.finish()  # wait for the frame, not just for the commands to be queued
 
             shader_ms = median_ms(frame, args.runs)
             macs = weights.macs_per_pixel * width * height / (shader_ms / 1000.0)
-            print(f"| {width}x{height} | {renderer.weight_mode} | {shader_ms:.1f} | {torch_ms:.1f} | "
-                  f"{shader_ms / torch_ms:.3f} | {macs / 1e9:.2f} | {100 * macs / peak:.1f}% |")
+            print(
+                f"| {width}x{height} | {renderer.weight_mode} | {shader_ms:.1f} | {torch_ms:.1f} | "
+                f"{shader_ms / torch_ms:.3f} | {macs / 1e9:.2f} | {100 * macs / peak:.1f}% |"
+            )
     return gl_exit_code(ctx)

@@ -45,7 +45,11 @@ class Tree:
         installed copy, nor a checkout in cwd: python puts cwd before PYTHONPATH)."""
         result = subprocess.run(
             [self.python, "-c", "import performer; print(performer.__file__)"],
-            env=self.env(), capture_output=True, text=True, timeout=60, cwd=cwd,
+            env=self.env(),
+            capture_output=True,
+            text=True,
+            timeout=60,
+            cwd=cwd,
         )
         found = result.stdout.strip()
         expected = self.root / "performer" / "__init__.py"
@@ -114,8 +118,10 @@ def run(args: argparse.Namespace) -> int:
             return 2
         width, height = args.size
         alternating = ", alternating" if len(trees) > 1 else ""
-        print(f"start to first frame of `performer play --headless --frames 1 --size {width}x{height}`, "
-              f"{args.runs} run(s) per tree{alternating}")
+        print(
+            f"start to first frame of `performer play --headless --frames 1 --size {width}x{height}`, "
+            f"{args.runs} run(s) per tree{alternating}"
+        )
         for number in range(1, args.runs + 1):
             for tree in trees[::-1] if number % 2 else trees:  # ABBA...: the other tree first
                 try:

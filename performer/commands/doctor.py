@@ -93,8 +93,10 @@ def check_headless_gl(args) -> tuple[str, str]:
         ms = median_ms(frame, 5)  # its warm-up frame compiles the shader
         renderer.release()
         level = OK if ms <= SLOW_FRAME_MS else WARN
-        return level, (f"OpenGL {ctx.info['GL_VERSION']} on {ctx.info['GL_RENDERER']}: a {args.size[0]}x"
-                       f"{args.size[1]} frame in {ms:.1f} ms ({1000 / ms:.0f} fps){'' if level == OK else ' (slow)'}")
+        return level, (
+            f"OpenGL {ctx.info['GL_VERSION']} on {ctx.info['GL_RENDERER']}: a {args.size[0]}x"
+            f"{args.size[1]} frame in {ms:.1f} ms ({1000 / ms:.0f} fps){'' if level == OK else ' (slow)'}"
+        )
     finally:
         ctx.release()
 
@@ -106,8 +108,12 @@ def check_window(args) -> tuple[str, str]:
         return WARN, "no display (DISPLAY/WAYLAND_DISPLAY unset): `performer play` needs one, --headless does not"
     # In a process of its own: the headless check's EGL context and a GLX window do not share a thread
     # well, and an X error ends the process that gets it.
-    run = subprocess.run([sys.executable, "-c", "from performer.commands.doctor import window_report as w; w()"],
-                         capture_output=True, text=True, timeout=60)  # fmt: skip
+    run = subprocess.run(
+        [sys.executable, "-c", "from performer.commands.doctor import window_report as w; w()"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     if run.returncode != 0 or not run.stdout.strip():
         reason = (run.stderr.strip().splitlines() or ["no output"])[-1]
         return FAIL, f"no OpenGL 3.3 window on this display: {reason}"
@@ -125,15 +131,21 @@ def window_report() -> None:
         monitors = []
         for index, monitor in enumerate(glfw.get_monitors() or []):
             mode = glfw.get_video_mode(monitor)
-            monitors.append(f"{index}: {glfw.get_monitor_name(monitor).decode(errors='replace')} "
-                            f"{mode.size.width}x{mode.size.height}@{mode.refresh_rate}")  # fmt: skip
-        joysticks = [glfw.get_joystick_name(j).decode(errors="replace") for j in range(glfw.JOYSTICK_LAST + 1)
-                     if glfw.joystick_present(j)]  # fmt: skip
+            monitors.append(
+                f"{index}: {glfw.get_monitor_name(monitor).decode(errors='replace')} "
+                f"{mode.size.width}x{mode.size.height}@{mode.refresh_rate}"
+            )
+        joysticks = [
+            glfw.get_joystick_name(j).decode(errors="replace")
+            for j in range(glfw.JOYSTICK_LAST + 1)
+            if glfw.joystick_present(j)
+        ]
         renderer = window.ctx.info["GL_RENDERER"]
     finally:
         window.close()
-    print(f"window on {renderer}; monitors {'; '.join(monitors) or 'none'}; "
-          f"joysticks: {', '.join(joysticks) or 'none'}")
+    print(
+        f"window on {renderer}; monitors {'; '.join(monitors) or 'none'}; joysticks: {', '.join(joysticks) or 'none'}"
+    )
 
 
 def check_midi(args) -> tuple[str, str]:
@@ -154,8 +166,10 @@ def check_osc(args) -> tuple[str, str]:
         try:
             sock.bind((args.osc_host, args.osc_port))
         except OSError as exc:
-            return FAIL, (f"OSC port {args.osc_host}:{args.osc_port} cannot be opened ({exc.strerror}): another "
-                          "program has it; close it or use --osc-port")  # fmt: skip
+            return FAIL, (
+                f"OSC port {args.osc_host}:{args.osc_port} cannot be opened ({exc.strerror}): another "
+                "program has it; close it or use --osc-port"
+            )
     return OK, f"OSC port {args.osc_host}:{args.osc_port} is free"
 
 
@@ -182,10 +196,16 @@ def check_disk(args) -> tuple[str, str]:
 
 
 CHECKS: tuple[tuple[str, Callable], ...] = (
-    ("model", check_model), ("prints", check_prints), ("presets", check_presets), ("gl", check_headless_gl),
+    ("model", check_model),
+    ("prints", check_prints),
+    ("presets", check_presets),
+    ("gl", check_headless_gl),
     ("window", check_window),
-    ("midi", check_midi), ("osc", check_osc), ("ffmpeg", check_ffmpeg), ("disk", check_disk),
-)  # fmt: skip
+    ("midi", check_midi),
+    ("osc", check_osc),
+    ("ffmpeg", check_ffmpeg),
+    ("disk", check_disk),
+)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -49,13 +49,13 @@ def generate(args: argparse.Namespace, model) -> list:
     from performer.presets.landmarks import load_landmarks, save_landmarks
 
     images, labels = load_fashion_mnist("test")
-    found = class_landmarks(model, images, labels, CLASSES) + striking_landmarks(model, args.striking,
-                                                                                 seed=args.seed)
+    found = class_landmarks(model, images, labels, CLASSES) + striking_landmarks(model, args.striking, seed=args.seed)
     generated = {lm.name for lm in found}
     kept = []
     if args.file.exists():
-        kept = [lm for lm in load_landmarks(args.file) if lm.name not in generated
-                and not lm.name.startswith("striking ")]  # fmt: skip
+        kept = [
+            lm for lm in load_landmarks(args.file) if lm.name not in generated and not lm.name.startswith("striking ")
+        ]
     save_landmarks(args.file, found + kept, args.model.name)
     print(f"wrote {args.file}: {len(found)} generated, {len(kept)} kept")
     return found + kept
@@ -88,8 +88,9 @@ def run(args: argparse.Namespace) -> int:
     width = max(len(lm.name) for lm in landmarks)
     for i, lm in enumerate(landmarks):
         looks = {"palette": lm.palette, "zoom": lm.zoom, **lm.prints}
-        extras = " ".join(f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in looks.items()
-                          if v is not None)  # fmt: skip
+        extras = " ".join(
+            f"{k}={v:g}" if isinstance(v, float) else f"{k}={v}" for k, v in looks.items() if v is not None
+        )
         z = " ".join(f"{v:+.2f}" for v in lm.z)
         print(f"{i:3d}  {lm.name:<{width}}  z [{z}]  {extras}")
     args.diagrams.mkdir(parents=True, exist_ok=True)

@@ -29,10 +29,18 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
     p = subparsers.add_parser("learn", description=__doc__)
     p.add_argument("--out", type=Path, default=DEFAULT_LEARN_FILE, help=f"mapping file (default {DEFAULT_LEARN_FILE})")
-    p.add_argument("--targets", default="z1,z2,z3,z4,z5,z6,z7,z8",
-                   help="comma-separated targets in order (z1..z8, parameters, actions such as random)")
-    p.add_argument("--midi-in", action="append", default=[], metavar="NAME",
-                   help="MIDI inputs to listen to (name substring; default all)")
+    p.add_argument(
+        "--targets",
+        default="z1,z2,z3,z4,z5,z6,z7,z8",
+        help="comma-separated targets in order (z1..z8, parameters, actions such as random)",
+    )
+    p.add_argument(
+        "--midi-in",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="MIDI inputs to listen to (name substring; default all)",
+    )
     p.add_argument("--osc-port", type=int, default=9000, help="also learn OSC addresses sent here (0: off)")
     p.add_argument("--timeout", type=float, default=15.0, help="seconds to wait per target")
     return p
@@ -72,8 +80,9 @@ def run(args: argparse.Namespace) -> int:
     except ValueError as exc:
         print(f"error: {exc}")
         return 2
-    hub = ControlHub(osc=args.osc_port > 0, osc_port=args.osc_port, midi_in=args.midi_in or ["all"],
-                     learn_file=args.out)  # fmt: skip
+    hub = ControlHub(
+        osc=args.osc_port > 0, osc_port=args.osc_port, midi_in=args.midi_in or ["all"], learn_file=args.out
+    )
     hub.start()
     for line in hub.error_lines():
         print(f"warning: {line}")

@@ -103,8 +103,10 @@ def play(args: argparse.Namespace, surface, weights, state) -> int:
             iio.imwrite(args.out, renderer.target.read_rgb())
             print(f"wrote {args.out} ({renderer.target.size[0]}x{renderer.target.size[1]})")
         if args.headless:
-            print(f"showed {drawn} frame(s), {session.app.renders} rendered, at {surface.size[0]}x{surface.size[1]}, "
-                  f"weights as {renderer.weight_mode}")
+            print(
+                f"showed {drawn} frame(s), {session.app.renders} rendered, at {surface.size[0]}x{surface.size[1]}, "
+                f"weights as {renderer.weight_mode}"
+            )
     finally:
         session.close()
         signal.signal(signal.SIGTERM, previous)

@@ -24,16 +24,21 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, required=True, help="video file to write (.mp4 for h264, .mov otherwise)")
     p.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (default 1280x720)")
     p.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
-    p.add_argument("--codec", choices=tuple(CODECS), default="h264",
-                   help="; ".join(f"{c.name}: {c.doc}" for c in CODECS.values()))
+    p.add_argument(
+        "--codec", choices=tuple(CODECS), default="h264", help="; ".join(f"{c.name}: {c.doc}" for c in CODECS.values())
+    )
     p.add_argument("--duration", type=float, help="seconds (default: one loop, or the whole walk)")
     p.add_argument("--seed", type=int, help="seed for generative walks (default: the file's)")
     p.add_argument("--bpm", type=float, help="tempo for walks in beats (default: the file's)")
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model .safetensors (default: shipped)")
     p.add_argument("--landmarks", type=Path, default=DEFAULT_LANDMARKS, help="landmarks file the walk names")
     p.add_argument("--weights", default="auto", choices=("auto", "const", "ubo", "texture"))
-    p.add_argument("--prints", type=Path, default=DEFAULT_PRINTS,
-                   help="learned prints file, for walks that show one (default: shipped)")
+    p.add_argument(
+        "--prints",
+        type=Path,
+        default=DEFAULT_PRINTS,
+        help="learned prints file, for walks that show one (default: shipped)",
+    )
     p.add_argument("--hashes", type=Path, help="write each frame's SHA-256 here, one per line")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
@@ -90,8 +95,10 @@ def uses_learned_prints(walk, positions, latent_dim: int) -> bool:
     for position in positions:
         apply_pose(state, walk.sample(float(position)))
         p = state.params
-        if p.get("print_opacity", 0.0) > 0.0 and max(p.get("print_a", 0), p.get("print_b", 0)) >= len(
-                PROCEDURAL_PRINTS) - 0.5:  # fmt: skip
+        if (
+            p.get("print_opacity", 0.0) > 0.0
+            and max(p.get("print_a", 0), p.get("print_b", 0)) >= len(PROCEDURAL_PRINTS) - 0.5
+        ):
             return True
     return False
 
@@ -124,8 +131,9 @@ def render(args: argparse.Namespace, weights, spec, walk) -> int:
     renderer = CppnRenderer(ctx, weights, args.weights, prints=prints)
     hashes: list[str] = []
     width, height = args.size
-    bar = tqdm(total=len(positions), unit="frame", disable=args.no_progress, desc=args.out.name,
-               dynamic_ncols=True)  # tqdm's bar shows the rate and the ETA
+    bar = tqdm(
+        total=len(positions), unit="frame", disable=args.no_progress, desc=args.out.name, dynamic_ncols=True
+    )  # tqdm's bar shows the rate and the ETA
     started = time.perf_counter()
 
     def on_frame(_index: int, frame: bytes) -> None:
@@ -142,8 +150,9 @@ def render(args: argparse.Namespace, weights, spec, walk) -> int:
                 atomic_path(args.out, "video") as partial,
                 FfmpegWriter(partial, args.size, args.fps, args.codec) as writer,
             ):
-                count = write_video(render_frames(renderer, walk, positions, args.size, weights.latent_dim),
-                                    writer, on_frame, stop)  # fmt: skip
+                count = write_video(
+                    render_frames(renderer, walk, positions, args.size, weights.latent_dim), writer, on_frame, stop
+                )
                 if count == 0:
                     raise NothingWritten
     except NothingWritten:
@@ -173,6 +182,8 @@ def render(args: argparse.Namespace, weights, spec, walk) -> int:
         print(f"performer render: OpenGL reported {ctx.error}", file=sys.stderr)
         return 1
     seconds = time.perf_counter() - started
-    print(f"wrote {args.out}: {count} frames, {width}x{height} at {args.fps:g} fps ({count / args.fps:.2f} s of "
-          f"video), {args.codec}; walk {spec.name} ({spec.kind}); {count / seconds:.1f} frames/s")
+    print(
+        f"wrote {args.out}: {count} frames, {width}x{height} at {args.fps:g} fps ({count / args.fps:.2f} s of "
+        f"video), {args.codec}; walk {spec.name} ({spec.kind}); {count / seconds:.1f} frames/s"
+    )
     return 0

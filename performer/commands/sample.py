@@ -45,8 +45,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--size", default="256", help="tile size: N or WxH (any aspect)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--z", action="append", help="a z as comma-separated numbers (repeatable)")
-    p.add_argument("--interpolate", nargs=2, metavar=("Z_FROM", "Z_TO"),
-                   help="tiles walk from one z to the other (spherical interpolation)")
+    p.add_argument(
+        "--interpolate",
+        nargs=2,
+        metavar=("Z_FROM", "Z_TO"),
+        help="tiles walk from one z to the other (spherical interpolation)",
+    )
     p.add_argument("--temperature", type=float, default=1.0, help="std of the random z's")
     return p
 

@@ -31,8 +31,20 @@ def run(args: argparse.Namespace) -> int:
     if display_available() and not args.headless:
         play = args.parse_command(["play", "--model", str(args.model), "--walk", TOUR.stem])
         return int(play.run(play) or 0)
-    render = args.parse_command(["render", str(TOUR), "--out", str(args.out), "--model", str(args.model),
-                                  "--size", f"{args.size[0]}x{args.size[1]}", "--fps", str(args.fps)])
+    render = args.parse_command(
+        [
+            "render",
+            str(TOUR),
+            "--out",
+            str(args.out),
+            "--model",
+            str(args.model),
+            "--size",
+            f"{args.size[0]}x{args.size[1]}",
+            "--fps",
+            str(args.fps),
+        ]
+    )
     # the progress bar (stderr) stays: a first render takes a minute or two on a CPU
     quiet = io.StringIO()
     with contextlib.redirect_stdout(quiet):

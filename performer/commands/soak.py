@@ -39,76 +39,26 @@ import numpy as np
 from performer.cli_types import parse_size
 from performer.measure import rss_kb
 from performer.paths import MAPPING_DIR
-from performer.soak_inputs import FakeMidiBackend, feed_midi
+from performer.soak_inputs import FakeMidiBackend, FileBreaker, feed_midi, probe_wakeups
 
 log = logging.getLogger(__name__)
 
 MAPPING = MAPPING_DIR / "nanokontrol2.yaml"
-BROKEN_GLSL = "this line is not GLSL;\n"
 RSS_EVERY = 5.0  # seconds between resident-memory samples
-BROKEN_YAML = "controls:\n  - {cc: 3, target: [latent\n"
-
-def probe_wakeups(stop: threading.Event, gaps: list[float], period: float = 0.001) -> None:
-    """A thread that asks to wake every millisecond and notes how long each wait really took: the longest
-    gaps are how long the frame loop held the GIL (the OSC thread and MIDI callbacks wait as long)."""
-    last = time.perf_counter()
-    while not stop.wait(period):
-        now = time.perf_counter()
-        gaps.append(now - last)
-        last = now
 
 
-class FileBreaker:
-    """Every `every` seconds, breaks cppn.glsl (a syntax error at line 41) and the mapping file (broken YAML) for
-    BROKEN_SECONDS, as a slip in an editor would, then restores both. Notes whether each error was shown while
-    broken and cleared once fixed."""
-
-    BROKEN_SECONDS = 2.0
-
-    def __init__(self, shader: Path, mapping: Path, reloader, every: float, seconds: float) -> None:
-        self.shader, self.mapping, self.reloader = shader, mapping, reloader
-        self.every, self.last_start = every, seconds - self.BROKEN_SECONDS - 1.0  # a second to see it cleared
-        self.good_glsl, self.good_yaml = shader.read_text(), mapping.read_text()
-        self.broken_since: float | None = None
-        self.seen = {"shader": False, "mapping": False}
-        self.counts = {"breaks": 0, "shader_shown": 0, "mapping_shown": 0, "shader_cleared": 0,
-                       "mapping_cleared": 0, "frames_while_broken": 0}  # fmt: skip
-
-    def tick(self, t: float) -> None:
-        due = t >= self.every * (self.counts["breaks"] + 1) and t < self.last_start
-        if self.broken_since is None and due:
-            lines = self.good_glsl.splitlines(keepends=True)
-            self.shader.write_text("".join(lines[:40] + [BROKEN_GLSL] + lines[40:]))
-            self.mapping.write_text(BROKEN_YAML)
-            self.reloader.mark_changed(self.shader.stem)  # what the file watcher does on save
-            self.broken_since, self.seen = t, {"shader": False, "mapping": False}
-            self.counts["breaks"] += 1
-        elif self.broken_since is not None and t - self.broken_since >= self.BROKEN_SECONDS:
-            self.shader.write_text(self.good_glsl)
-            self.mapping.write_text(self.good_yaml)
-            self.reloader.mark_changed(self.shader.stem)
-            self.counts["shader_shown"] += self.seen["shader"]
-            self.counts["mapping_shown"] += self.seen["mapping"]
-            self.broken_since = None
-
-    def observe(self, errors: list[str]) -> None:
-        """After a frame: the error lines the HUD shows (shader and mapping errors name their file)."""
-        if self.broken_since is not None:
-            self.counts["frames_while_broken"] += 1
-            self.seen["shader"] |= any(f"{self.shader.name}:" in line for line in errors)
-            self.seen["mapping"] |= any(f"{self.mapping.name}:" in line for line in errors)
-        elif self.counts["breaks"] and not errors:
-            self.counts["shader_cleared"] = self.counts["mapping_cleared"] = self.counts["breaks"]
-
-    @property
-    def all_shown_and_cleared(self) -> bool:
-        c = self.counts
-        return c["shader_shown"] == c["mapping_shown"] == c["shader_cleared"] == c["mapping_cleared"] == c["breaks"]
-
-
-def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path | None = None,
-         prints: bool = True, osc_rate: float = 2000.0, midi_rate: float = 500.0, break_every: float = 10.0,
-         walk: str = "groove", workdir: Path | None = None, hold_gil: bool = False) -> dict:  # fmt: skip
+def soak(
+    seconds: float = 60.0,
+    size: tuple[int, int] = (640, 360),
+    model: Path | None = None,
+    prints: bool = True,
+    osc_rate: float = 2000.0,
+    midi_rate: float = 500.0,
+    break_every: float = 10.0,
+    walk: str = "groove",
+    workdir: Path | None = None,
+    hold_gil: bool = False,
+) -> dict:
     from performer.paths import SHADER_DIR
     from performer.play_options import add_play_options
     from performer.render.context import gil_free_finish
@@ -123,9 +73,26 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
     shutil.copytree(SHADER_DIR, shaders, dirs_exist_ok=True)
     mapping = workdir / "board.yaml"
     shutil.copyfile(MAPPING, mapping)
-    argv = ["--headless", "--size", f"{size[0]}x{size[1]}", "--osc-port", "0", "--no-midi", "--hud",
-            "--shaders", str(shaders), "--mapping", str(mapping), "--record-dir", str(workdir / "rec"),
-            "--snapshot-dir", str(workdir / "snaps"), "--walk", walk, "--no-reload"]  # fmt: skip
+    argv = [
+        "--headless",
+        "--size",
+        f"{size[0]}x{size[1]}",
+        "--osc-port",
+        "0",
+        "--no-midi",
+        "--hud",
+        "--shaders",
+        str(shaders),
+        "--mapping",
+        str(mapping),
+        "--record-dir",
+        str(workdir / "rec"),
+        "--snapshot-dir",
+        str(workdir / "snaps"),
+        "--walk",
+        walk,
+        "--no-reload",
+    ]
     argv += ["--model", str(model)] if model else []
     argv += [] if prints else ["--no-prints"]
     play_parser = argparse.ArgumentParser(prog="performer play")
@@ -148,8 +115,11 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
     midi_counts = {"sent": 0, "sysex": 0}
     stop = threading.Event()
     feeder = threading.Thread(target=feed_midi, args=(backend, stop, midi_rate, midi_counts), daemon=True)
-    client = subprocess.Popen([sys.executable, "-m", "performer.soak_inputs", str(hub.osc.address[1]),
-                               str(osc_rate), str(seconds)], stdout=subprocess.PIPE, text=True)  # fmt: skip
+    client = subprocess.Popen(
+        [sys.executable, "-m", "performer.soak_inputs", str(hub.osc.address[1]), str(osc_rate), str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     feeder.start()
     gaps: list[float] = []
     waker = threading.Thread(target=probe_wakeups, args=(stop, gaps), daemon=True)  # the GIL kept free?
@@ -191,7 +161,11 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
     info = probe(video) if video.exists() else None
     quarter = max(1, len(rss) // 4)
     result = {
-        "seconds": seconds, "size": f"{size[0]}x{size[1]}", "prints": prints, "walk": walk, "hold_gil": hold_gil,
+        "seconds": seconds,
+        "size": f"{size[0]}x{size[1]}",
+        "prints": prints,
+        "walk": walk,
+        "hold_gil": hold_gil,
         "frames": len(times),
         "frame_ms_median": round(statistics.median(times) * 1e3, 2),
         "frame_ms_p99": round(float(np.percentile(times, 99)) * 1e3, 2),
@@ -200,11 +174,14 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
         "rss_mb_first_quarter": round(statistics.median(rss[:quarter]) / 1024, 1) if rss else None,
         "rss_mb_last_quarter": round(statistics.median(rss[-quarter:]) / 1024, 1) if rss else None,
         f"rss_mb_every_{RSS_EVERY:g}s": [round(kb / 1024, 1) for kb in rss],
-        "osc_sent": int(sent_osc[0]) if sent_osc else 0, "osc_junk_sent": int(sent_osc[1]) if sent_osc else 0,
+        "osc_sent": int(sent_osc[0]) if sent_osc else 0,
+        "osc_junk_sent": int(sent_osc[1]) if sent_osc else 0,
         "osc_stats": {k: v for k, v in stats.items() if k.startswith("osc_")},
         "wake_gap_ms_p99": round(float(np.percentile(gaps, 99)) * 1e3, 2) if gaps else None,
         "wake_gap_ms_max": round(max(gaps) * 1e3, 2) if gaps else None,
-        "midi_sent": midi_counts["sent"], "midi_sysex_sent": midi_counts["sysex"], "midi_stats": midi_stats,
+        "midi_sent": midi_counts["sent"],
+        "midi_sysex_sent": midi_counts["sysex"],
+        "midi_stats": midi_stats,
         "hub_errors": {k: v for k, v in stats.items() if k.endswith("errors")},
         **breaker.counts,
         "part_failures": {name: count for name, (count, _) in app.failures.items()},
@@ -214,11 +191,15 @@ def soak(seconds: float = 60.0, size: tuple[int, int] = (640, 360), model: Path 
         "recording_frames": info.frames if info else 0,
         "recording_seconds": round(info.seconds, 2) if info else 0.0,
         "workdir": str(workdir),
-    }  # fmt: skip
+    }
     result["ok"] = bool(
-        result["frames"] > 0 and nonfinite == 0 and info is not None and info.frames > 0
-        and breaker.all_shown_and_cleared and not app.failures
-    )  # fmt: skip
+        result["frames"] > 0
+        and nonfinite == 0
+        and info is not None
+        and info.frames > 0
+        and breaker.all_shown_and_cleared
+        and not app.failures
+    )
     if own_dir and result["ok"]:
         shutil.rmtree(workdir, ignore_errors=True)
         result["workdir"] = None
@@ -235,8 +216,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--midi-rate", type=float, default=500.0, help="MIDI messages per second")
     p.add_argument("--break-every", type=float, default=10.0, help="seconds between broken shader + mapping")
     p.add_argument("--walk", default="groove")
-    p.add_argument("--hold-gil", action="store_true",
-                   help="for comparison: let the loop wait for frames inside moderngl, holding the GIL")
+    p.add_argument(
+        "--hold-gil",
+        action="store_true",
+        help="for comparison: let the loop wait for frames inside moderngl, holding the GIL",
+    )
     return p
 
 
@@ -249,7 +233,16 @@ def run(args: argparse.Namespace) -> int:
     if args.seconds < 1 or args.osc_rate <= 0 or args.midi_rate <= 0 or args.break_every < 3:
         print("error: --seconds >= 1, rates > 0, --break-every >= 3", file=sys.stderr)
         return 2
-    result = soak(args.seconds, size, args.model, not args.no_prints, args.osc_rate, args.midi_rate,
-                  args.break_every, args.walk, hold_gil=args.hold_gil)  # fmt: skip
+    result = soak(
+        args.seconds,
+        size,
+        args.model,
+        not args.no_prints,
+        args.osc_rate,
+        args.midi_rate,
+        args.break_every,
+        args.walk,
+        hold_gil=args.hold_gil,
+    )
     print(json.dumps(result, indent=1))
     return 0 if result["ok"] else 1

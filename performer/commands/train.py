@@ -18,8 +18,9 @@ log = logging.getLogger(__name__)
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("train", description=__doc__)
-    p.add_argument("--data", default="fashion-mnist",
-                   help="'fashion-mnist' (Debian package, default) or a folder of images")
+    p.add_argument(
+        "--data", default="fashion-mnist", help="'fashion-mnist' (Debian package, default) or a folder of images"
+    )
     p.add_argument("--out", type=Path, default=Path("runs/train"), help="folder for samples and checkpoints")
     p.add_argument("--export", type=Path, help="also write the final model (generator + encoder) here")
     p.add_argument("--resume", type=Path, help="continue from a checkpoint.safetensors")
@@ -30,8 +31,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--depth", type=int, help="CPPN layers")
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
     for field in dataclasses.fields(TrainConfig):
-        p.add_argument(f"--{field.name.replace('_', '-')}", type=type(field.default), default=None,
-                       help=f"(default {field.default})")
+        p.add_argument(
+            f"--{field.name.replace('_', '-')}",
+            type=type(field.default),
+            default=None,
+            help=f"(default {field.default})",
+        )
     return p
 
 
@@ -60,8 +65,9 @@ def run(args: argparse.Namespace) -> int:
     from performer.model.config import ModelConfig
     from performer.train.loop import Trainer
 
-    overrides = {f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig)
-                 if getattr(args, f.name) is not None}
+    overrides = {
+        f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if getattr(args, f.name) is not None
+    }
     train = dataclasses.replace(TrainConfig(), **overrides)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -86,11 +92,15 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}")
         return 2
     if images.shape[1] != config.channels or images.shape[-1] != config.image_size:
-        print(f"error: data is {tuple(images.shape[1:])} but the model wants "
-              f"({config.channels}, {config.image_size}, {config.image_size})")
+        print(
+            f"error: data is {tuple(images.shape[1:])} but the model wants "
+            f"({config.channels}, {config.image_size}, {config.image_size})"
+        )
         return 2
-    print(f"training on {images.shape[0]} images {tuple(images.shape[1:])} on {trainer.device}; "
-          f"CPPN {config.cppn_hidden}x{config.cppn_depth}: {config.macs_per_pixel} multiply-adds per pixel")
+    print(
+        f"training on {images.shape[0]} images {tuple(images.shape[1:])} on {trainer.device}; "
+        f"CPPN {config.cppn_hidden}x{config.cppn_depth}: {config.macs_per_pixel} multiply-adds per pixel"
+    )
     summary = trainer.fit(images, args.out, timelapse=args.timelapse)
     print(f"done: {summary}; checkpoint {args.out / 'checkpoint.safetensors'}")
     if args.export:

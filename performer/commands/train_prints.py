@@ -27,8 +27,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="CPPN model drawing the content garments")
     p.add_argument("--no-cppn", action="store_true", help="content from Fashion-MNIST only")
     p.add_argument("--no-mnist", action="store_true", help="content from the CPPN only")
-    p.add_argument("--vgg", type=Path, help="torchvision VGG16 weights you have (.safetensors or .pth state dict); "
-                                            "default: a fixed random multi-scale loss network")
+    p.add_argument(
+        "--vgg",
+        type=Path,
+        help="torchvision VGG16 weights you have (.safetensors or .pth state dict); "
+        "default: a fixed random multi-scale loss network",
+    )
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--steps", type=int, default=d.steps_per_epoch, help="steps per epoch")
     p.add_argument("--batch", type=int, default=d.batch)
@@ -55,9 +59,18 @@ def run(args: argparse.Namespace) -> int:
     if args.threads:
         torch.set_num_threads(args.threads)
     try:
-        config = TrainPrintsConfig(epochs=args.epochs, steps_per_epoch=args.steps, batch=args.batch, size=args.size,
-                                   lr=args.lr, style_weight=args.style_weight, content_weight=args.content_weight,
-                                   seed=args.seed, width=args.width, residual_blocks=args.blocks)
+        config = TrainPrintsConfig(
+            epochs=args.epochs,
+            steps_per_epoch=args.steps,
+            batch=args.batch,
+            size=args.size,
+            lr=args.lr,
+            style_weight=args.style_weight,
+            content_weight=args.content_weight,
+            seed=args.seed,
+            width=args.width,
+            residual_blocks=args.blocks,
+        )
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -8,10 +8,9 @@ from dataclasses import dataclass
 
 # Which stats count as dropped, per source (the names of ControlHub.all_stats()).
 DROPPED_STATS = {
-    "osc": ("osc_malformed", "osc_unknown_address", "osc_bad_args", "osc_bad_pattern", "osc_denied",
-            "osc_overflow"),
+    "osc": ("osc_malformed", "osc_unknown_address", "osc_bad_args", "osc_bad_pattern", "osc_denied", "osc_overflow"),
     "midi": ("midi_sysex_dropped", "midi_overflow", "midi_malformed"),
-}  # fmt: skip
+}
 
 
 @dataclass

@@ -28,8 +28,9 @@ class Binding:
             out = control.out or [low, high]
         else:
             out = control.out or list(self.target.default_out)
-        self.shape = Shape(low, high, out[0], out[1], option("invert"), option("curve"),
-                           option("curve_amount"), option("deadzone"))  # fmt: skip
+        self.shape = Shape(
+            low, high, out[0], out[1], option("invert"), option("curve"), option("curve_amount"), option("deadzone")
+        )
         self.mode = option("mode")
         self.feedback = option("feedback") and self.mode == "absolute" and control.relative is None
         threshold = option("threshold")

@@ -22,22 +22,52 @@ from performer.targets import provide
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     group = parser.add_argument_group("controllers (OSC, MIDI, joysticks)")
-    group.add_argument("--mapping", action="append", type=Path, default=[], metavar="FILE",
-                       help="a mappings/*.yaml file (repeatable, e.g. one per device); hot-reloaded on save")
+    group.add_argument(
+        "--mapping",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="a mappings/*.yaml file (repeatable, e.g. one per device); hot-reloaded on save",
+    )
     group.add_argument("--osc-host", help=f"OSC listen address (default {DEFAULT_HOST}; 0.0.0.0 opens the LAN)")
     group.add_argument("--osc-port", type=int, help=f"OSC listen port (default {DEFAULT_PORT})")
-    group.add_argument("--osc-allow", action="append", default=[], metavar="ADDR",
-                       help="only accept OSC from this sender address (repeatable)")
-    group.add_argument("--osc-feedback", action="append", default=[], metavar="HOST:PORT",
-                       help="send current values here when they change (repeatable)")
-    group.add_argument("--osc-retry", type=float, default=DEFAULT_OSC_RETRY, metavar="SECONDS",
-                       help=f"try a taken OSC port again this often (default {DEFAULT_OSC_RETRY:g})")
+    group.add_argument(
+        "--osc-allow",
+        action="append",
+        default=[],
+        metavar="ADDR",
+        help="only accept OSC from this sender address (repeatable)",
+    )
+    group.add_argument(
+        "--osc-feedback",
+        action="append",
+        default=[],
+        metavar="HOST:PORT",
+        help="send current values here when they change (repeatable)",
+    )
+    group.add_argument(
+        "--osc-retry",
+        type=float,
+        default=DEFAULT_OSC_RETRY,
+        metavar="SECONDS",
+        help=f"try a taken OSC port again this often (default {DEFAULT_OSC_RETRY:g})",
+    )
     group.add_argument("--no-osc", action="store_true", help="do not listen for OSC")
-    group.add_argument("--midi-in", action="append", default=[], metavar="NAME",
-                       help="open MIDI inputs whose name contains NAME ('all' for every port; repeatable)")
+    group.add_argument(
+        "--midi-in",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="open MIDI inputs whose name contains NAME ('all' for every port; repeatable)",
+    )
     group.add_argument("--no-midi", action="store_true", help="do not open MIDI ports")
-    group.add_argument("--learn-file", type=Path, default=DEFAULT_LEARN_FILE,
-                       help=f"where learned mappings go (default {DEFAULT_LEARN_FILE})")  # fmt: skip
+    group.add_argument(
+        "--learn-file",
+        type=Path,
+        default=DEFAULT_LEARN_FILE,
+        help=f"where learned mappings go (default {DEFAULT_LEARN_FILE})",
+    )
     group.add_argument(
         "--source",
         action="append",
@@ -79,11 +109,22 @@ def build_inputs(
     try:
         feedback = [parse_host_port(text) for text in args.osc_feedback]
         hub = ControlHub(
-            args.mapping, latent_dim=latent_dim, actions=actions, osc=not args.no_osc, osc_host=args.osc_host,
-            osc_port=args.osc_port, osc_allow=args.osc_allow, osc_feedback=feedback, osc_retry=args.osc_retry,
-            midi=not args.no_midi, midi_in=args.midi_in, learn_file=args.learn_file, strict_mappings=False,
-            keyboard=keyboard, sources=sources,
-        )  # fmt: skip
+            args.mapping,
+            latent_dim=latent_dim,
+            actions=actions,
+            osc=not args.no_osc,
+            osc_host=args.osc_host,
+            osc_port=args.osc_port,
+            osc_allow=args.osc_allow,
+            osc_feedback=feedback,
+            osc_retry=args.osc_retry,
+            midi=not args.no_midi,
+            midi_in=args.midi_in,
+            learn_file=args.learn_file,
+            strict_mappings=False,
+            keyboard=keyboard,
+            sources=sources,
+        )
     except (MappingError, ValueError) as exc:
         raise SystemExit(f"performer: {exc}") from None
     provide(hub.actions, hub.own_actions())

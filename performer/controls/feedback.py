@@ -39,12 +39,13 @@ def midi_messages(binding: Binding, raw: float) -> list:
     channel = (binding.control.channel or 1) - 1
     c = binding.control
     if binding.kind == "cc":
-        return [mido.Message("control_change", channel=channel, control=c.cc,
-                             value=min(max(int(round(raw)), 0), 127))]  # fmt: skip
+        return [mido.Message("control_change", channel=channel, control=c.cc, value=min(max(int(round(raw)), 0), 127))]
     if binding.kind == "cc14":
         msb, lsb = Fourteen.split(raw)
-        return [mido.Message("control_change", channel=channel, control=c.cc14, value=msb),
-                mido.Message("control_change", channel=channel, control=c.cc14 + 32, value=lsb)]  # fmt: skip
+        return [
+            mido.Message("control_change", channel=channel, control=c.cc14, value=msb),
+            mido.Message("control_change", channel=channel, control=c.cc14 + 32, value=lsb),
+        ]
     if binding.kind == "pitchbend":
         return [mido.Message("pitchwheel", channel=channel, pitch=min(max(int(round(raw)), -8192), 8191))]
     return []

@@ -221,8 +221,7 @@ class ControlHub:
         self.sink.state = state
         self.offer(event)
 
-    def handle_osc(self, address: str, args: list, state: PerformanceState, now: float = 0.0,
-                   sender: str = "") -> None:  # fmt: skip
+    def handle_osc(self, address: str, args: list, state: PerformanceState, now: float = 0.0, sender: str = "") -> None:
         """One decoded OSC message, as if it had come in over UDP."""
         event = osc_event(address, args, sender, now)
         if (source := self.sources.get("osc")) is not None:
@@ -258,4 +257,3 @@ class ControlHub:
     def status_lines(self) -> list[str]:
         """Short lines for a HUD: what each source sent lately, learn state."""
         return self.sources.status_lines() + self.learning.status_lines()
-

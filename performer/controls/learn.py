@@ -81,8 +81,11 @@ class Learner:
 
     def _recognise(self, event: ControlEvent) -> dict | None:
         kind, number, value = event.kind, event.number, event.value
-        channel = {"channel": event.channel} if event.channel is not None and kind in (
-            "cc", "note", "pitchbend", "program") else {}  # fmt: skip
+        channel = (
+            {"channel": event.channel}
+            if event.channel is not None and kind in ("cc", "note", "pitchbend", "program")
+            else {}
+        )
         is_action = parse_target(self.target, self.latent_dim).kind == "action"
         if kind == "note":
             return {"note": number, **channel} if value > 0 else None
@@ -124,8 +127,12 @@ class LearnMode:
     and joystick event offered first (`offer`), mapped or not, and each learned entry written to `learn_file`.
     `on_written(path)` is told when the file changed (the hub loads it on its next frame)."""
 
-    def __init__(self, latent_dim: int = 8, learn_file: str | Path | None = None,
-                 on_written: Callable[[Path], None] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        latent_dim: int = 8,
+        learn_file: str | Path | None = None,
+        on_written: Callable[[Path], None] | None = None,
+    ) -> None:
         self.learner = Learner(latent_dim=latent_dim)
         self.latent_dim = latent_dim
         self.learn_file = Path(learn_file) if learn_file else None
@@ -226,9 +233,10 @@ def write_learned(path: str | Path, entry: dict, latent_dim: int = 8) -> Path:
             data.setdefault("controls", [])
     source = {k: v for k, v in entry.items() if k != "to"}
     data["controls"] = [
-        c for c in data.get("controls") or []
+        c
+        for c in data.get("controls") or []
         if not (c.get("to") == entry["to"] or {k: c.get(k) for k in source} == source)
-    ] + [entry]  # fmt: skip
+    ] + [entry]
     text = header + yaml.safe_dump(data, sort_keys=False, default_flow_style=None)
     try:
         parse_mapping(text, str(path), latent_dim)

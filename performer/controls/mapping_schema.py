@@ -47,10 +47,19 @@ class Shaping(BaseModel):
 
 
 SHAPING_DEFAULTS: dict[str, Any] = {
-    "invert": False, "curve": "linear", "curve_amount": 4.0, "smoothing": 0.0, "deadzone": 0.0,
-    "takeover": "jump", "pickup_window": 0.02, "fast_move": 0.5, "fast_move_time": 0.25, "threshold": None,
-    "mode": "absolute", "feedback": True,
-}  # fmt: skip
+    "invert": False,
+    "curve": "linear",
+    "curve_amount": 4.0,
+    "smoothing": 0.0,
+    "deadzone": 0.0,
+    "takeover": "jump",
+    "pickup_window": 0.02,
+    "fast_move": 0.5,
+    "fast_move_time": 0.25,
+    "threshold": None,
+    "mode": "absolute",
+    "feedback": True,
+}
 assert set(SHAPING_DEFAULTS) == set(Shaping.model_fields)
 assert set(CURVES) == {"linear", "exponential", "logarithmic", "s-curve"}
 assert set(RELATIVE_ENCODINGS) == {"signed-bit", "signed-bit-2", "binary-offset", "twos-complement"}

@@ -79,8 +79,10 @@ class _Texts:
     def class_mask(self, singles: str, ranges: tuple[tuple[str, str], ...], negate: bool) -> int:
         mask = functools.reduce(int.__or__, (self.masks.get(char, 0) for char in singles), 0)
         for low, high in ranges:  # the characters of a range: a slice of the sorted ones (masks are disjoint)
-            mask |= self.prefix[bisect.bisect_right(self.sorted_chars, high)] ^ self.prefix[
-                bisect.bisect_left(self.sorted_chars, low)]
+            mask |= (
+                self.prefix[bisect.bisect_right(self.sorted_chars, high)]
+                ^ self.prefix[bisect.bisect_left(self.sorted_chars, low)]
+            )
         return self.chars & ~mask if negate else mask
 
     def spread(self, reach: int) -> int:

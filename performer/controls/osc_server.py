@@ -64,8 +64,10 @@ class OscServer:
         sock = socket.socket(family, socket.SOCK_DGRAM)
         # A big kernel buffer absorbs a burst while this thread waits for the GIL; SO_RCVBUFFORCE (Linux,
         # needs CAP_NET_ADMIN) goes past net.core.rmem_max. Either may fail: the default buffer still works.
-        for option, size in ((getattr(socket, "SO_RCVBUFFORCE", None), RECEIVE_BUFFER),
-                             (socket.SO_RCVBUF, RECEIVE_BUFFER)):  # fmt: skip
+        for option, size in (
+            (getattr(socket, "SO_RCVBUFFORCE", None), RECEIVE_BUFFER),
+            (socket.SO_RCVBUF, RECEIVE_BUFFER),
+        ):
             try:
                 if option is not None:
                     sock.setsockopt(socket.SOL_SOCKET, option, size)

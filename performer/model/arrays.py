@@ -89,8 +89,10 @@ def _generator_arrays(path: Path, config: ModelConfig, tensors: dict) -> dict[st
     found = {k[len("generator.") :]: v for k, v in tensors.items() if k.startswith("generator.")}
     missing, unexpected = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
     if missing or unexpected:
-        raise ModelFileError(f"{path}: generator tensors do not match the file's config: missing {missing[:5]}, "
-                             f"unexpected {unexpected[:5]}")
+        raise ModelFileError(
+            f"{path}: generator tensors do not match the file's config: missing {missing[:5]}, "
+            f"unexpected {unexpected[:5]}"
+        )
     arrays = {}
     for key, shape in expected.items():
         value = np.asarray(found[key], dtype=np.float64)

@@ -27,7 +27,6 @@ from performer.safe_files import FILE_BOUNDS, FileTooLarge, atomic_path, check_s
 log = logging.getLogger(__name__)
 
 
-
 @dataclass
 class LoadedModel:
     config: ModelConfig

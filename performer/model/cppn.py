@@ -101,9 +101,7 @@ class CPPN(nn.Module):
     ) -> torch.Tensor:
         """z [B, latent_dim] -> images [B, channels, height, width]; chunks pixels to bound memory at 4K."""
         height = width if height is None else height
-        coords = coordinate_grid(
-            width, height, self.config.coord_scale, zoom, pan, rotation, device=z.device
-        )
+        coords = coordinate_grid(width, height, self.config.coord_scale, zoom, pan, rotation, device=z.device)
         parts = [self(z, coords[i : i + chunk_pixels]) for i in range(0, coords.shape[0], chunk_pixels)]
         pixels = torch.cat(parts, dim=1)  # [B, H*W, C]
         return pixels.transpose(1, 2).reshape(z.shape[0], self.config.channels, height, width)

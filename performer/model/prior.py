@@ -41,15 +41,19 @@ class MixturePrior:
         return {name: value.astype(np.float32) for name, value in zip(TENSORS, values, strict=True)}
 
 
-def fit_mixture(latents: np.ndarray, components: int = COMPONENTS, iterations: int = 200,
-                seed: int = 0) -> MixturePrior:
+def fit_mixture(
+    latents: np.ndarray, components: int = COMPONENTS, iterations: int = 200, seed: int = 0
+) -> MixturePrior:
     """EM for a diagonal Gaussian mixture on latents [N, L], started from randomly picked points."""
     data = np.asarray(latents, np.float64)
     count, dim = data.shape
     components = max(1, min(components, count))
     rng = np.random.default_rng(seed)
-    prior = MixturePrior(np.full(components, 1.0 / components), data[rng.choice(count, components, replace=False)],
-                         np.tile(data.std(0) + MIN_SCALE, (components, 1)))
+    prior = MixturePrior(
+        np.full(components, 1.0 / components),
+        data[rng.choice(count, components, replace=False)],
+        np.tile(data.std(0) + MIN_SCALE, (components, 1)),
+    )
     previous = -np.inf
     for _ in range(iterations):
         joint = _component_log_density(data, prior)  # [N, K]
@@ -73,8 +77,10 @@ def prior_from_tensors(path, tensors: dict, latent_dim: int) -> MixturePrior | N
     weights, means, scales = (_as_numpy(tensors[name]) for name in TENSORS)
     k = weights.shape[0] if weights.ndim == 1 else -1
     if k < 1 or means.shape != (k, latent_dim) or scales.shape != (k, latent_dim):
-        raise ValueError(f"{path}: prior tensors have shapes {weights.shape}, {means.shape}, {scales.shape}; "
-                         f"expected (K,), (K, {latent_dim}), (K, {latent_dim})")
+        raise ValueError(
+            f"{path}: prior tensors have shapes {weights.shape}, {means.shape}, {scales.shape}; "
+            f"expected (K,), (K, {latent_dim}), (K, {latent_dim})"
+        )
     if not all(np.isfinite(t).all() for t in (weights, means, scales)) or (scales <= 0).any() or (weights < 0).any():
         raise ValueError(f"{path}: prior tensors hold NaN, infinite, negative or zero values")
     return MixturePrior(weights / weights.sum(), means, scales)

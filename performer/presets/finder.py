@@ -73,8 +73,9 @@ def class_landmarks(model, images: np.ndarray, labels: np.ndarray, classes: tupl
         error = ((decoded - images[typical] / 255.0) ** 2).mean(axis=(1, 2))
         best = int(np.lexsort((error, -votes))[0])  # most votes, then the closest reconstruction
         z = np.clip(codes[typical[best]], -4.0, 4.0)
-        note = (f"encoded test image {int(typical[best])}; {int(votes[best])}/{NEIGHBOURS} nearest real images "
-                f"are {name}")  # fmt: skip
+        note = (
+            f"encoded test image {int(typical[best])}; {int(votes[best])}/{NEIGHBOURS} nearest real images are {name}"
+        )
         out.append(Landmark(name, tuple(round(float(v), 4) for v in z), "grey", CLASS_ZOOM, note))
         log.info("%s: %s", name, note)
     return out
@@ -102,6 +103,7 @@ def striking_landmarks(model, count: int = 5, samples: int = 2000, seed: int = 0
     for n, index in enumerate(chosen):
         palette, zoom = STRIKING_PALETTES[n % len(STRIKING_PALETTES)]
         note = f"explored: best structure score {scores[index]:.3f} of {samples} random z (seed {seed})"
-        out.append(Landmark(f"striking {n + 1} ({palette})", tuple(round(float(v), 4) for v in z[index]),
-                            palette, zoom, note))  # fmt: skip
+        out.append(
+            Landmark(f"striking {n + 1} ({palette})", tuple(round(float(v), 4) for v in z[index]), palette, zoom, note)
+        )
     return out

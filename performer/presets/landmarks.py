@@ -42,8 +42,10 @@ from performer.walks.pose import PRINT_PARAMS, Pose, palette_index
 log = logging.getLogger(__name__)
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml: the same safe subset, 4x faster
 
-HEADER = "# Landmarks: named points of the space. `performer landmarks` lists them and draws a contact sheet;\n" \
-         "# `performer landmarks --generate` rebuilds the class landmarks from a model.\n"
+HEADER = (
+    "# Landmarks: named points of the space. `performer landmarks` lists them and draws a contact sheet;\n"
+    "# `performer landmarks --generate` rebuilds the class landmarks from a model.\n"
+)
 
 
 class LandmarkError(Exception):
@@ -87,8 +89,14 @@ class LandmarkEntry(BaseModel):
         return value
 
     def landmark(self) -> Landmark:
-        return Landmark(self.name, tuple(self.z), self.palette, self.zoom, self.note,
-                        {k: getattr(self, k) for k in PRINT_PARAMS if getattr(self, k) is not None})
+        return Landmark(
+            self.name,
+            tuple(self.z),
+            self.palette,
+            self.zoom,
+            self.note,
+            {k: getattr(self, k) for k in PRINT_PARAMS if getattr(self, k) is not None},
+        )
 
 
 class LandmarkFile(BaseModel):
@@ -193,8 +201,9 @@ def load_landmarks(path: str | Path = DEFAULT_LANDMARKS, latent_dim: int | None 
     out = []
     for index, e in enumerate(parsed.landmarks):
         if latent_dim is not None and len(e.z) != latent_dim:
-            raise LandmarkError(f"{path}: landmarks[{index}] ({e.name}).z: has {len(e.z)} values, "
-                                f"the model has {latent_dim} latents")  # fmt: skip
+            raise LandmarkError(
+                f"{path}: landmarks[{index}] ({e.name}).z: has {len(e.z)} values, the model has {latent_dim} latents"
+            )
         out.append(e.landmark())
     return out
 

@@ -22,8 +22,14 @@ class PrintConfig:
     noise_channels: int = 2
 
     def __post_init__(self) -> None:
-        for name, low, high in (("prints", 1, 64), ("in_channels", 1, 3), ("width", 4, 128),
-                                ("residual_blocks", 0, 16), ("train_size", 16, 1024), ("noise_channels", 0, 8)):
+        for name, low, high in (
+            ("prints", 1, 64),
+            ("in_channels", 1, 3),
+            ("width", 4, 128),
+            ("residual_blocks", 0, 16),
+            ("train_size", 16, 1024),
+            ("noise_channels", 0, 8),
+        ):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
                 raise ValueError(f"{name} must be an integer in {low}..{high}, got {value!r}")

@@ -48,8 +48,12 @@ def save_prints(path: str | Path, net: PrintNet, names: list[str] | tuple[str, .
         path = path.with_name(path.name + ".safetensors")
     check_names(path, list(names), net.config.prints)
     tensors = {k: v.detach().to("cpu", torch.float32).contiguous() for k, v in net.state_dict().items()}
-    metadata = {"format": FORMAT, "config": json.dumps(net.config.to_dict()), "names": json.dumps(list(names)),
-                "info": json.dumps(info or {})}
+    metadata = {
+        "format": FORMAT,
+        "config": json.dumps(net.config.to_dict()),
+        "names": json.dumps(list(names)),
+        "info": json.dumps(info or {}),
+    }
     with atomic_path(path, "prints") as tmp:  # WriteError: one line, the old file kept
         save_file(tensors, str(tmp), metadata=metadata)
     return path
@@ -125,12 +129,14 @@ def load_prints(path: str | Path, device: str | torch.device = "cpu") -> LoadedP
     expected = net.state_dict()
     missing, unexpected = sorted(set(expected) - set(tensors)), sorted(set(tensors) - set(expected))
     if missing or unexpected:
-        raise PrintFileError(f"{path}: tensors do not match the file's config: missing {missing[:4]}, "
-                             f"unexpected {unexpected[:4]}")
+        raise PrintFileError(
+            f"{path}: tensors do not match the file's config: missing {missing[:4]}, unexpected {unexpected[:4]}"
+        )
     for key, value in tensors.items():
         if tuple(value.shape) != tuple(expected[key].shape):
-            raise PrintFileError(f"{path}: {key} has shape {tuple(value.shape)}, the config needs "
-                                 f"{tuple(expected[key].shape)}")
+            raise PrintFileError(
+                f"{path}: {key} has shape {tuple(value.shape)}, the config needs {tuple(expected[key].shape)}"
+            )
         if not torch.isfinite(value).all():
             raise PrintFileError(f"{path}: {key} holds NaN or infinite values")
     net.load_state_dict({k: v.float() for k, v in tensors.items()})

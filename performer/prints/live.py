@@ -36,8 +36,14 @@ def working_size(base: int, scale: float) -> int:
 
 
 class PrintLayer:
-    def __init__(self, ctx: moderngl.Context, names: tuple[str, ...] = (), worker: PrintWorker | None = None,
-                 size: int = WORKING_SIZE, extent: float = 1.0) -> None:
+    def __init__(
+        self,
+        ctx: moderngl.Context,
+        names: tuple[str, ...] = (),
+        worker: PrintWorker | None = None,
+        size: int = WORKING_SIZE,
+        extent: float = 1.0,
+    ) -> None:
         self.ctx, self.worker, self.size, self.extent = ctx, worker, size, extent
         self.table: tuple[Slot, ...] = slots(names if worker is not None else ())
         self.texture = self._make_texture(np.zeros((1, 1, 3), np.uint8))

@@ -94,8 +94,14 @@ def tartan_photo(size: int = 384, seed: int = 7) -> np.ndarray:
     (it does not wrap): it exercises `performer train-prints PHOTO.jpg` on what a camera gives
     (models/prints/tartan.jpg was written from it)."""
     rng = np.random.default_rng(seed)
-    sett = [(NAVY, 12), ((0.05, 0.22, 0.12), 12), (BLACK, 4), ((0.05, 0.22, 0.12), 12), (NAVY, 12),
-            ((0.55, 0.08, 0.10), 2)]
+    sett = [
+        (NAVY, 12),
+        ((0.05, 0.22, 0.12), 12),
+        (BLACK, 4),
+        ((0.05, 0.22, 0.12), 12),
+        (NAVY, 12),
+        ((0.55, 0.08, 0.10), 2),
+    ]
     colours = np.concatenate([np.tile(np.array(c, np.float32), (n, 1)) for c, n in sett])  # one per thread
     y, x = np.mgrid[0:size, 0:size].astype(np.float32)
     angle = np.deg2rad(4.0)

@@ -69,8 +69,14 @@ class ProcessPrintWorker:
     to `max_restarts` times; one that reports an error (a bad file, a failing network) is not: that would
     only fail again. Either way the show keeps the last print and goes on."""
 
-    def __init__(self, model_path: str | Path, prints_path: str | Path, device: str = "cpu",
-                 threads: int = 1, max_restarts: int = 3) -> None:  # fmt: skip
+    def __init__(
+        self,
+        model_path: str | Path,
+        prints_path: str | Path,
+        device: str = "cpu",
+        threads: int = 1,
+        max_restarts: int = 3,
+    ) -> None:
         self._args = (str(model_path), str(prints_path), device, threads)
         self._context = multiprocessing.get_context("spawn")  # fork would copy the GL context and torch's threads
         self.max_restarts = max_restarts
@@ -85,8 +91,9 @@ class ProcessPrintWorker:
     def _start(self) -> None:
         self._requests = self._context.Queue()
         self._results = self._context.Queue()
-        self._process = self._context.Process(target=serve, name="print-worker", daemon=True,
-                                              args=(*self._args, self._requests, self._results))  # fmt: skip
+        self._process = self._context.Process(
+            target=serve, name="print-worker", daemon=True, args=(*self._args, self._requests, self._results)
+        )
         self._process.start()
 
     def submit(self, request: PrintRequest) -> None:
@@ -126,8 +133,9 @@ class ProcessPrintWorker:
             self.failed = True
             return
         self.restarts += 1
-        log.warning("print worker exited (code %s); starting it again (%d of %d)", code, self.restarts,
-                    self.max_restarts)  # fmt: skip
+        log.warning(
+            "print worker exited (code %s); starting it again (%d of %d)", code, self.restarts, self.max_restarts
+        )
         self._start()
         if self._last_request is not None:  # what the dead child was asked for (the layer only asks on change)
             self._requests.put(self._last_request)

@@ -47,8 +47,9 @@ def slot_kind(slot: Slot, learned_ready: bool) -> int:
     return LEARNED if learned_ready else NONE
 
 
-def print_uniforms(params: dict[str, float], table: tuple[Slot, ...], learned_ready: bool,
-                   extent: float = 1.0) -> dict[str, object]:
+def print_uniforms(
+    params: dict[str, float], table: tuple[Slot, ...], learned_ready: bool, extent: float = 1.0
+) -> dict[str, object]:
     """The print uniforms of shaders/cppn.glsl for this state (no torch, no GL: the renderer sets them)."""
     a, b = resolve(table, params.get("print_a", 0)), resolve(table, params.get("print_b", 0))
     return {

@@ -36,8 +36,9 @@ def label_components(mask: np.ndarray) -> np.ndarray:
     big = mask.size + 1
     while True:  # every pixel takes the smallest label among itself and its neighbours, until stable
         padded = np.pad(np.where(mask, labels, big), 1, constant_values=big)
-        smallest = np.minimum.reduce([padded[1:-1, 1:-1], padded[:-2, 1:-1], padded[2:, 1:-1],
-                                      padded[1:-1, :-2], padded[1:-1, 2:]])
+        smallest = np.minimum.reduce(
+            [padded[1:-1, 1:-1], padded[:-2, 1:-1], padded[2:, 1:-1], padded[1:-1, :-2], padded[1:-1, 2:]]
+        )
         updated = np.where(mask, smallest, 0)
         if np.array_equal(updated, labels):
             return labels

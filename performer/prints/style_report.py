@@ -24,7 +24,6 @@ GARMENTS = 4
 DOTS = {"polka_dots": (WHITE, RED)}
 
 
-
 def judge_prints(model_path: Path, prints_path: Path, seed: int = 0) -> tuple[list[dict], dict]:
     """(one row per print, the style images' own round-dots shares)."""
     import torch
@@ -97,16 +96,20 @@ def centre(image: np.ndarray) -> np.ndarray:
 
 
 def markdown(rows: list[dict], reference: dict) -> str:
-    lines = ["| print | style distance | relative to the unprinted garment's | colour distance (unprinted) | "
-             "round dots |", "|---|---:|---:|---:|---:|"]
+    lines = [
+        "| print | style distance | relative to the unprinted garment's | colour distance (unprinted) | round dots |",
+        "|---|---:|---:|---:|---:|",
+    ]
     for row in rows:
         rounds = np.asarray(row["round"])
         dots = f"{(rounds >= ROUND).mean():.2f} of {len(rounds)} blobs" if len(rounds) else ""
         if row["print"] in reference and len(rounds) == 0:
             dots = "no blobs inside the garment"
         style, plain = np.median(row["style"]), np.median(row["plain"])
-        lines.append(f"| {row['print']} | {style:.3g} | {style / plain:.3f} | "
-                     f"{np.median(row['colour']):.3f} ({np.median(row['plain_colour']):.3f}) | {dots} |")
+        lines.append(
+            f"| {row['print']} | {style:.3g} | {style / plain:.3f} | "
+            f"{np.median(row['colour']):.3f} ({np.median(row['plain_colour']):.3f}) | {dots} |"
+        )
     for name, values in reference.items():
         lines.append(f"\nstyle image {name}: {(values >= ROUND).mean():.2f} of {len(values)} blobs round")
     return "\n".join(lines)

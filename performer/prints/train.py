@@ -57,8 +57,9 @@ class TrainPrintsConfig:
 class ContentSource:
     """Grey content images [B, 1, S, S] in 0..1: CPPN garments at prior z, and upscaled Fashion-MNIST."""
 
-    def __init__(self, size: int, cppn_images: torch.Tensor | None, mnist: np.ndarray | None,
-                 cppn_fraction: float, seed: int) -> None:
+    def __init__(
+        self, size: int, cppn_images: torch.Tensor | None, mnist: np.ndarray | None, cppn_fraction: float, seed: int
+    ) -> None:
         if cppn_images is None and mnist is None:
             raise ValueError("no content images: need a CPPN model or Fashion-MNIST")
         self.size, self.cppn, self.mnist = size, cppn_images, mnist
@@ -73,8 +74,9 @@ class ContentSource:
                 image = self.cppn[self.rng.integers(len(self.cppn))]
             else:
                 raw = torch.from_numpy(self.mnist[self.rng.integers(len(self.mnist))].astype(np.float32) / 255.0)
-                image = F.interpolate(raw[None, None], size=(self.size, self.size), mode="bicubic",
-                                      align_corners=False)[0].clamp(0, 1)
+                image = F.interpolate(
+                    raw[None, None], size=(self.size, self.size), mode="bicubic", align_corners=False
+                )[0].clamp(0, 1)
             if self.rng.random() < 0.5:
                 image = image.flip(-1)
             images.append(image)
@@ -149,8 +151,10 @@ class PrintLoss:
         style_loss = output.new_zeros(())
         for feature, style in zip([output, *out_features], self.style_grams, strict=True):
             want = style[which]
-            style_loss = style_loss + ((gram(feature) - want).pow(2).sum(dim=(1, 2)) /
-                                       (want.pow(2).sum(dim=(1, 2)) + 1e-12)).mean()
+            style_loss = (
+                style_loss
+                + ((gram(feature) - want).pow(2).sum(dim=(1, 2)) / (want.pow(2).sum(dim=(1, 2)) + 1e-12)).mean()
+            )
         tv = total_variation(output)
         c = self.config
         total = c.style_weight * style_loss + c.content_weight * content_loss + c.tv_weight * tv
@@ -194,8 +198,11 @@ def train_prints(
     style_images = torch.cat([image for _, image in loaded]).to(device)
     features = loss_network(vgg).to(device)
     loss_fn = PrintLoss(features, style_images, config)
-    net = PrintNet(PrintConfig(prints=len(styles), width=config.width, residual_blocks=config.residual_blocks,
-                               train_size=config.size)).to(device)
+    net = PrintNet(
+        PrintConfig(
+            prints=len(styles), width=config.width, residual_blocks=config.residual_blocks, train_size=config.size
+        )
+    ).to(device)
     optimiser = torch.optim.Adam(net.parameters(), lr=config.lr)
     total_steps = config.epochs * config.steps_per_epoch
     scheduler = torch.optim.lr_scheduler.CosineAnnealingLR(optimiser, total_steps, eta_min=config.lr * 0.05)
@@ -204,8 +211,12 @@ def train_prints(
     start, step = time.perf_counter(), 0
     averages: dict[str, float] = {}
     for epoch in range(1, config.epochs + 1):
-        bar = tqdm(range(config.steps_per_epoch), desc=f"prints epoch {epoch}/{config.epochs}", unit="step",
-                   disable=not progress)
+        bar = tqdm(
+            range(config.steps_per_epoch),
+            desc=f"prints epoch {epoch}/{config.epochs}",
+            unit="step",
+            disable=not progress,
+        )
         for _ in bar:
             batch = content.batch(config.batch).to(device)
             which = torch.randint(len(styles), (config.batch,), generator=generator).to(device)
@@ -229,9 +240,14 @@ def train_prints(
             iio.imwrite(preview_dir / f"epoch{epoch:03d}.png", preview(net, fixed))
             net.train()
     seconds = time.perf_counter() - start
-    info = {"steps": step, "seconds": round(seconds, 1), "styles": styles,
-            "loss_network": f"vgg16 ({vgg.name})" if vgg else "random multi-scale (seed 1234)",
-            "final_losses": {k: round(v, 4) for k, v in averages.items()},
-            "train": dataclasses.asdict(config), "device": device}
+    info = {
+        "steps": step,
+        "seconds": round(seconds, 1),
+        "styles": styles,
+        "loss_network": f"vgg16 ({vgg.name})" if vgg else "random multi-scale (seed 1234)",
+        "final_losses": {k: round(v, 4) for k, v in averages.items()},
+        "train": dataclasses.asdict(config),
+        "device": device,
+    }
     log.info("trained %d prints in %d steps, %.0f s", len(styles), step, seconds)
     return save_prints(out, net.cpu().eval(), names, info)

@@ -30,16 +30,44 @@ class Codec:
 CODECS: dict[str, Codec] = {
     c.name: c
     for c in (
-        Codec("h264", ".mp4", "libx264", "yuv420p", ("-preset", "veryfast", "-crf", "18"),
-              odd_pix_fmt="yuv444p", keyframe_interval=True, doc="H.264 in mp4: plays everywhere"),
-        Codec("hap", ".mov", "hap", "rgba", ("-format", "hap", "-chunks", "4"), block=4,
-              doc="HAP in mov: decoded on the GPU by VJ software (Resolume, VDMX, TouchDesigner)"),
-        Codec("hap_q", ".mov", "hap", "rgba", ("-format", "hap_q", "-chunks", "4"), block=4,
-              doc="HAP Q in mov: higher quality HAP, twice the size"),
-        Codec("prores", ".mov", "prores_ks", "yuv422p10le", ("-profile:v", "3", "-vendor", "apl0"),
-              doc="ProRes 422 HQ in mov: for editing"),
+        Codec(
+            "h264",
+            ".mp4",
+            "libx264",
+            "yuv420p",
+            ("-preset", "veryfast", "-crf", "18"),
+            odd_pix_fmt="yuv444p",
+            keyframe_interval=True,
+            doc="H.264 in mp4: plays everywhere",
+        ),
+        Codec(
+            "hap",
+            ".mov",
+            "hap",
+            "rgba",
+            ("-format", "hap", "-chunks", "4"),
+            block=4,
+            doc="HAP in mov: decoded on the GPU by VJ software (Resolume, VDMX, TouchDesigner)",
+        ),
+        Codec(
+            "hap_q",
+            ".mov",
+            "hap",
+            "rgba",
+            ("-format", "hap_q", "-chunks", "4"),
+            block=4,
+            doc="HAP Q in mov: higher quality HAP, twice the size",
+        ),
+        Codec(
+            "prores",
+            ".mov",
+            "prores_ks",
+            "yuv422p10le",
+            ("-profile:v", "3", "-vendor", "apl0"),
+            doc="ProRes 422 HQ in mov: for editing",
+        ),
     )
-}  # fmt: skip
+}
 
 
 class CodecError(ValueError):
@@ -62,8 +90,10 @@ def check_size(codec: Codec, size: tuple[int, int]) -> str:
     if width % b or height % b:
         down = f"{max(b, width - width % b)}x{max(b, height - height % b)}"
         up = f"{width + (-width) % b}x{height + (-height) % b}"
-        raise CodecError(f"{codec.name} needs width and height in multiples of {b}, got {width}x{height}; "
-                         f"try {down} or {up}, or --codec prores / h264 for any size")  # fmt: skip
+        raise CodecError(
+            f"{codec.name} needs width and height in multiples of {b}, got {width}x{height}; "
+            f"try {down} or {up}, or --codec prores / h264 for any size"
+        )
     if codec.odd_pix_fmt and (width % 2 or height % 2):
         return codec.odd_pix_fmt
     return codec.pix_fmt

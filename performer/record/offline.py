@@ -41,8 +41,9 @@ def frame_positions(walk, fps: float, bpm: float, duration: float | None = None)
     return seconds_to_beats(seconds, bpm) if walk.unit == "beats" else seconds
 
 
-def render_frames(renderer, walk, positions: np.ndarray, size: tuple[int, int], latent_dim: int,
-                  base: PerformanceState | None = None) -> Iterator[bytes]:  # fmt: skip
+def render_frames(
+    renderer, walk, positions: np.ndarray, size: tuple[int, int], latent_dim: int, base: PerformanceState | None = None
+) -> Iterator[bytes]:
     """RGB24 frames, top row first, one per position. A print source on the renderer (immediate_prints) is
     prepared before each frame, so the learned print is the one of that frame's latent."""
     state = base if base is not None else PerformanceState(latent_dim=latent_dim)
@@ -59,8 +60,12 @@ def frame_hash(frame: bytes) -> str:
     return hashlib.sha256(frame).hexdigest()
 
 
-def write_video(frames: Iterable[bytes], writer, on_frame: Callable[[int, bytes], None] | None = None,
-                stop: Callable[[], bool] | None = None) -> int:  # fmt: skip
+def write_video(
+    frames: Iterable[bytes],
+    writer,
+    on_frame: Callable[[int, bytes], None] | None = None,
+    stop: Callable[[], bool] | None = None,
+) -> int:
     """Hand frames to the writer until they run out or `stop()` is true; returns how many were written.
     `stop` is asked before each frame is rendered, so a stop request costs at most the frame in hand."""
     count = 0

@@ -44,13 +44,23 @@ class RecordError(Exception):
 
 
 # What ffmpeg quotes from the system when a write fails: the reason a person needs, out of its log lines.
-OS_ERRORS = tuple(os.strerror(number) for number in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS,
-                                                     errno.EACCES, errno.ENOENT, errno.EIO))  # fmt: skip
+OS_ERRORS = tuple(
+    os.strerror(number)
+    for number in (errno.ENOSPC, errno.EDQUOT, errno.EFBIG, errno.EROFS, errno.EACCES, errno.ENOENT, errno.EIO)
+)
 
 
 class FfmpegWriter:
-    def __init__(self, path: str | Path, size: tuple[int, int], fps: float, codec: str = "h264", *,
-                 flip: bool = False, fragmented: bool = False) -> None:  # fmt: skip
+    def __init__(
+        self,
+        path: str | Path,
+        size: tuple[int, int],
+        fps: float,
+        codec: str = "h264",
+        *,
+        flip: bool = False,
+        fragmented: bool = False,
+    ) -> None:
         """`flip`: frames arrive bottom row first (straight from glReadPixels); ffmpeg flips them."""
         self.path = Path(path)
         self.size = (int(size[0]), int(size[1]))
@@ -63,13 +73,24 @@ class FfmpegWriter:
         self.frames = 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
         if self.pix_fmt != self.codec.pix_fmt:
-            log.warning("%dx%d is odd: writing %s as %s to keep the exact size (4:2:0 needs even sizes; "
-                        "some hardware players only decode 4:2:0)", *self.size, self.codec.name, self.pix_fmt)
+            log.warning(
+                "%dx%d is odd: writing %s as %s to keep the exact size (4:2:0 needs even sizes; "
+                "some hardware players only decode 4:2:0)",
+                *self.size,
+                self.codec.name,
+                self.pix_fmt,
+            )
         self.command = self._command(flip, fragmented)
         self._stderr: deque[str] = deque(maxlen=40)
         try:
-            self.process = subprocess.Popen(self.command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, bufsize=0,
-                                            stderr=subprocess.PIPE, start_new_session=True)  # fmt: skip
+            self.process = subprocess.Popen(
+                self.command,
+                stdin=subprocess.PIPE,
+                stdout=subprocess.DEVNULL,
+                bufsize=0,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+            )
         except OSError as exc:
             raise RecordError(f"cannot start ffmpeg ({exc})") from exc
         self._reader = threading.Thread(target=self._read_stderr, name="ffmpeg-stderr", daemon=True)
@@ -78,16 +99,39 @@ class FfmpegWriter:
     def _command(self, flip: bool, fragmented: bool) -> list[str]:
         w, h = self.size
         c = self.codec
-        cmd = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-loglevel", "error", "-y",
-               "-f", "rawvideo", "-pix_fmt", "rgb24", "-s", f"{w}x{h}", "-r", str(self.fps), "-i", "-", "-an"]
+        cmd = [
+            imageio_ffmpeg.get_ffmpeg_exe(),
+            "-hide_banner",
+            "-nostdin",
+            "-loglevel",
+            "error",
+            "-y",
+            "-f",
+            "rawvideo",
+            "-pix_fmt",
+            "rgb24",
+            "-s",
+            f"{w}x{h}",
+            "-r",
+            str(self.fps),
+            "-i",
+            "-",
+            "-an",
+        ]
         if flip:
             cmd += ["-vf", "vflip"]
         cmd += ["-c:v", c.encoder, "-pix_fmt", self.pix_fmt, *c.params]
         if c.keyframe_interval:
             cmd += ["-g", str(max(1, round(float(self.fps))))]
         if fragmented:
-            cmd += ["-movflags", "+frag_keyframe+empty_moov+default_base_moof", "-frag_duration", "1000000",
-                    "-flush_packets", "1"]  # each fragment reaches the disk when it is done
+            cmd += [
+                "-movflags",
+                "+frag_keyframe+empty_moov+default_base_moof",
+                "-frag_duration",
+                "1000000",
+                "-flush_packets",
+                "1",
+            ]  # each fragment reaches the disk when it is done
         elif c.extension == ".mp4":
             cmd += ["-movflags", "+faststart"]
         # The container says the exact rate: 30000/1001 stays a fraction.
@@ -116,14 +160,15 @@ class FfmpegWriter:
     def write(self, frame: bytes | np.ndarray) -> None:
         data = frame.tobytes() if isinstance(frame, np.ndarray) else frame
         if len(data) != self.frame_bytes:
-            raise ValueError(f"a {self.size[0]}x{self.size[1]} RGB frame is {self.frame_bytes} bytes, "
-                             f"got {len(data)}")  # fmt: skip
+            raise ValueError(f"a {self.size[0]}x{self.size[1]} RGB frame is {self.frame_bytes} bytes, got {len(data)}")
         try:
             self.process.stdin.write(data)
         except (BrokenPipeError, OSError, ValueError) as exc:
             code = self.process.wait(timeout=5)
-            raise RecordError(f"ffmpeg stopped after {self.frames} frame(s) of {self.path} (exit {code}): "
-                              f"{self.ffmpeg_said()}", self._reason()) from exc  # fmt: skip
+            raise RecordError(
+                f"ffmpeg stopped after {self.frames} frame(s) of {self.path} (exit {code}): {self.ffmpeg_said()}",
+                self._reason(),
+            ) from exc
         self.frames += 1
 
     def close(self, timeout: float = 60.0) -> None:
@@ -139,8 +184,7 @@ class FfmpegWriter:
             code = self.process.wait()
             raise RecordError(f"ffmpeg did not finish {self.path} within {timeout:.0f} s; killed") from None
         if code != 0:
-            raise RecordError(f"ffmpeg failed writing {self.path} (exit {code}): {self.ffmpeg_said()}",
-                              self._reason())  # fmt: skip
+            raise RecordError(f"ffmpeg failed writing {self.path} (exit {code}): {self.ffmpeg_said()}", self._reason())
 
     def kill(self) -> None:
         if self.process.poll() is None:

@@ -67,8 +67,9 @@ def generated_network(table: np.ndarray, blocks: int, hidden_layers: int) -> str
     ]
     for i in range(n):
         k = 3 * i
-        lines.append(f"    h{i} = safe_tanh(gain[{i}] * (W[{k}] * xy.x + W[{k + 1}] * xy.y + W[{k + 2}] * r)"
-                     f" + bias[{i}]);")
+        lines.append(
+            f"    h{i} = safe_tanh(gain[{i}] * (W[{k}] * xy.x + W[{k + 1}] * xy.y + W[{k + 2}] * r) + bias[{i}]);"
+        )
     for layer in range(hidden_layers):
         base = 3 * n + layer * 4 * n * n
         for i in range(n):
@@ -134,9 +135,15 @@ class CppnRenderer:
         self._procedural_slots = slots()
         self._vao: moderngl.VertexArray | None = None
         self._vao_generation = -1
-        log.info("CPPN %dx%d, %d channel(s): %d multiply-adds per pixel, weights as %s (%d vec4)",
-                 weights.hidden_units, len(weights.hidden) + 1, weights.channels, weights.macs_per_pixel,
-                 mode, len(table))
+        log.info(
+            "CPPN %dx%d, %d channel(s): %d multiply-adds per pixel, weights as %s (%d vec4)",
+            weights.hidden_units,
+            len(weights.hidden) + 1,
+            weights.channels,
+            weights.macs_per_pixel,
+            mode,
+            len(table),
+        )
 
     @property
     def programs(self) -> list[ReloadableProgram]:
@@ -197,8 +204,13 @@ class CppnRenderer:
         if "Weights" in prog:
             prog["Weights"].binding = 0
 
-    def draw(self, state: PerformanceState, framebuffer: moderngl.Framebuffer, size: tuple[int, int],
-             origin: tuple[int, int] = (0, 0)) -> None:  # fmt: skip
+    def draw(
+        self,
+        state: PerformanceState,
+        framebuffer: moderngl.Framebuffer,
+        size: tuple[int, int],
+        origin: tuple[int, int] = (0, 0),
+    ) -> None:
         """Draw the state into `framebuffer` (already `size` pixels): the same path for window and file.
         `origin`: draw into the `size` area with this lower-left corner instead (a tile of an atlas)."""
         framebuffer.use()

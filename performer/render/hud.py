@@ -102,8 +102,9 @@ class Geometry:
         text = hud_text(text)
         advance = (GLYPH_W + 1) * px
         cells = text_cells(text).astype(np.float32)
-        at = np.stack([x + cells[:, 0] * advance + cells[:, 1] * px, y + cells[:, 2] * px,
-                       np.full(len(cells), px, np.float32)], 1)  # fmt: skip
+        at = np.stack(
+            [x + cells[:, 0] * advance + cells[:, 1] * px, y + cells[:, 2] * px, np.full(len(cells), px, np.float32)], 1
+        )
         self.text_cells.setdefault(tuple(colour), []).append(at)
         return x + len(text) * advance
 
@@ -158,8 +159,14 @@ def hud_lines(timing: FrameTiming, state: PerformanceState, errors: list[str], s
     return header, status_lines, error_lines
 
 
-def build_hud(state: PerformanceState, timing: FrameTiming, errors: list[str], size: tuple[int, int],
-              scale: float = 1.0, status: list[str] = ()) -> np.ndarray:
+def build_hud(
+    state: PerformanceState,
+    timing: FrameTiming,
+    errors: list[str],
+    size: tuple[int, int],
+    scale: float = 1.0,
+    status: list[str] = (),
+) -> np.ndarray:
     """The HUD's triangles for this frame, [n, 6] float32 in framebuffer pixels. At the top left the timing
     line, the latent bars and the signature; at the bottom left status lines (walk, landmark, recording,
     controllers) and below them errors on red."""
@@ -169,8 +176,7 @@ def build_hud(state: PerformanceState, timing: FrameTiming, errors: list[str], s
     centre = MARGIN + BAR_X + BAR_W / 2
     rows = MARGIN + ROW0 + np.arange(len(state.z)) * ROW_PITCH - BAR_H / 2
     left = np.full_like(rows, MARGIN + BAR_X)
-    g.rects(np.stack([left - 1, rows - 1, np.full_like(rows, BAR_W + 2), np.full_like(rows, BAR_H + 2)], 1),
-            TRACK_EDGE)
+    g.rects(np.stack([left - 1, rows - 1, np.full_like(rows, BAR_W + 2), np.full_like(rows, BAR_H + 2)], 1), TRACK_EDGE)
     g.rects(np.stack([left, rows, np.full_like(rows, BAR_W), np.full_like(rows, BAR_H)], 1), TRACK)
     lengths = np.clip(np.asarray(state.z, dtype=np.float64) / LATENT_LIMIT, -1, 1) * BAR_W / 2
     for positive, colour in ((True, POSITIVE), (False, NEGATIVE)):
@@ -217,19 +223,32 @@ class Hud:
         if self._vao is None or self._generation != self.program.generation:
             if self._vao is not None:
                 self._vao.release()
-            self._vao = self.ctx.vertex_array(
-                self.program.program, [(self.buffer, "2f 4f", "in_position", "in_color")]
-            )
+            self._vao = self.ctx.vertex_array(self.program.program, [(self.buffer, "2f 4f", "in_position", "in_color")])
             self._generation = self.program.generation
         return self._vao
 
-    def draw(self, framebuffer: moderngl.Framebuffer, size: tuple[int, int], state: PerformanceState,
-             timing: FrameTiming, errors: list[str] | None = None, scale: float = 1.0, status: list[str] = ()) -> None:
+    def draw(
+        self,
+        framebuffer: moderngl.Framebuffer,
+        size: tuple[int, int],
+        state: PerformanceState,
+        timing: FrameTiming,
+        errors: list[str] | None = None,
+        scale: float = 1.0,
+        status: list[str] = (),
+    ) -> None:
         """Blend the HUD over whatever `framebuffer` holds. The triangles are rebuilt only when something
         they show changed (the timing line changes twice a second; a still show costs one upload then)."""
         errors = list(errors or [])
-        key = (tuple(np.asarray(state.z, dtype=np.float64).round(2)), state.paused, timing, tuple(errors),
-               tuple(status), tuple(size), scale)  # fmt: skip
+        key = (
+            tuple(np.asarray(state.z, dtype=np.float64).round(2)),
+            state.paused,
+            timing,
+            tuple(errors),
+            tuple(status),
+            tuple(size),
+            scale,
+        )
         if key != self._built_key:
             vertices = build_hud(state, timing, errors, size, scale, status)
             data = vertices.tobytes()

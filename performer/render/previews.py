@@ -37,8 +37,9 @@ def marker_positions(z: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 
 class LatentPreviews:
-    def __init__(self, renderer, latent_dim: int = 8, steps: int = 5, tile: int = 44, interval: float = 0.1,
-                 directory=SHADER_DIR) -> None:  # fmt: skip
+    def __init__(
+        self, renderer, latent_dim: int = 8, steps: int = 5, tile: int = 44, interval: float = 0.1, directory=SHADER_DIR
+    ) -> None:
         if steps < 2 or tile < 8:
             raise ValueError(f"previews need steps >= 2 and tile >= 8 pixels, got {steps} and {tile}")
         self.renderer, self.ctx = renderer, renderer.ctx
@@ -86,8 +87,9 @@ class LatentPreviews:
         framebuffer.use()
         self.ctx.viewport = (0, 0, *self.atlas.size)
         framebuffer.clear(*BACKGROUND)
-        tile_state = PerformanceState(latent_dim=self.latent_dim, z=state.z.copy(),
-                                      params={**state.params, **TILE_LOOK})  # fmt: skip
+        tile_state = PerformanceState(
+            latent_dim=self.latent_dim, z=state.z.copy(), params={**state.params, **TILE_LOOK}
+        )
         side = self.tile_pixels
         inner = side - GAP
         for row in range(self.latent_dim):
@@ -102,8 +104,12 @@ class LatentPreviews:
 
     def rect(self, scale: float = 1.0) -> tuple[float, float, float, float]:
         """Where the previews go on screen (pixels, top-left origin): below the HUD's panel."""
-        return (MARGIN * scale, (MARGIN + PANEL_H + 8) * scale, self.steps * self.tile * scale,
-                self.latent_dim * self.tile * scale)  # fmt: skip
+        return (
+            MARGIN * scale,
+            (MARGIN + PANEL_H + 8) * scale,
+            self.steps * self.tile * scale,
+            self.latent_dim * self.tile * scale,
+        )
 
     def _vertex_array(self) -> moderngl.VertexArray:
         if self._vao is None or self._vao_generation != self.program.generation:
@@ -113,14 +119,19 @@ class LatentPreviews:
             self._vao_generation = self.program.generation
         return self._vao
 
-    def draw(self, framebuffer: moderngl.Framebuffer, size: tuple[int, int], state: PerformanceState,
-             scale: float = 1.0) -> None:  # fmt: skip
+    def draw(
+        self, framebuffer: moderngl.Framebuffer, size: tuple[int, int], state: PerformanceState, scale: float = 1.0
+    ) -> None:
         framebuffer.use()
         self.ctx.viewport = (0, 0, size[0], size[1])
         self.ctx.disable(moderngl.BLEND)
         prog = self.program.program
-        values = {"u_size": (float(size[0]), float(size[1])), "u_rect": self.rect(scale), "u_atlas": 0,
-                  "u_marker_width": 1.5 / (self.steps * self.tile)}  # fmt: skip
+        values = {
+            "u_size": (float(size[0]), float(size[1])),
+            "u_rect": self.rect(scale),
+            "u_atlas": 0,
+            "u_marker_width": 1.5 / (self.steps * self.tile),
+        }
         for name, value in values.items():
             if name in prog:
                 prog[name].value = value

@@ -164,8 +164,9 @@ class GlfwWindow:
             self.windowed_pos = glfw.get_window_pos(self.window)
             self.windowed_size = glfw.get_window_size(self.window)
             mode = glfw.get_video_mode(self.monitor)
-            glfw.set_window_monitor(self.window, self.monitor, 0, 0, mode.size.width, mode.size.height,
-                                    mode.refresh_rate)
+            glfw.set_window_monitor(
+                self.window, self.monitor, 0, 0, mode.size.width, mode.size.height, mode.refresh_rate
+            )
             glfw.set_input_mode(self.window, glfw.CURSOR, glfw.CURSOR_HIDDEN)  # no arrow on the projector
         else:
             x, y = self.windowed_pos or (40, 40)
@@ -184,10 +185,19 @@ def _key_names() -> dict[int, str]:
         import glfw
     except ImportError:  # pragma: no cover - glfw is a dependency
         return {}
-    names = {glfw.KEY_SPACE: "space", glfw.KEY_ESCAPE: "escape",
-             glfw.KEY_LEFT_SHIFT: "shift", glfw.KEY_RIGHT_SHIFT: "shift",
-             glfw.KEY_LEFT: "left", glfw.KEY_RIGHT: "right", glfw.KEY_UP: "up", glfw.KEY_DOWN: "down",
-             glfw.KEY_PAGE_UP: "page_up", glfw.KEY_PAGE_DOWN: "page_down", glfw.KEY_ENTER: "enter"}
+    names = {
+        glfw.KEY_SPACE: "space",
+        glfw.KEY_ESCAPE: "escape",
+        glfw.KEY_LEFT_SHIFT: "shift",
+        glfw.KEY_RIGHT_SHIFT: "shift",
+        glfw.KEY_LEFT: "left",
+        glfw.KEY_RIGHT: "right",
+        glfw.KEY_UP: "up",
+        glfw.KEY_DOWN: "down",
+        glfw.KEY_PAGE_UP: "page_up",
+        glfw.KEY_PAGE_DOWN: "page_down",
+        glfw.KEY_ENTER: "enter",
+    }
     return names
 
 

@@ -221,14 +221,22 @@ class MidiInput:
     def problem_lines(self) -> list[str]:
         """One line per port asked for by name that is not open: not found, failing to open, or no MIDI system."""
         lines = []
-        for what, patterns, opened in (("input", self.patterns, self.inputs),
-                                       ("output", self.output_patterns, self.outputs)):  # fmt: skip
+        for what, patterns, opened in (
+            ("input", self.patterns, self.inputs),
+            ("output", self.output_patterns, self.outputs),
+        ):
             open_names, failed = list(opened), list(self._failed.items())  # copies: the scan thread changes them
             for pattern in patterns:
                 if pattern in ("all", "*") or any(port_matches(name, [pattern]) for name in open_names):
                     continue
-                why = next((f"{name!r} cannot be opened: {reason}" for (kind, name), reason in failed
-                            if kind == what and port_matches(name, [pattern])), None)  # fmt: skip
+                why = next(
+                    (
+                        f"{name!r} cannot be opened: {reason}"
+                        for (kind, name), reason in failed
+                        if kind == what and port_matches(name, [pattern])
+                    ),
+                    None,
+                )
                 if not self.available:
                     why = f"no MIDI system ({self.unavailable_reason})"
                 elif why is None:

@@ -15,11 +15,9 @@ import copy
 import json
 import logging
 import time
-from dataclasses import dataclass
 from pathlib import Path
 
 import imageio.v3 as iio
-import numpy as np
 import torch
 import torch.nn.functional as F
 from tqdm import tqdm
@@ -34,35 +32,17 @@ from performer.model.checkpoint import (
     save_model,
 )
 from performer.model.config import ModelConfig
-from performer.model.cppn import CPPN, Discriminator, Encoder, coordinate_grid
+from performer.model.cppn import CPPN, coordinate_grid
 from performer.model.garments import TENSOR as GARMENTS
 from performer.model.garments import encode_garments
 from performer.model.prior import fit_mixture
 from performer.train.config import TrainConfig
+from performer.train.nets import build_nets, pick_device
+from performer.train.timelapse import write_timelapse
 
 log = logging.getLogger(__name__)
 
 PRIOR_FIT_COUNT = 20000  # training images whose latents the learned prior is fitted to at export
-
-
-def pick_device() -> torch.device:
-    return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-
-
-@dataclass
-class Nets:
-    generator: CPPN
-    encoder: Encoder
-    discriminator: Discriminator
-    opt_vae: torch.optim.Optimizer
-    opt_disc: torch.optim.Optimizer
-
-
-def build_nets(config: ModelConfig, train: TrainConfig, device: torch.device) -> Nets:
-    generator, encoder, disc = CPPN(config).to(device), Encoder(config).to(device), Discriminator(config).to(device)
-    opt_vae = torch.optim.Adam([*generator.parameters(), *encoder.parameters()], lr=train.lr)
-    opt_disc = torch.optim.Adam(disc.parameters(), lr=train.lr_disc, betas=(0.5, 0.999))
-    return Nets(generator, encoder, disc, opt_vae, opt_disc)
 
 
 class Trainer:
@@ -165,8 +145,13 @@ class Trainer:
         while self.epoch < cfg.epochs and not stop:
             order = torch.randperm(count, generator=shuffle)
             totals: dict[str, float] = {}
-            bar = tqdm(range(steps_per_epoch), desc=f"epoch {self.epoch + 1}/{cfg.epochs}", unit="step",
-                       dynamic_ncols=True, leave=True)
+            bar = tqdm(
+                range(steps_per_epoch),
+                desc=f"epoch {self.epoch + 1}/{cfg.epochs}",
+                unit="step",
+                dynamic_ncols=True,
+                leave=True,
+            )
             done = 0
             for index in bar:
                 batch = images[order[index * cfg.batch_size : (index + 1) * cfg.batch_size]].to(self.device)
@@ -189,8 +174,12 @@ class Trainer:
             self.epoch += 1
             self.seconds = time.monotonic() - started
             self.cpu_seconds = time.process_time() - cpu_started
-            summary = {"epoch": self.epoch, "step": self.step, "seconds": round(self.seconds, 1),
-                       "cpu_seconds": round(self.cpu_seconds, 1)}
+            summary = {
+                "epoch": self.epoch,
+                "step": self.step,
+                "seconds": round(self.seconds, 1),
+                "cpu_seconds": round(self.cpu_seconds, 1),
+            }
             summary.update({k: round(v / max(done, 1), 4) for k, v in totals.items()})
             self.history.append(summary)
             log.info("epoch %d: %s", self.epoch, summary)
@@ -214,9 +203,15 @@ class Trainer:
             iio.imwrite(out_dir / "timelapse" / f"epoch{self.epoch:04d}.png", picture)
 
     def info(self) -> dict:
-        return {"epochs": self.epoch, "steps": self.step, "train_seconds": round(self.seconds, 1),
-                "train_cpu_seconds": round(self.cpu_seconds, 1), "device": str(self.device),
-                "train": self.train.to_dict(), "history": self.history[-3:]}
+        return {
+            "epochs": self.epoch,
+            "steps": self.step,
+            "train_seconds": round(self.seconds, 1),
+            "train_cpu_seconds": round(self.cpu_seconds, 1),
+            "device": str(self.device),
+            "train": self.train.to_dict(),
+            "history": self.history[-3:],
+        }
 
     def save(self, path: Path) -> None:
         """Full checkpoint: model + critic + optimiser moments; loads as a model file too."""
@@ -230,10 +225,18 @@ class Trainer:
                 for key, value in slots.items():
                     extra[f"optim.{name}.{index}.{key}"] = torch.as_tensor(value)
             groups[name] = state["param_groups"]
-        meta = {"optim_groups": json.dumps(groups),
-                "progress": json.dumps({"step": self.step, "epoch": self.epoch, "seconds": self.seconds,
-                                        "cpu_seconds": self.cpu_seconds,
-                                        "history": self.history})}
+        meta = {
+            "optim_groups": json.dumps(groups),
+            "progress": json.dumps(
+                {
+                    "step": self.step,
+                    "epoch": self.epoch,
+                    "seconds": self.seconds,
+                    "cpu_seconds": self.cpu_seconds,
+                    "history": self.history,
+                }
+            ),
+        }
         save_model(path, self.config, self.nets.generator, self.nets.encoder, self.info(), extra, meta)
 
     def export(self, path: Path, images: torch.Tensor | None = None) -> Path:
@@ -270,7 +273,7 @@ class Trainer:
             prefix = f"optim.{name}."
             for key, value in tensors.items():
                 if key.startswith(prefix):
-                    index, slot = key[len(prefix):].split(".", 1)
+                    index, slot = key[len(prefix) :].split(".", 1)
                     state["state"].setdefault(int(index), {})[slot] = value.to(trainer.device)
             opt.load_state_dict(state)
         progress = json.loads(metadata["progress"])
@@ -278,22 +281,3 @@ class Trainer:
         trainer.seconds, trainer.history = progress["seconds"], progress["history"]
         trainer.cpu_seconds = progress.get("cpu_seconds", 0.0)
         return trainer
-
-
-def write_timelapse(frames_dir: Path, out_path: Path, fps: int = 4) -> Path | None:
-    """Every epoch's sample grid, in order, as an H.264 video (frames kept on disk so resume extends it)."""
-    frames = sorted(frames_dir.glob("epoch*.png"))
-    if not frames:
-        return None
-    # macro_block_size=1: imageio would otherwise silently resize sizes that are not multiples of 16.
-    with _ffmpeg_writer(out_path, fps) as writer:
-        for frame in frames:
-            writer.append_data(np.asarray(iio.imread(frame))[..., :3])
-    return out_path
-
-
-def _ffmpeg_writer(path: Path, fps: int):
-    import imageio.v2 as iio2
-
-    return iio2.get_writer(path, fps=fps, codec="libx264", macro_block_size=1, quality=8,
-                           pixelformat="yuv420p", ffmpeg_log_level="error")

@@ -53,8 +53,16 @@ class Perlin2D:
 class NoiseLoop:
     loop = True
 
-    def __init__(self, center: np.ndarray, radius: float, amplitude: float, period: float, seed: int,
-                 unit: str = "seconds", params: dict[str, float] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        center: np.ndarray,
+        radius: float,
+        amplitude: float,
+        period: float,
+        seed: int,
+        unit: str = "seconds",
+        params: dict[str, float] | None = None,
+    ) -> None:
         if not period > 0:
             raise ValueError(f"noise period must be > 0, got {period}")
         self.center = np.asarray(center, dtype=np.float64)
@@ -85,8 +93,16 @@ class RandomWalk:
     loop = False
     duration = math.inf
 
-    def __init__(self, start: np.ndarray, step: float, size: float, bound: float, seed: int,
-                 unit: str = "seconds", params: dict[str, float] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        start: np.ndarray,
+        step: float,
+        size: float,
+        bound: float,
+        seed: int,
+        unit: str = "seconds",
+        params: dict[str, float] | None = None,
+    ) -> None:
         if not step > 0:
             raise ValueError(f"random walk step must be > 0, got {step}")
         if not bound > 0:
@@ -118,8 +134,15 @@ class RandomWalk:
 class Orbit:
     loop = True
 
-    def __init__(self, center: np.ndarray, latents: tuple[int, int], radius: float, period: float,
-                 unit: str = "seconds", params: dict[str, float] | None = None) -> None:  # fmt: skip
+    def __init__(
+        self,
+        center: np.ndarray,
+        latents: tuple[int, int],
+        radius: float,
+        period: float,
+        unit: str = "seconds",
+        params: dict[str, float] | None = None,
+    ) -> None:
         if not period > 0:
             raise ValueError(f"orbit period must be > 0, got {period}")
         self.center = np.asarray(center, dtype=np.float64)

@@ -39,8 +39,7 @@ def slerp(a: np.ndarray, b: np.ndarray, u: float) -> np.ndarray:
 
 def hermite(p0: np.ndarray, p1: np.ndarray, m0: np.ndarray, m1: np.ndarray, h: float, u: float) -> np.ndarray:
     u2, u3 = u * u, u * u * u
-    return ((2 * u3 - 3 * u2 + 1) * p0 + (u3 - 2 * u2 + u) * h * m0
-            + (-2 * u3 + 3 * u2) * p1 + (u3 - u2) * h * m1)  # fmt: skip
+    return (2 * u3 - 3 * u2 + 1) * p0 + (u3 - 2 * u2 + u) * h * m0 + (-2 * u3 + 3 * u2) * p1 + (u3 - u2) * h * m1
 
 
 def smooth_tangents(points: np.ndarray, times: np.ndarray, loop: bool) -> np.ndarray:
@@ -70,8 +69,9 @@ class Keyframe:
 
 
 class KeyframeWalk:
-    def __init__(self, keyframes: list[Keyframe], interpolation: str = "smooth", loop: bool = False,
-                 unit: str = "seconds") -> None:  # fmt: skip
+    def __init__(
+        self, keyframes: list[Keyframe], interpolation: str = "smooth", loop: bool = False, unit: str = "seconds"
+    ) -> None:
         if interpolation not in INTERPOLATIONS:
             raise ValueError(f"interpolation must be one of {INTERPOLATIONS}, got {interpolation!r}")
         if len(keyframes) < 1:
@@ -118,8 +118,13 @@ class KeyframeWalk:
         else:
             h = self.times[index + 1] - self.times[index]
             z = hermite(a, b, self.tangents[index], self.tangents[nxt], h, u)
-        return Pose(z, {name: interpolate_param(name, values[index], values[nxt], u)
-                        for name, values in self.param_tracks.items()})
+        return Pose(
+            z,
+            {
+                name: interpolate_param(name, values[index], values[nxt], u)
+                for name, values in self.param_tracks.items()
+            },
+        )
 
 
 def fill_params(params: list[dict[str, float]], loop: bool) -> dict[str, list[float]]:

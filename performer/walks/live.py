@@ -115,13 +115,18 @@ class LiveShow:
     def actions(self) -> dict[str, Callable]:
         player = self.player
         return {
-            "preset": self.recall, "preset_next": lambda: self.step(1), "preset_prev": lambda: self.step(-1),
+            "preset": self.recall,
+            "preset_next": lambda: self.step(1),
+            "preset_prev": lambda: self.step(-1),
             "preset_save": self.save,
-            "walk_play": player.play, "walk_stop": player.stop, "walk_toggle": player.toggle,
-            "walk_next": lambda: player.step(1), "walk_prev": lambda: player.step(-1),
+            "walk_play": player.play,
+            "walk_stop": player.stop,
+            "walk_toggle": player.toggle,
+            "walk_next": lambda: player.step(1),
+            "walk_prev": lambda: player.step(-1),
             "walk": self.play_walk,
             "tap_tempo": lambda: self.tempo.tap(self.clock()),
-        }  # fmt: skip
+        }
 
     def recall(self, key: str | int, seconds: float | None = None) -> Landmark | None:
         """Go to a landmark by name or index over `seconds` (default: the show's crossfade; 0 cuts)."""

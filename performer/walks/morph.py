@@ -51,6 +51,8 @@ class Morph:
 
 def morph_pose(a: Landmark, b: Landmark, u: float) -> Pose:
     pa, pb = a.pose(), b.pose()
-    params = {name: interpolate_param(name, pa.params[name], pb.params[name], u)
-              for name in pa.params.keys() & pb.params.keys()}  # fmt: skip
+    params = {
+        name: interpolate_param(name, pa.params[name], pb.params[name], u)
+        for name in pa.params.keys() & pb.params.keys()
+    }
     return Pose(slerp(pa.z, pb.z, u), params)

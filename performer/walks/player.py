@@ -50,13 +50,14 @@ class WalkStatus:
             return "walk: none"
         total = "" if math.isinf(self.duration) else f"/{self.duration:.1f}"
         state = "playing" if self.playing else "stopped"
-        return (f"walk {self.name}: {state} {self.position:.1f}{total} {self.unit} "
-                f"@ {self.bpm:.1f} BPM ({self.tempo_source})")  # fmt: skip
+        return (
+            f"walk {self.name}: {state} {self.position:.1f}{total} {self.unit} "
+            f"@ {self.bpm:.1f} BPM ({self.tempo_source})"
+        )
 
 
 class WalkPlayer:
-    def __init__(self, walks: dict, tempo: Tempo | None = None, blend: float = 1.0,
-                 offset_decay: float = 0.0) -> None:  # fmt: skip
+    def __init__(self, walks: dict, tempo: Tempo | None = None, blend: float = 1.0, offset_decay: float = 0.0) -> None:
         self.walks = dict(walks)
         self.names = list(self.walks)
         self.tempo = tempo or Tempo()
@@ -113,8 +114,15 @@ class WalkPlayer:
 
     def status(self) -> WalkStatus:
         walk = self.walk
-        return WalkStatus(self.current, self.playing, self.position, getattr(walk, "duration", 0.0),
-                          getattr(walk, "unit", "seconds"), self.tempo.bpm, self.tempo.source)  # fmt: skip
+        return WalkStatus(
+            self.current,
+            self.playing,
+            self.position,
+            getattr(walk, "duration", 0.0),
+            getattr(walk, "unit", "seconds"),
+            self.tempo.bpm,
+            self.tempo.source,
+        )
 
     # ---- the frame --------------------------------------------------------------------------------------
     def update(self, state: PerformanceState, now: float, dt: float) -> None:

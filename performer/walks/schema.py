@@ -44,8 +44,9 @@ class Point(Strict):
     print_b: float | None = Field(default=None, ge=0, le=PARAM_SPECS["print_b"].high)
     print_mix: float | None = Field(default=None, ge=0, le=1)
     print_opacity: float | None = Field(default=None, ge=0, le=1)
-    print_scale: float | None = Field(default=None, ge=PARAM_SPECS["print_scale"].low,
-                                      le=PARAM_SPECS["print_scale"].high)
+    print_scale: float | None = Field(
+        default=None, ge=PARAM_SPECS["print_scale"].low, le=PARAM_SPECS["print_scale"].high
+    )
 
     @model_validator(mode="after")
     def _one_source(self) -> Point:
@@ -159,14 +160,17 @@ def resolve(point: Point, landmarks: list[Landmark], latent_dim: int, where: str
     return Pose(base.z, params)
 
 
-def build_walk(spec: WalkSpec, landmarks: list[Landmark], latent_dim: int = 8, source: str = "walk",
-               seed: int | None = None):  # fmt: skip
+def build_walk(
+    spec: WalkSpec, landmarks: list[Landmark], latent_dim: int = 8, source: str = "walk", seed: int | None = None
+):
     """The walk object for a parsed file; `seed` overrides the file's."""
     seed = spec.seed if seed is None else seed
     unit = spec.unit
     if isinstance(spec, KeyframesSpec):
-        frames = [Keyframe(resolve(k, landmarks, latent_dim, f"{source}: keyframes[{i}]"), k.duration)
-                  for i, k in enumerate(spec.keyframes)]  # fmt: skip
+        frames = [
+            Keyframe(resolve(k, landmarks, latent_dim, f"{source}: keyframes[{i}]"), k.duration)
+            for i, k in enumerate(spec.keyframes)
+        ]
         try:
             return KeyframeWalk(frames, spec.interpolation, spec.loop, unit)
         except ValueError as exc:
