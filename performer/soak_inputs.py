@@ -130,11 +130,11 @@ def send(port: int, rate: float, seconds: float, seed: int = 7) -> tuple[int, in
 
 
 class FakeMidiBackend:
-    """One virtual board for MidiInput: the callback it registers is the one rtmidi would call."""
+    """One virtual board for MidiInput: the callback it registers is the one rtmidi would call (tests call it
+    too, as rtmidi's thread would)."""
 
-    name = "soak board"
-
-    def __init__(self) -> None:
+    def __init__(self, name: str = "soak board") -> None:
+        self.name = name
         self.callback = None
 
     def get_input_names(self):

@@ -16,7 +16,10 @@ from performer.controls.events import ControlEvent
 from performer.controls.hub import ControlHub
 from performer.controls.learn import Learner, guess_relative, write_learned
 from performer.controls.mapping_schema import load_mapping
+from performer.soak_inputs import FakeMidiBackend
 from performer.state import PerformanceState
+
+BOARD = FakeMidiBackend("Board")  # one port whose callback the tests call, as rtmidi's thread would
 
 
 def cc(number, value, channel=1):
@@ -243,25 +246,6 @@ def test_osc_learn_in_the_hub_over_udp_then_the_address_drives_the_target(tmp_pa
         hub.close()
 
 
-class Board:
-    """A MIDI backend with one port whose callback the test calls, as rtmidi's thread would."""
-
-    callback = None
-
-    def get_input_names(self):
-        return ["Board"]
-
-    def get_output_names(self):
-        return []
-
-    def open_input(self, name, callback=None):
-        Board.callback = callback
-        return self
-
-    def close(self):
-        pass
-
-
 def test_play_l_key_learns_osc_then_midi(random_model_file, tmp_path):
     """play's path: the L key (through the surface's key callback) arms learn, an OSC fader sent over UDP is
     learned for z1; Page Down selects z2 and L again learns a MIDI CC; both then drive their latents."""
@@ -297,7 +281,7 @@ def test_play_l_key_learns_osc_then_midi(random_model_file, tmp_path):
     surface = HeadlessSurface(args.size)
     session = build_session(args, surface, weights, PerformanceState(latent_dim=weights.latent_dim))
     hub, state, clock = session.hubs[0], session.app.state, [0.0]
-    hub.midi = MidiInput(["Board"], backend=Board(), scan_interval=0).start()
+    hub.midi = MidiInput(["Board"], backend=BOARD, scan_interval=0).start()
     client = SimpleUDPClient("127.0.0.1", hub.osc.address[1])
 
     def frames(count=2):
@@ -323,7 +307,7 @@ def test_play_l_key_learns_osc_then_midi(random_model_file, tmp_path):
         frames(1)
         assert "learn: move a control for z2" in hub.status_lines()
         for value in (10, 30, 50, 70):
-            Board.callback(mido.Message("control_change", control=21, value=value))
+            BOARD.callback(mido.Message("control_change", control=21, value=value))
         frames(1)
         assert [(c.osc, c.cc, c.to) for c in load_mapping(learned).controls] == [
             ("/2/fader7", None, "z1"),
@@ -332,7 +316,7 @@ def test_play_l_key_learns_osc_then_midi(random_model_file, tmp_path):
         assert state.z[0] == 0.0 and state.z[1] == 0.0  # learning moved nothing
         frames(1)  # the learned file is loaded
         client.send_message("/2/fader7", 1.0)
-        Board.callback(mido.Message("control_change", control=21, value=0))
+        BOARD.callback(mido.Message("control_change", control=21, value=0))
         frames(2)
         assert state.z[0] == 3.0 and state.z[1] == -3.0
     finally:
@@ -346,16 +330,16 @@ def test_performer_learn_loop_learns_a_midi_cc_and_a_note(tmp_path):
     from performer.commands.learn import learn_targets
 
     out = tmp_path / "mine.yaml"
-    hub = ControlHub(osc=False, midi_in=["Board"], midi_backend=Board(), learn_file=out).start()
+    hub = ControlHub(osc=False, midi_in=["Board"], midi_backend=BOARD, learn_file=out).start()
     hub.midi.scan_interval = 0
 
     def play_board():
         time.sleep(0.1)
         for value in (0, 30, 60, 90):  # a fader for z4
-            Board.callback(mido.Message("control_change", control=3, value=value, channel=2))
+            BOARD.callback(mido.Message("control_change", control=3, value=value, channel=2))
         while hub.learning.learner.target != "random":
             time.sleep(0.01)
-        Board.callback(mido.Message("note_on", note=40, velocity=100))
+        BOARD.callback(mido.Message("note_on", note=40, velocity=100))
 
     player = threading.Thread(target=play_board, daemon=True)
     player.start()

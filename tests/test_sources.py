@@ -25,7 +25,10 @@ from performer.render.cppn_renderer import CppnRenderer
 from performer.render.weights import CppnWeights
 from performer.render.window import HeadlessSurface
 from performer.session import build_session
+from performer.soak_inputs import FakeMidiBackend
 from performer.state import PerformanceState
+
+BOARD = FakeMidiBackend("Board")  # one port whose callback the tests call, as rtmidi's thread would
 
 TESTS = Path(__file__).resolve().parent
 ROOT = TESTS.parent
@@ -87,22 +90,6 @@ def test_a_source_counts_shows_and_closes_through_the_hub(tmp_path, random_model
     assert json.loads((tmp_path / "seam.json").read_text())["closed"]
 
 
-class Board:
-    """A mido-like backend with one port whose callback the test calls."""
-
-    callback = None
-
-    def get_input_names(self):
-        return ["Board"]
-
-    def get_output_names(self):
-        return []
-
-    def open_input(self, name, callback=None):
-        Board.callback = callback
-        return self
-
-
 class Broken:
     name, stats = "broken", {}
 
@@ -126,13 +113,13 @@ def no_device(setup):
 def test_a_source_that_breaks_leaves_the_others_running(tmp_path, caplog):
     mapping = tmp_path / "board.yaml"
     mapping.write_text("controls:\n  - {cc: 7, to: z1}\n")
-    hub = ControlHub([mapping], osc=False, midi_backend=Board(), sources=[Broken(), no_device]).start()
+    hub = ControlHub([mapping], osc=False, midi_backend=BOARD, sources=[Broken(), no_device]).start()
     state = PerformanceState()
     try:
         hub.midi.scan_interval = 0
         with caplog.at_level(logging.ERROR):
             for frame in range(5):
-                Board.callback(mido.Message("control_change", control=7, value=127 * (frame % 2)))
+                BOARD.callback(mido.Message("control_change", control=7, value=127 * (frame % 2)))
                 hub.update(state, frame * 0.1, 0.1)
                 assert state.z[0] == (3.0 if frame % 2 else -3.0)  # MIDI arrives every frame all the same
         assert hub.stats["update_errors"] == 5
@@ -228,9 +215,9 @@ def test_a_board_plugged_in_by_hand_keeps_its_ports_through_a_mapping_reload(tmp
     mapping = tmp_path / "board.yaml"
     mapping.write_text("controls:\n  - {cc: 7, to: z1}\n")
     for midi_on, patterns, problems in ((False, ("Board",), 0), (True, ("nanoKONTROL2",), 1)):
-        hub = ControlHub([mapping], osc=False, midi=midi_on, midi_backend=Board()).start()
+        hub = ControlHub([mapping], osc=False, midi=midi_on, midi_backend=BOARD).start()
         try:
-            hub.midi = MidiInput(["Board"], backend=Board(), scan_interval=0).start()
+            hub.midi = MidiInput(["Board"], backend=BOARD, scan_interval=0).start()
             mapping.write_text("midi:\n  inputs: [nanoKONTROL2]\ncontrols:\n  - {cc: 8, to: z2}\n")
             assert hub.check_reload()
             assert hub.midi.patterns == patterns

@@ -10,6 +10,7 @@ import pytest
 
 from performer.palettes import PALETTE_NAMES
 from performer.presets.landmarks import Landmark
+from performer.soak_inputs import FakeMidiBackend
 from performer.state import PerformanceState
 from performer.walks.morph import Morph
 
@@ -74,30 +75,15 @@ def test_a_knob_drives_the_morph_through_a_mapping(tmp_path):
     mapping = tmp_path / "knobs.yaml"
     mapping.write_text("controls:\n  - {cc: 22, to: morph}\n  - {cc: 26, to: morph_b, out: [0, 14]}\n")
 
-    class Board:
-        callback = None
-
-        def get_input_names(self):
-            return ["knobs"]
-
-        def get_output_names(self):
-            return []
-
-        def open_input(self, name, callback=None):
-            Board.callback = callback
-            return self
-
-        def close(self):
-            pass
-
-    hub = ControlHub([mapping], osc=False, midi_backend=Board()).start()
+    board = FakeMidiBackend("knobs")
+    hub = ControlHub([mapping], osc=False, midi_backend=board).start()
     state = PerformanceState()
     show = LiveShow.build(state, 8)
     try:
         hub.midi.scan_interval = 0
         for frame, message in enumerate([None, ("cc", 26, 127), ("cc", 22, 127)]):
             if message:
-                Board.callback(mido.Message("control_change", control=message[1], value=message[2]))
+                board.callback(mido.Message("control_change", control=message[1], value=message[2]))
             hub.update(state, frame * 0.1, 0.1)
             show.update(state, frame * 0.1, 0.1)
         assert state.params["morph_b"] == 14 and state.params["morph"] == 1.0
