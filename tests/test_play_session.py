@@ -10,8 +10,8 @@ import imageio.v3 as iio
 import numpy as np
 import pytest
 import yaml
+from play_args import headless_play_args
 
-from performer.cli import build_parser
 from performer.render.weights import CppnWeights
 from performer.render.window import HeadlessSurface
 from performer.session import build_session
@@ -32,29 +32,8 @@ def session(random_model_file, tmp_path):
             }
         )
     )
-    args = build_parser().parse_args(
-        [
-            "play",
-            "--headless",
-            "--model",
-            str(random_model_file[0]),
-            "--size",
-            "64x48",
-            "--osc-port",
-            "0",
-            "--no-midi",
-            "--landmarks",
-            str(landmarks),
-            "--record-dir",
-            str(tmp_path / "rec"),
-            "--record-fps",
-            "10",
-            "--snapshot-dir",
-            str(tmp_path / "snaps"),
-            "--no-reload",
-            "--no-prints",
-        ]
-    )
+    snapshots = ["--snapshot-dir", str(tmp_path / "snaps")]
+    args = headless_play_args(random_model_file[0], tmp_path, landmarks, *snapshots)
     weights = CppnWeights.from_file(args.model)
     surface = HeadlessSurface(args.size)
     built = build_session(args, surface, weights, PerformanceState(latent_dim=weights.latent_dim))

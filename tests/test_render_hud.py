@@ -12,9 +12,9 @@ import time
 import numpy as np
 import pytest
 import yaml
+from play_args import headless_play_args
 
 from performer.app import App
-from performer.cli import build_parser
 from performer.outputs.base import CallbackOutput
 from performer.render import hud as layout
 from performer.render.cppn_renderer import CppnRenderer
@@ -139,32 +139,8 @@ def session(random_model_file, tmp_path):
     )
     mapping = tmp_path / "board.yaml"
     mapping.write_text("controls:\n  - {cc: 3, to: z1}\n")
-    args = build_parser().parse_args(
-        [
-            "play",
-            "--headless",
-            "--model",
-            str(random_model_file[0]),
-            "--size",
-            "64x48",
-            "--osc-port",
-            "0",
-            "--no-midi",
-            "--landmarks",
-            str(landmarks),
-            "--record-dir",
-            str(tmp_path / "rec"),
-            "--hud",
-            "--record-fps",
-            "10",
-            "--no-reload",
-            "--no-prints",
-            "--weights",
-            "texture",
-            "--mapping",
-            str(mapping),
-        ]
-    )
+    extra = ["--hud", "--weights", "texture", "--mapping", str(mapping)]
+    args = headless_play_args(random_model_file[0], tmp_path, landmarks, *extra)
     weights = CppnWeights.from_file(args.model)
     surface = HeadlessSurface(args.size)
     built = build_session(args, surface, weights, PerformanceState(latent_dim=weights.latent_dim))
