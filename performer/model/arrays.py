@@ -1,6 +1,6 @@
 """Model files read with numpy alone: what the live process needs (the renderer's weights, the garment
 latents, the learned prior) without importing torch. The same checks as model/checkpoint.py: the format,
-the config, every generator tensor's name and shape against what the config builds, finite values.
+the config, every generator and encoder tensor's name and shape against what the config builds, finite values.
 """
 
 from __future__ import annotations
@@ -38,6 +38,17 @@ def generator_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
     return shapes
 
 
+def encoder_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
+    """Every tensor of model/cppn.py's Encoder for this config, by state-dict name (tests hold the two equal)."""
+    w, channels = config.encoder_width, config.channels
+    convolutions = ((0, w, channels, 4), (2, 2 * w, w, 4), (4, 4 * w, 2 * w, 3))  # index in `features`
+    shapes: dict[str, tuple[int, ...]] = {}
+    for index, out, into, kernel in convolutions:
+        shapes[f"features.{index}.weight"], shapes[f"features.{index}.bias"] = (out, into, kernel, kernel), (out,)
+    shapes["head.weight"], shapes["head.bias"] = (2 * config.latent_dim, 4 * w * 16), (2 * config.latent_dim,)
+    return shapes
+
+
 @dataclass(frozen=True)
 class ModelArrays:
     config: ModelConfig
@@ -45,6 +56,7 @@ class ModelArrays:
     info: dict
     garments: np.ndarray | None
     prior: MixturePrior | None
+    encoder: dict[str, np.ndarray] | None = None  # state-dict name -> float64; None: the file has no encoder
 
 
 def read_model_arrays(path: str | Path) -> ModelArrays:
@@ -71,7 +83,9 @@ def read_model_arrays(path: str | Path) -> ModelArrays:
         raise ModelFileError(f"{path}: missing or malformed model config JSON ({exc})") from exc
     except ValueError as exc:
         raise ModelFileError(str(exc)) from None
-    generator = _generator_arrays(path, config, tensors)
+    generator = _part_arrays(path, "generator", generator_shapes(config), tensors)
+    has_encoder = any(key.startswith("encoder.") for key in tensors)
+    encoder = _part_arrays(path, "encoder", encoder_shapes(config), tensors) if has_encoder else None
     try:
         info = json.loads(metadata.get("info", "{}"))
     except json.JSONDecodeError:
@@ -81,24 +95,23 @@ def read_model_arrays(path: str | Path) -> ModelArrays:
         prior = prior_from_tensors(path, tensors, config.latent_dim)
     except ValueError as exc:
         raise ModelFileError(str(exc)) from None
-    return ModelArrays(config, generator, info if isinstance(info, dict) else {}, garments, prior)
+    return ModelArrays(config, generator, info if isinstance(info, dict) else {}, garments, prior, encoder)
 
 
-def _generator_arrays(path: Path, config: ModelConfig, tensors: dict) -> dict[str, np.ndarray]:
-    expected = generator_shapes(config)
-    found = {k[len("generator.") :]: v for k, v in tensors.items() if k.startswith("generator.")}
+def _part_arrays(path: Path, part: str, expected: dict[str, tuple[int, ...]], tensors: dict) -> dict[str, np.ndarray]:
+    """The `part.*` tensors ("generator", "encoder") as float64, each checked against the config's shape."""
+    found = {k[len(part) + 1 :]: v for k, v in tensors.items() if k.startswith(part + ".")}
     missing, unexpected = sorted(set(expected) - set(found)), sorted(set(found) - set(expected))
     if missing or unexpected:
         raise ModelFileError(
-            f"{path}: generator tensors do not match the file's config: missing {missing[:5]}, "
-            f"unexpected {unexpected[:5]}"
+            f"{path}: {part} tensors do not match the file's config: missing {missing[:5]}, unexpected {unexpected[:5]}"
         )
     arrays = {}
     for key, shape in expected.items():
         value = np.asarray(found[key], dtype=np.float64)
         if value.shape != shape:
-            raise ModelFileError(f"{path}: generator.{key} has shape {value.shape} but the config needs {shape}")
+            raise ModelFileError(f"{path}: {part}.{key} has shape {value.shape} but the config needs {shape}")
         if not np.isfinite(value).all():
-            raise ModelFileError(f"{path}: generator.{key} holds NaN or infinite values")
+            raise ModelFileError(f"{path}: {part}.{key} holds NaN or infinite values")
         arrays[key] = value
     return arrays
