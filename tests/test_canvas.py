@@ -149,3 +149,18 @@ def test_drawing_and_encoding_import_no_torch():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.split()
     assert out == ["1", "False"]
+
+
+def test_an_encoding_of_a_drawing_no_longer_shown_is_not_sent(canvas):
+    canvas.begin_stroke(100, 100)
+    canvas.stroke_to(180, 180)
+    canvas.end_stroke()
+    assert canvas.wait_idle() and canvas.stats["encodes"] >= 1  # encoded, not yet taken by a frame
+    canvas.clear()  # C before the next frame: the garment must not jump to the drawing just cleared
+    assert canvas.events(1.0) == []
+    canvas.begin_stroke(100, 100)
+    canvas.end_stroke()
+    assert canvas.wait_idle()
+    canvas.start_from(np.zeros(8))  # R likewise
+    assert canvas.wait_idle()
+    assert canvas.events(2.0) == []

@@ -59,6 +59,7 @@ class DesignCanvas:
         self._coverage = np.zeros_like(self._pixels)
         self._last_point: tuple[float, float] | None = None
         self._version = 0
+        self._generation = 0  # bumped when the whole canvas is replaced: older encodings are stale
         self._dirty = self._flush = self._closed = self._busy = False
         self._job: Callable[[], bool] | None = None  # R or a picture: slow work for the worker
         self._last_encode_at = float("-inf")
@@ -111,9 +112,7 @@ class DesignCanvas:
     def clear(self) -> None:
         """C: a black canvas (nothing is encoded: an empty canvas is no garment)."""
         with self._cond:
-            self._pixels[:] = 0.0
-            self._stroke_base, self._dirty = None, False
-            self._version += 1
+            self._replace(0.0)
 
     def start_from(self, z: np.ndarray) -> None:
         """R: the canvas shows the garment at z (the current one), rendered on the worker; drawing goes on from
@@ -125,9 +124,7 @@ class DesignCanvas:
                 return False
             pixels = render_garment(self.weights, z, self.size)
             with self._cond:
-                self._pixels[:] = pixels
-                self._stroke_base, self._dirty = None, False
-                self._version += 1
+                self._replace(pixels)
             return False
 
         self._post(render)
@@ -152,9 +149,8 @@ class DesignCanvas:
                 self._error = f"canvas: {exc}"[:160]
                 return False
             with self._cond:
-                self._pixels[:] = upsample(picture, self.size)
-                self._stroke_base, self._error = None, None
-                self._version += 1
+                self._replace(upsample(picture, self.size))
+                self._error = None
             return True
 
         self._post(load)
@@ -167,8 +163,7 @@ class DesignCanvas:
     def model_pixels(self) -> np.ndarray:
         """What the encoder sees: the canvas averaged down to [channels, S, S]."""
         with self._cond:
-            grey = downsample(self._pixels.astype(np.float64), self.model_size)
-        return np.repeat(grey[None], self.channels, axis=0)
+            return self._model_pixels()
 
     def wait_idle(self, timeout: float = 5.0) -> bool:
         """Until the worker has nothing left to do (tests, tools). False if it is still busy at the timeout."""
@@ -205,6 +200,18 @@ class DesignCanvas:
         self._worker.join(timeout=2.0)
 
     # ---- inside ---------------------------------------------------------------------------------------------
+    def _model_pixels(self) -> np.ndarray:
+        grey = downsample(self._pixels.astype(np.float64), self.model_size)
+        return np.repeat(grey[None], self.channels, axis=0)
+
+    def _replace(self, pixels) -> None:
+        """Under the lock: new pixels for the whole canvas (C, R, a picture). An encoding of what was there
+        before, sent or under way, is dropped: the garment must not jump back to a drawing no longer shown."""
+        self._pixels[:] = pixels
+        self._stroke_base, self._dirty, self._latest = None, False, None
+        self._generation += 1
+        self._version += 1
+
     def _paint(self, point: tuple[float, float]) -> None:
         """Under the lock: the segment from the last point to `point`, over the pixels as the stroke found them
         (coverage is the stroke's maximum, so overlapping segments do not darken the edge twice)."""
@@ -254,14 +261,17 @@ class DesignCanvas:
 
     def _encode(self) -> None:
         started = time.perf_counter()
-        mean = self._safely(lambda: self.encoder.encode(self.model_pixels())[0])
+        with self._cond:
+            generation, pixels = self._generation, self._model_pixels()
+        mean = self._safely(lambda: self.encoder.encode(pixels)[0])
         if mean is None or not np.isfinite(mean).all():
             return
         self.last_encode_ms = (time.perf_counter() - started) * 1e3
         self.encode_threads.add(threading.get_ident())
         with self._cond:
-            self._latest = np.clip(mean, -LATENT_LIMIT, LATENT_LIMIT)
             self.stats["encodes"] += 1
+            if generation == self._generation:
+                self._latest = np.clip(mean, -LATENT_LIMIT, LATENT_LIMIT)
 
     def _safely(self, work: Callable):
         """The worker never dies: a failure is counted, logged once, and drawing goes on."""
