@@ -8,6 +8,7 @@ from pathlib import Path
 
 from performer.cli_types import parse_fps, parse_size
 from performer.paths import DEFAULT_LANDMARKS, DEFAULT_MODEL, DEFAULT_PRINTS, SHADER_DIR
+from performer.render.scale import parse_render_scale
 
 
 def add_play_options(p: argparse.ArgumentParser) -> None:
@@ -21,6 +22,13 @@ def add_play_options(p: argparse.ArgumentParser) -> None:
         type=parse_fps,
         default=60.0,
         help="show at most this many frames a second (default 60); the loop sleeps in between",
+    )
+    p.add_argument(
+        "--render-scale",
+        type=parse_render_scale,
+        default=1.0,
+        help="draw the CPPN at this fraction of the output's size (0.25..1) and upscale it; auto: the largest "
+        "that holds --fps",
     )
     p.add_argument("--headless", action="store_true", help="no window: render on an EGL context")
     p.add_argument("--frames", type=int, help="stop after N frames (headless default 60)")

@@ -50,6 +50,7 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     from performer.render.hotreload import ShaderReloader
     from performer.render.hud import Hud
     from performer.render.previews import LatentPreviews
+    from performer.render.scale import use_render_scale
     from performer.targets import provide
     from performer.walks.live import LiveShow
 
@@ -69,6 +70,7 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     )
     app = App(surface, renderer, state, hud, reloader, args.snapshot_dir, args.seed, fps=args.fps)
     app.previews = previews
+    use_render_scale(app, renderer, args.render_scale, args.fps)
     app.garments = weights.garments
 
     # OSC, MIDI, joysticks, the app's keyboard (its keys also go to the mappings), any --source

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from pathlib import Path
 
 import moderngl
@@ -21,8 +22,11 @@ import numpy as np
 
 from performer.palettes import palette_table
 from performer.prints.slots import print_uniforms, slots
+from performer.render.context import gil_free_finish
 from performer.render.program import SHADER_DIR, ReloadableProgram
+from performer.render.scale import scaled_size
 from performer.render.target import OffscreenTarget
+from performer.render.upscale import Upscaler
 from performer.render.weights import CppnWeights
 from performer.state import PerformanceState
 
@@ -130,6 +134,11 @@ class CppnRenderer:
         self.palettes = ctx.texture((palettes.shape[1], palettes.shape[0]), 3, palettes.tobytes(), dtype="f4")
         self.palettes.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self.target = OffscreenTarget(ctx)
+        # Render scale (render/scale.py): below 1 the CPPN draws into `small` and is upscaled into `target`;
+        # with a scale_control (AutoScale) each render's time picks the next scale. Offline renders keep 1.
+        self.render_scale, self.scale_control = 1.0, None
+        self.small, self.upscaler = OffscreenTarget(ctx), Upscaler(ctx, directory)
+        self._finish = None
         self.prints = prints
         self._no_print_texture = ctx.texture((1, 1), 3, bytes(3))
         self._procedural_slots = slots()
@@ -147,7 +156,7 @@ class CppnRenderer:
 
     @property
     def programs(self) -> list[ReloadableProgram]:
-        return [self.program]
+        return [self.program, self.upscaler.program]
 
     def prepare(self, state: PerformanceState) -> None:
         """Before a frame: the print source asks for what this state shows and uploads what has arrived."""
@@ -155,9 +164,10 @@ class CppnRenderer:
             self.prints.update(state, 0.0, 0.0)
 
     @property
-    def content_key(self) -> tuple[int, int]:
-        """Changes whenever the same state would draw differently: a recompiled program, a new print."""
-        return self.program.generation, getattr(self.prints, "sequence", 0)
+    def content_key(self) -> tuple:
+        """Changes whenever the same state would draw differently: a recompiled program, a new print, the scale."""
+        generations = self.program.generation, self.upscaler.program.generation
+        return generations, getattr(self.prints, "sequence", 0), self.render_scale
 
     def _vertex_array(self) -> moderngl.VertexArray:
         if self._vao is None or self._vao_generation != self.program.generation:
@@ -226,14 +236,31 @@ class CppnRenderer:
         self._vertex_array().render(moderngl.TRIANGLES, vertices=3)
 
     def render(self, state: PerformanceState, size: tuple[int, int]) -> OffscreenTarget:
-        """Draw into the renderer's own offscreen target at `size` and return it."""
+        """Draw into the renderer's own offscreen target at `size` and return it (the CPPN drawn at
+        render_scale of `size` and upscaled, when that is below 1)."""
         framebuffer = self.target.ensure(size)
-        self.draw(state, framebuffer, self.target.size)
+        started = time.perf_counter()
+        small = scaled_size(self.target.size, self.render_scale)
+        if small == self.target.size:
+            self.draw(state, framebuffer, self.target.size)
+        else:
+            self.draw(state, self.small.ensure(small), small)
+            self.upscaler.draw(self.small.texture, framebuffer, self.target.size)
+        if self.scale_control is not None:
+            self._wait_for_gpu()
+            self.render_scale = self.scale_control.observe(time.perf_counter(), time.perf_counter() - started)
         return self.target
+
+    def _wait_for_gpu(self) -> None:
+        if self._finish is None:
+            self._finish = gil_free_finish(self.ctx)  # the app's own wait then finds nothing left to do
+        self._finish()
 
     def release(self) -> None:
         for obj in (self._vao, self.weight_buffer, self.weight_texture, self.palettes, self._no_print_texture):
             if obj is not None:
                 obj.release()
         self.program.release()
+        self.upscaler.release()
+        self.small.release()
         self.target.release()
