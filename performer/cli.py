@@ -28,6 +28,7 @@ COMMANDS = {
     "bench-prints": "benchmark learned prints and the render loop with them",
     "soak": "a whole show under junk input, broken files and recording",
     "doctor": "check this machine before a show (GL, MIDI, OSC, ffmpeg, files)",
+    "map": "add the garments' 2-D map and classes to a model file",
     "bench-osc-match": "OSC address pattern matching: time by pattern length",
     "bench-start": "time from starting `play --headless` to its first frame (--compare another checkout)",
 }

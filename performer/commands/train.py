@@ -40,6 +40,15 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     return p
 
 
+def load_labels(data: str):
+    """The class of every training image (numpy [N]) for the garments' map, None for a folder of images."""
+    if data != "fashion-mnist":
+        return None
+    from performer.data.fashion_mnist import load_fashion_mnist
+
+    return load_fashion_mnist("train")[1]
+
+
 def load_images(data: str, size: int, channels: int) -> torch.Tensor:
     """[N, C, S, S] float32 in [0, 1]."""
     import numpy as np
@@ -104,6 +113,6 @@ def run(args: argparse.Namespace) -> int:
     summary = trainer.fit(images, args.out, timelapse=args.timelapse)
     print(f"done: {summary}; checkpoint {args.out / 'checkpoint.safetensors'}")
     if args.export:
-        trainer.export(args.export, images)
+        trainer.export(args.export, images, load_labels(args.data))
         print(f"model written to {args.export} ({args.export.stat().st_size // 1024} KB)")
     return 0

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 
 from performer.model.config import ModelConfig
+from performer.model.garment_map import GarmentMap, check_garment_map
 from performer.model.garments import TENSOR as GARMENTS
 from performer.model.garments import check_garments
 from performer.model.prior import MixturePrior, prior_from_tensors
@@ -57,6 +58,7 @@ class ModelArrays:
     garments: np.ndarray | None
     prior: MixturePrior | None
     encoder: dict[str, np.ndarray] | None = None  # state-dict name -> float64; None: the file has no encoder
+    garment_map: GarmentMap | None = None  # the garments' 2-D map and classes (model/garment_map.py)
 
 
 def read_model_arrays(path: str | Path) -> ModelArrays:
@@ -93,9 +95,11 @@ def read_model_arrays(path: str | Path) -> ModelArrays:
     try:
         garments = check_garments(path, tensors[GARMENTS], config.latent_dim) if GARMENTS in tensors else None
         prior = prior_from_tensors(path, tensors, config.latent_dim)
+        garment_map = check_garment_map(path, tensors, metadata, None if garments is None else len(garments))
     except ValueError as exc:
         raise ModelFileError(str(exc)) from None
-    return ModelArrays(config, generator, info if isinstance(info, dict) else {}, garments, prior, encoder)
+    info = info if isinstance(info, dict) else {}
+    return ModelArrays(config, generator, info, garments, prior, encoder, garment_map)
 
 
 def _part_arrays(path: Path, part: str, expected: dict[str, tuple[int, ...]], tensors: dict) -> dict[str, np.ndarray]:

@@ -19,6 +19,7 @@ from safetensors.torch import save_file
 from performer.model.arrays import FORMAT, ModelFileError
 from performer.model.config import ModelConfig
 from performer.model.cppn import CPPN, Discriminator, Encoder
+from performer.model.garment_map import GarmentMap, check_garment_map
 from performer.model.garments import TENSOR as GARMENTS
 from performer.model.garments import check_garments
 from performer.model.prior import MixturePrior, prior_from_tensors
@@ -36,6 +37,7 @@ class LoadedModel:
     path: Path | None = None
     garments: np.ndarray | None = None  # [N, latent_dim] posterior means of real garments (model/garments.py)
     prior: MixturePrior | None = None  # the learned prior over garments (model/prior.py), if the file has one
+    garment_map: GarmentMap | None = None  # the garments' 2-D map and classes (model/garment_map.py)
 
 
 def save_model(
@@ -144,11 +146,12 @@ def load_model(path: str | Path, device: str | torch.device = "cpu") -> LoadedMo
         if GARMENTS in tensors:
             garments = check_garments(path, tensors[GARMENTS], config.latent_dim)
         prior = prior_from_tensors(path, tensors, config.latent_dim)
+        garment_map = check_garment_map(path, tensors, metadata, None if garments is None else len(garments))
     except ValueError as exc:
         raise ModelFileError(str(exc)) from None
     generator.to(device).eval()
     encoder.to(device).eval()
-    return LoadedModel(config, generator, encoder, info, path, garments, prior)
+    return LoadedModel(config, generator, encoder, info, path, garments, prior, garment_map)
 
 
 def load_discriminator(path: Path, config: ModelConfig, tensors: dict[str, torch.Tensor]) -> Discriminator:

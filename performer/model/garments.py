@@ -30,8 +30,7 @@ def encode_garments(encoder, images, count: int = COUNT, seed: int = 0, batch: i
     tensor [N, L]."""
     import torch
 
-    generator = torch.Generator().manual_seed(seed)
-    picked = torch.randperm(images.shape[0], generator=generator)[: min(count, images.shape[0])]
+    picked = garment_indices(images.shape[0], count, seed)
     device = next(encoder.parameters()).device
     was_training = encoder.training
     encoder.eval()
@@ -39,6 +38,15 @@ def encode_garments(encoder, images, count: int = COUNT, seed: int = 0, batch: i
         means = [encoder(images[index].to(device))[0].float().cpu() for index in picked.split(batch)]
     encoder.train(was_training)
     return torch.cat(means).contiguous()
+
+
+def garment_indices(total: int, count: int = COUNT, seed: int = 0):
+    """Which of `total` images encode_garments picks (a torch int64 tensor, in table order): seeded, so the
+    garments of a model file can be found again in its training data (their labels, `performer map`)."""
+    import torch
+
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randperm(total, generator=generator)[: min(count, total)]
 
 
 def check_garments(path, latents, latent_dim: int) -> np.ndarray:

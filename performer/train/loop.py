@@ -37,6 +37,7 @@ from performer.model.garments import TENSOR as GARMENTS
 from performer.model.garments import encode_garments
 from performer.model.prior import fit_mixture
 from performer.train.config import TrainConfig
+from performer.train.map_export import export_map
 from performer.train.nets import build_nets, pick_device
 from performer.train.timelapse import write_timelapse
 
@@ -239,17 +240,19 @@ class Trainer:
         }
         save_model(path, self.config, self.nets.generator, self.nets.encoder, self.info(), extra, meta)
 
-    def export(self, path: Path, images: torch.Tensor | None = None) -> Path:
+    def export(self, path: Path, images: torch.Tensor | None = None, labels=None) -> Path:
         """The model alone (generator + encoder): what ships in models/. With the training images, also the
-        garment latents (model/garments.py) that random jumps land on and the learned prior fitted to them
-        (model/prior.py)."""
-        extra = {}
+        garment latents (model/garments.py) that random jumps land on, their map with the `labels` (numpy
+        [N] or None; model/garment_map.py) and the learned prior fitted to them (model/prior.py)."""
+        extra, meta = {}, {}
         if images is not None:
             extra[GARMENTS] = encode_garments(self.nets.encoder, images)
+            garment_map, meta = export_map(extra[GARMENTS], labels)
+            extra.update(garment_map)
             # the learned prior is fitted to many more garments than the table keeps
             means = encode_garments(self.nets.encoder, images, count=PRIOR_FIT_COUNT).numpy()
             extra.update({k: torch.from_numpy(v) for k, v in fit_mixture(means).tensors().items()})
-        return save_model(path, self.config, self.shipped_generator, self.nets.encoder, self.info(), extra)
+        return save_model(path, self.config, self.shipped_generator, self.nets.encoder, self.info(), extra, meta)
 
     @classmethod
     def resume(cls, path: Path, train: TrainConfig, device: torch.device | None = None) -> Trainer:
