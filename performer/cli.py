@@ -31,6 +31,7 @@ COMMANDS = {
     "map": "add the garments' 2-D map and classes to a model file",
     "bench-osc-match": "OSC address pattern matching: time by pattern length",
     "bench-start": "time from starting `play --headless` to its first frame (--compare another checkout)",
+    "bench-scale": "render scale: PSNR of each scale, and the live loop holding --fps with auto",
 }
 
 

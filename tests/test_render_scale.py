@@ -257,3 +257,34 @@ def test_play_auto_scale_comes_down_under_a_slow_render(random_model_file, tmp_p
     finally:
         session.close()
         surface.close()
+
+
+# bench-scale ------------------------------------------------------------------------------------------
+
+
+def test_psnr_and_nearest_worked_by_hand():
+    from performer.commands.bench_scale import nearest, psnr
+
+    a, b = np.zeros((4, 4, 3), np.uint8), np.ones((4, 4, 3), np.uint8)
+    assert psnr(a, b) == pytest.approx(20 * np.log10(255))  # MSE 1: 48.13 dB
+    b[0, 0] = 11  # one pixel 10 further off in all three channels: MSE (15*3 + 3*121) / 48 = 8.5
+    assert psnr(a, b) == pytest.approx(10 * np.log10(255**2 / 8.5))
+    assert psnr(a, b, b.max(axis=2) > 5) == pytest.approx(10 * np.log10(255**2 / 121))
+    small = np.arange(4, dtype=np.uint8).reshape(2, 2, 1)
+    assert nearest(small, (4, 4))[..., 0].tolist() == [[0, 0, 1, 1], [0, 0, 1, 1], [2, 2, 3, 3], [2, 2, 3, 3]]
+
+
+def test_bench_scale_reports_every_scale_and_the_live_loop(random_model_file, tmp_path):
+    import re
+    import sys
+
+    command = [sys.executable, "-m", "performer.cli", "bench-scale", "--model", str(random_model_file[0])]
+    command += ["--size", "64x48", "--psnr-size", "96x54", "--garments", "2", "--seconds", "1.5"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = re.findall(r"^\s+(0\.\d\d)\s+([\d.]+) dB", result.stdout, re.M)
+    assert [scale for scale, _ in rows] == ["0.25", "0.50", "0.75"] * 2
+    default = [float(value) for _, value in rows[:3]]
+    assert default[0] < default[2]  # more pixels drawn, closer to the full render
+    assert re.search(r"auto\s*:\s+[\d.]+ frames/s over the second half", result.stdout)
+    assert "scale 1:" in result.stdout
