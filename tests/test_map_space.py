@@ -144,7 +144,9 @@ def test_adding_a_map_keeps_everything_else_and_refuses_other_images(tmp_path, m
     with pytest.raises(ModelFileError, match="not the seeded pick"):
         add_map(old, images.flip(0), labels)
     assert old.read_bytes() == before  # refused: untouched
+    old.chmod(0o644)
     assert add_map(old, images, labels) == "pca"
+    assert old.stat().st_mode & 0o777 == 0o644
     new_metadata, new_tensors = _raw(old)
     assert new_metadata == metadata  # every entry as exported, the map's kind included
     assert set(new_tensors) == set(tensors)

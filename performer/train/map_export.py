@@ -61,7 +61,9 @@ def add_map(path: str | Path, images: torch.Tensor, labels: np.ndarray, seed: in
     new, meta = export_map(torch.from_numpy(model.garments), labels, seed)
     tensors.update({key: value.numpy() for key, value in new.items()})
     metadata.update(meta)
+    mode = path.stat().st_mode & 0o777
     with atomic_path(path, "model") as tmp:
         save_file(tensors, str(tmp), metadata=metadata)
+        tmp.chmod(mode)  # the temporary file is private; the model file stays as readable as it was
     log.info("%s: map (%s) of %d garments written", path, meta[KIND], len(model.garments))
     return meta[KIND]
