@@ -288,3 +288,20 @@ def test_bench_scale_reports_every_scale_and_the_live_loop(random_model_file, tm
     assert default[0] < default[2]  # more pixels drawn, closer to the full render
     assert re.search(r"auto\s*:\s+[\d.]+ frames/s over the second half", result.stdout)
     assert "scale 1:" in result.stdout
+
+
+def test_auto_holds_the_slower_of_fps_and_the_display_refresh():
+    from types import SimpleNamespace
+
+    from performer.render.scale import use_render_scale
+
+    def session(refresh):
+        mode = SimpleNamespace(refresh_rate=refresh)
+        surface = SimpleNamespace(glfw=SimpleNamespace(get_video_mode=lambda monitor: mode), monitor=object())
+        app, renderer = SimpleNamespace(surface=surface, status_sources=[]), SimpleNamespace()
+        use_render_scale(app, renderer, "auto", 60.0)
+        return renderer.scale_control.budget_s
+
+    assert session(50) == pytest.approx(1 / 50)  # a 50 Hz projector: 20 ms a frame, not 16.7
+    assert session(144) == pytest.approx(1 / 60)  # a faster display: --fps caps the loop
+    assert session(0) == pytest.approx(1 / 60)  # GLFW did not know

@@ -128,11 +128,25 @@ def status_line(scale: float, auto: bool) -> str:
     return f"render scale {scale:.2f}" + (" (auto)" if auto else "")
 
 
+def display_refresh(surface) -> float | None:
+    """The refresh rate of the monitor a GLFW window is on (None headless, or when GLFW does not say)."""
+    glfw, monitor = getattr(surface, "glfw", None), getattr(surface, "monitor", None)
+    if glfw is None or monitor is None:
+        return None
+    try:
+        rate = float(glfw.get_video_mode(monitor).refresh_rate)
+    except Exception:  # a monitor unplugged, a GLFW without a video mode: --fps alone sets the budget
+        return None
+    return rate if rate > 0 else None
+
+
 def use_render_scale(app, renderer, choice: float | str, fps: float | None) -> None:
-    """Play's --render-scale on a session: a fixed scale, or `auto` holding 1/fps; the HUD's status lines
-    say the scale whenever it is below 1 (the operator UI reads renderer.render_scale)."""
+    """Play's --render-scale on a session: a fixed scale, or `auto` holding the frame budget (1/--fps, or the
+    display's refresh when that is slower); the HUD's status lines say the scale whenever it is below 1
+    (the operator UI reads renderer.render_scale)."""
     if choice == "auto":
-        renderer.scale_control = AutoScale(1.0 / (fps or 60.0))
+        rates = [rate for rate in (fps, display_refresh(app.surface)) if rate]
+        renderer.scale_control = AutoScale(1.0 / min(rates or [60.0]))
         renderer.render_scale = renderer.scale_control.scale
     else:
         renderer.render_scale = float(choice)
