@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # glslang-tools: Khronos' reference GLSL compiler, which the tests hold the shaders to (portability beyond Mesa)
-DEBS=(dataset-fashion-mnist xvfb xauth libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 glslang-tools)
+DEBS=(dataset-fashion-mnist xvfb xauth libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 glslang-tools xdotool)
 missing=()
 for pkg in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

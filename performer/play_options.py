@@ -17,6 +17,14 @@ def add_play_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--fullscreen", action="store_true", help="start fullscreen (F toggles)")
     p.add_argument("--monitor", type=int, default=0, help="monitor index for the window / fullscreen")
     p.add_argument("--no-vsync", action="store_true", help="do not wait for the display refresh")
+    p.add_argument("--no-operator", action="store_true", help="no operator window: one window with the HUD, as before")
+    p.add_argument(
+        "--output-monitor",
+        type=int,
+        metavar="N",
+        help="the clean output fullscreen on monitor N (the operator elsewhere)",
+    )
+    p.add_argument("--operator-screenshot", type=Path, metavar="FILE", help="write the operator window to this PNG")
     p.add_argument(
         "--fps",
         type=parse_fps,

@@ -25,6 +25,7 @@ class Session:
     prints: object
     hubs: list = field(default_factory=list)
     recorder: object = None
+    operator: object = None  # the operator window (performer/operator), when there is one
 
     def close(self) -> None:
         self.reloader.stop()
@@ -73,7 +74,11 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     use_render_scale(app, renderer, args.render_scale, args.fps)
     app.garments = weights.garments
 
-    # OSC, MIDI, joysticks, the app's keyboard (its keys also go to the mappings), any --source
+    place_output(args, surface)
+    operator = open_operator(args, surface, app, weights.latent_dim)
+    if operator is not None:
+        extra_sources = [*extra_sources, operator.panels.source]
+    # OSC, MIDI, joysticks, the app's keyboard (its keys also go to the mappings), any --source, the operator
     hubs = build_inputs(args, app.actions, weights.latent_dim, keyboard=app.keyboard, sources=extra_sources)
     app.inputs += hubs
 
@@ -87,9 +92,44 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     provide(app.actions, recorder.actions())
     for output in [recorder, *extra_outputs]:  # their status lines follow the show's in the HUD
         app.add_output(output)
+    if operator is not None:
+        app.add_output(operator)  # before the window: it draws, then the output window presents
     app.status_sources += [hub.status_lines for hub in hubs]
     app.error_sources += [hub.error_lines for hub in hubs]
     app.status_sources.append(lambda: [line] if (line := prints.status_line(state.params)) else [])
     if args.walk:
         show.play_walk(args.walk)
-    return Session(app, renderer, hud, reloader, show, prints, hubs, recorder)
+    return Session(app, renderer, hud, reloader, show, prints, hubs, recorder, operator)
+
+
+def place_output(args: argparse.Namespace, surface) -> None:
+    """--output-monitor N: the clean output fullscreen on monitor N; a monitor that is not there is one line."""
+    number = getattr(args, "output_monitor", None)
+    if number is None or not hasattr(surface, "window"):
+        return
+    monitors = surface.glfw.get_monitors() or []
+    if not 0 <= number < len(monitors):
+        raise SystemExit(f"performer play: --output-monitor {number}: there are {len(monitors)} monitor(s)")
+    surface.monitor = monitors[number]
+    if surface.fullscreen:
+        surface.toggle_fullscreen()
+    surface.toggle_fullscreen()
+
+
+def open_operator(args: argparse.Namespace, surface, app, latent_dim: int):
+    """The operator window beside a GLFW output window (not headless, not --no-operator); None without one.
+    One that cannot open is logged and the show goes on with the single window and its HUD."""
+    if getattr(args, "no_operator", True) or not hasattr(surface, "window"):
+        return None
+    import logging
+
+    from performer.operator.panels import Panels
+    from performer.operator.source import OperatorSource
+    from performer.operator.window import OperatorWindow
+
+    try:
+        panels = Panels(app, OperatorSource(), latent_dim)
+        return OperatorWindow(surface, panels, screenshot=getattr(args, "operator_screenshot", None))
+    except Exception as exc:  # no second window here (a driver without sharing): one window, as before
+        logging.getLogger(__name__).warning("no operator window (%s); the HUD shows in the output", exc)
+        return None

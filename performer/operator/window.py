@@ -1,0 +1,145 @@
+"""The operator window: a second GLFW window whose GL context shares the output window's objects (glfw's share
+argument), so the CPPN renders once per frame and the operator shows that same texture as a preview. It is an
+Output (performer/outputs/base.py) placed before the window: each frame it draws its panels into its own
+framebuffer and swaps without waiting for vsync, then hands the context back to the output window. Nothing it
+draws reaches the output: the two windows have different framebuffers."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import moderngl
+
+from performer.outputs.base import Frame, OutputBase
+
+log = logging.getLogger(__name__)
+SCREENSHOT_AFTER = 5  # frames: the font atlas and the layout have settled by then
+
+
+class OperatorWindow(OutputBase):
+    name = "operator"
+
+    def __init__(self, output_window, panels, size=(1280, 720), screenshot: Path | None = None) -> None:
+        import glfw
+        from imgui_bundle import imgui
+
+        from performer.operator.imgui_renderer import ImguiRenderer
+
+        self.glfw, self.imgui, self.output = glfw, imgui, output_window
+        self.panels, self.screenshot, self.frames = panels, screenshot, 0
+        glfw.window_hint(glfw.SCALE_TO_MONITOR, True)
+        self.window = glfw.create_window(size[0], size[1], "performer: operator", None, output_window.window)
+        if not self.window:
+            raise RuntimeError("could not open the operator window")
+        self._place(glfw)
+        glfw.make_context_current(self.window)
+        try:
+            glfw.swap_interval(0)  # the output window waits for vsync; this one must not wait a second time
+            self.ctx = moderngl.create_context(require=330)
+            self.gui = imgui.create_context()
+            imgui.set_current_context(self.gui)
+            io = imgui.get_io()
+            io.set_ini_filename(None)  # no imgui.ini written into the show's folder
+            scale = max(1.0, float(glfw.get_window_content_scale(self.window)[0] or 1.0))
+            imgui.get_style().scale_all_sizes(scale)  # HiDPI: widgets and text grow with the screen's scale
+            imgui.get_style().font_scale_dpi = scale
+            panels.scale = scale
+            self.renderer = ImguiRenderer(self.ctx)
+        finally:
+            glfw.make_context_current(output_window.window)
+        self.preview = None  # the output texture as this context sees it, and its ImGui id
+        glfw.set_cursor_pos_callback(self.window, lambda w, x, y: self._io().add_mouse_pos_event(x, y))
+        glfw.set_mouse_button_callback(
+            self.window, lambda w, b, action, mods: self._io().add_mouse_button_event(b, action == glfw.PRESS)
+        )
+        glfw.set_scroll_callback(self.window, lambda w, dx, dy: self._io().add_mouse_wheel_event(dx, dy))
+        glfw.set_key_callback(self.window, output_window._key)  # the show's keys work from here too
+
+    def _io(self):
+        self.imgui.set_current_context(self.gui)
+        return self.imgui.get_io()
+
+    def _place(self, glfw) -> None:
+        """On another monitor than the output's when there is one."""
+        monitors = glfw.get_monitors() or []
+        others = [m for m in monitors if m != getattr(self.output, "monitor", None)]
+        if others:
+            x, y = glfw.get_monitor_pos(others[0])
+            glfw.set_window_pos(self.window, x + 20, y + 20)
+
+    def preview_image(self, target):
+        """The output's texture as an ImGui image id (re-wrapped when the renderer made a new one)."""
+        texture = getattr(target, "texture", None)
+        if texture is None:
+            return None
+        key = (texture.glo, tuple(target.size))
+        if self.preview is None or self.preview[0] != key:
+            if self.preview is not None:
+                self.renderer.textures.pop(self.preview[0][0], None)
+            wrapped = self.ctx.external_texture(texture.glo, tuple(target.size), 4, 0, "f1")
+            self.preview = (key, self.renderer.register(wrapped))
+        return self.preview[1]
+
+    def frame(self, frame: Frame) -> None:
+        glfw, imgui = self.glfw, self.imgui
+        if glfw.window_should_close(self.window):
+            glfw.set_window_should_close(self.window, False)
+            glfw.hide_window(self.window)  # closing the operator window hides it; the show goes on
+        if not glfw.get_window_attrib(self.window, glfw.VISIBLE):
+            return
+        frame.target.ctx.finish()  # the frame is complete before another context samples it
+        glfw.make_context_current(self.window)
+        try:
+            imgui.set_current_context(self.gui)
+            io = imgui.get_io()
+            width, height = glfw.get_window_size(self.window)
+            fb_width, fb_height = glfw.get_framebuffer_size(self.window)
+            io.display_size = imgui.ImVec2(width, height)
+            if width and height:
+                io.display_framebuffer_scale = imgui.ImVec2(fb_width / width, fb_height / height)
+            io.delta_time = 1.0 / 60.0
+            imgui.new_frame()
+            self.panels.draw(self, frame)
+            imgui.render()
+            self.ctx.screen.use()
+            self.ctx.viewport = (0, 0, fb_width, fb_height)
+            self.ctx.clear(0.08, 0.08, 0.09)
+            self.renderer.render(imgui.get_draw_data(), self.ctx.screen)
+            self.frames += 1
+            if self.screenshot is not None and self.frames == SCREENSHOT_AFTER:
+                self._write_screenshot(fb_width, fb_height)
+            glfw.swap_buffers(self.window)
+        finally:
+            glfw.make_context_current(self.output.window)
+
+    def _write_screenshot(self, width: int, height: int) -> None:
+        import imageio.v3 as iio
+        import numpy as np
+
+        from performer.safe_files import atomic_write_bytes
+
+        pixels = np.frombuffer(self.ctx.screen.read(viewport=(0, 0, width, height), components=3), np.uint8)
+        image = pixels.reshape(height, width, 3)[::-1]
+        atomic_write_bytes(self.screenshot, iio.imwrite("<bytes>", image, extension=".png"), "operator screenshot")
+        log.info("operator screenshot: %s (%dx%d)", self.screenshot, width, height)
+
+    def read_pixels(self) -> bytes:
+        """The operator framebuffer as last drawn (RGB rows bottom first): for tests."""
+        self.glfw.make_context_current(self.window)
+        try:
+            return self.ctx.screen.read(components=3)
+        finally:
+            self.glfw.make_context_current(self.output.window)
+
+    def close(self) -> None:
+        glfw = self.glfw
+        glfw.make_context_current(self.window)
+        try:
+            self.imgui.set_current_context(self.gui)
+            self.renderer.release()
+            self.imgui.destroy_context(self.gui)
+            self.ctx.release()
+        finally:
+            glfw.make_context_current(self.output.window)
+            glfw.destroy_window(self.window)
