@@ -110,3 +110,19 @@ def test_the_output_window_shows_the_frame_and_nothing_of_the_operator(session):
     # and the operator did draw this frame (its preview and panels), in its own framebuffer
     operator_pixels = np.frombuffer(session.operator.read_pixels(), np.uint8)
     assert operator_pixels.std() > 10
+
+
+def test_a_panel_that_raises_is_counted_and_the_operator_draws_on(session):
+    calls = []
+
+    def broken_panel(imgui, operator, frame):
+        calls.append(1)
+        if len(calls) == 1:
+            imgui.begin("half-drawn")  # left open: ImGui must recover at the end of the frame
+            raise RuntimeError("a bug in a panel")
+
+    session.operator.panels.extra.append(broken_panel)
+    before = session.operator.frames
+    settle(session, 6)
+    assert session.app.failures["operator"][0] == 1
+    assert session.operator.frames - before == 5, "every frame after the failing one was drawn"

@@ -40,6 +40,7 @@ class OperatorWindow(OutputBase):
             self.gui = imgui.create_context()
             imgui.set_current_context(self.gui)
             io = imgui.get_io()
+            io.config_error_recovery_enable_assert = False  # a panel's bug is recovered from, not fatal
             io.set_ini_filename(None)  # no imgui.ini written into the show's folder
             scale = max(1.0, float(glfw.get_window_content_scale(self.window)[0] or 1.0))
             imgui.get_style().scale_all_sizes(scale)  # HiDPI: widgets and text grow with the screen's scale
@@ -100,8 +101,12 @@ class OperatorWindow(OutputBase):
                 io.display_framebuffer_scale = imgui.ImVec2(fb_width / width, fb_height / height)
             io.delta_time = 1.0 / 60.0
             imgui.new_frame()
-            self.panels.draw(self, frame)
-            imgui.render()
+            try:
+                self.panels.draw(self, frame)
+            finally:
+                # a panel that raised left windows open: ImGui's error recovery closes them as the frame ends,
+                # so the next frame starts clean (the app counts and shows the failure)
+                imgui.render()
             self.ctx.screen.use()
             self.ctx.viewport = (0, 0, fb_width, fb_height)
             self.ctx.clear(0.08, 0.08, 0.09)
