@@ -39,6 +39,10 @@ def display():
 
 @pytest.fixture
 def session(display, tmp_path, monkeypatch):
+    yield from open_session(display, tmp_path, monkeypatch)
+
+
+def open_session(display, tmp_path, monkeypatch, *extra: str):
     monkeypatch.setenv("DISPLAY", display)
     monkeypatch.delenv("WAYLAND_DISPLAY", raising=False)
     from performer.cli import build_parser
@@ -49,7 +53,7 @@ def session(display, tmp_path, monkeypatch):
 
     args = build_parser().parse_args(
         ["play", "--size", "160x90", "--osc-port", "0", "--no-midi", "--no-prints", "--no-reload"]
-        + ["--landmarks", str(DEFAULT_LANDMARKS), "--record-dir", str(tmp_path / "rec"), "--fps", "1000"]
+        + ["--landmarks", str(DEFAULT_LANDMARKS), "--record-dir", str(tmp_path / "rec"), "--fps", "1000", *extra]
     )
     weights = CppnWeights.from_file(DEFAULT_MODEL)
     surface = GlfwWindow((160, 90), "performer", vsync=False)
@@ -126,3 +130,10 @@ def test_a_panel_that_raises_is_counted_and_the_operator_draws_on(session):
     settle(session, 6)
     assert session.app.failures["operator"][0] == 1
     assert session.operator.frames - before == 5, "every frame after the failing one was drawn"
+
+
+def test_no_operator_keeps_the_single_window(display, tmp_path, monkeypatch):
+    for built in open_session(display, tmp_path, monkeypatch, "--no-operator"):
+        assert built.operator is None
+        assert all(output.name != "operator" for output in built.app.outputs)
+        assert built.app.run(3) == 3
