@@ -155,7 +155,8 @@ def test_adding_a_map_keeps_everything_else_and_refuses_other_images(tmp_path, m
 
 
 @pytest.mark.parametrize(("drop", "says"), [(LABELS, "together"), (KIND, "map_kind")])
-def test_a_half_written_map_is_a_clear_error(tmp_path, drop, says):
+def test_a_half_written_map_is_a_clear_error(tmp_path, monkeypatch, drop, says):
+    monkeypatch.setitem(sys.modules, "umap", None)
     path, _, _ = _exported(tmp_path)
     metadata, tensors = _raw(path)
     tensors.pop(drop, None)
@@ -170,7 +171,9 @@ def test_the_command_on_the_shipped_model_keeps_its_other_tensors_bit_identical(
     copy.write_bytes(SHIPPED.read_bytes())
     metadata, tensors = _raw(SHIPPED)
     done = subprocess.run(
-        [sys.executable, "-m", "performer.cli", "map", "--model", str(copy)], capture_output=True, text=True
+        [sys.executable, "-m", "performer.cli", "map", "--model", str(copy), "--embedding", "pca"],
+        capture_output=True,
+        text=True,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     new_metadata, new_tensors = _raw(copy)
@@ -179,7 +182,7 @@ def test_the_command_on_the_shipped_model_keeps_its_other_tensors_bit_identical(
             assert new_tensors[key].tobytes() == value.tobytes(), key
     assert {k: v for k, v in new_metadata.items() if k != KIND} == {k: v for k, v in metadata.items() if k != KIND}
     arrays = read_model_arrays(copy)
-    assert arrays.garment_map.points.shape == (2000, 2)
+    assert arrays.garment_map.points.shape == (2000, 2) and arrays.garment_map.kind == "pca"
     # Fashion-MNIST's classes are balanced: 2,000 random training garments hold all ten, each 5-15%
     counts = np.bincount(arrays.garment_map.labels, minlength=10)
     assert counts.min() > 100 and counts.max() < 300
@@ -188,7 +191,7 @@ def test_the_command_on_the_shipped_model_keeps_its_other_tensors_bit_identical(
 def test_the_live_side_of_the_map_needs_no_torch():
     code = (
         "import sys; from performer.model.arrays import read_model_arrays; from performer.map_space import MapSpace;"
-        f"MapSpace.from_model(read_model_arrays({str(SHIPPED)!r})); print('torch' in sys.modules)"
+        f"space = MapSpace.from_model(read_model_arrays({str(SHIPPED)!r})); print('torch' in sys.modules, space.kind)"
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
-    assert done.stdout.strip() == "False", done.stderr
+    assert done.stdout.strip() == "False umap", done.stderr  # the shipped map is UMAP's

@@ -16,6 +16,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("map", description=__doc__)
     p.add_argument("--model", type=Path, default=DEFAULT_MODEL, help="model .safetensors (default: shipped)")
     p.add_argument("--seed", type=int, default=0, help="the seed the garments were picked with (export: 0)")
+    p.add_argument("--embedding", choices=("auto", "pca"), default="auto", help="auto: UMAP when installed, else PCA")
     return p
 
 
@@ -31,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         images, labels = load_fashion_mnist("train")
         pixels = torch.from_numpy(images.astype(np.float32) / 255.0).unsqueeze(1)
-        kind = add_map(args.model, pixels, labels, args.seed)
+        kind = add_map(args.model, pixels, labels, args.seed, args.embedding)
     except (ModelFileError, WriteError, FileNotFoundError, ValueError) as exc:
         print(f"error: {exc}")
         return 2

@@ -39,19 +39,21 @@ def pca_2d(latents: np.ndarray) -> np.ndarray:
     return (centred @ (axes * signs[:, None]).T).astype(np.float32)
 
 
-def embed_2d(latents: np.ndarray, seed: int = 0) -> tuple[np.ndarray, str]:
-    """([N, 2] float32, kind): UMAP when umap-learn is importable, else PCA."""
+def embed_2d(latents: np.ndarray, seed: int = 0, kind: str = "auto") -> tuple[np.ndarray, str]:
+    """([N, 2] float32, kind): kind "auto" is UMAP when umap-learn is importable, else PCA; "pca" is PCA."""
     try:
+        if kind == "pca":
+            raise ImportError(kind)
         import umap
     except ImportError:
         return pca_2d(latents), "pca"
-    reducer = umap.UMAP(n_components=2, n_neighbors=15, min_dist=0.1, random_state=seed)
+    reducer = umap.UMAP(n_components=2, n_neighbors=15, min_dist=0.1, random_state=seed, n_jobs=1)
     return np.asarray(reducer.fit_transform(np.asarray(latents, np.float32)), np.float32), "umap"
 
 
-def map_tensors(latents: np.ndarray, labels: np.ndarray | None, seed: int = 0) -> tuple[dict, dict[str, str]]:
+def map_tensors(latents: np.ndarray, labels: np.ndarray | None, seed: int = 0, kind: str = "auto") -> tuple[dict, dict]:
     """(tensors as numpy arrays, metadata) to add to a model file for these garment latents and labels."""
-    points, kind = embed_2d(latents, seed)
+    points, kind = embed_2d(latents, seed, kind)
     if labels is None:
         labels = np.full(len(latents), UNKNOWN_LABEL)
     return {LABELS: np.asarray(labels, np.int64), MAP: points}, {KIND: kind}

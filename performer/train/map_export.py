@@ -25,15 +25,17 @@ log = logging.getLogger(__name__)
 MATCH_TOLERANCE = 1e-3  # latent units: the same encoder on the same images, up to float summation order
 
 
-def export_map(garments: torch.Tensor, labels: np.ndarray | None, seed: int = 0) -> tuple[dict, dict[str, str]]:
+def export_map(
+    garments: torch.Tensor, labels: np.ndarray | None, seed: int = 0, kind: str = "auto"
+) -> tuple[dict, dict]:
     """(torch tensors, metadata) of the map for the garment table `garments` [N, L] picked from training
     images whose class labels (all of them, [total]) are `labels`, or None when the data has none."""
     picked = None if labels is None else np.asarray(labels)[garment_indices(len(labels), len(garments), seed).numpy()]
-    arrays, meta = map_tensors(garments.numpy(), picked, seed)
+    arrays, meta = map_tensors(garments.numpy(), picked, seed, kind)
     return {key: torch.from_numpy(np.ascontiguousarray(value)) for key, value in arrays.items()}, meta
 
 
-def add_map(path: str | Path, images: torch.Tensor, labels: np.ndarray, seed: int = 0) -> str:
+def add_map(path: str | Path, images: torch.Tensor, labels: np.ndarray, seed: int = 0, kind: str = "auto") -> str:
     """Add (or replace) the map of the model file at `path`, whose garments were picked from `images`
     [total, C, S, S] with `labels` [total]; every other tensor and metadata entry is kept byte for byte.
     Atomic. Returns the map's kind; ModelFileError when the file's garments are not these images'."""
@@ -58,7 +60,7 @@ def add_map(path: str | Path, images: torch.Tensor, labels: np.ndarray, seed: in
     with safe_open(str(path), framework="numpy") as handle:
         metadata = dict(handle.metadata() or {})
         tensors = {key: handle.get_tensor(key) for key in handle.keys()}
-    new, meta = export_map(torch.from_numpy(model.garments), labels, seed)
+    new, meta = export_map(torch.from_numpy(model.garments), labels, seed, kind)
     tensors.update({key: value.numpy() for key, value in new.items()})
     metadata.update(meta)
     mode = path.stat().st_mode & 0o777
