@@ -11,6 +11,8 @@ from collections.abc import Callable
 from performer.state import LATENT_PLAYABLE, PARAM_SPECS
 
 LOOK = ("zoom", "pan_x", "pan_y", "rotation", "palette", "brightness", "contrast", "master")
+BACKGROUND = ("bg_r", "bg_g", "bg_b")
+PRINTS = ("print_a", "print_b", "print_mix", "print_opacity", "print_scale")
 SLIDER_WIDTH = 300  # pixels at scale 1: wide enough to place a latent to about 0.02
 ERROR_RED = (1.0, 0.35, 0.3, 1.0)
 
@@ -77,9 +79,14 @@ class Panels:
             self._record(imgui, name, SLIDER_WIDTH * scale)
             if changed:
                 self.source.set_value(name, value)
-        imgui.separator()
-        imgui.text("look")
-        for name in LOOK:
+        for title, names in (("look", LOOK), ("background", BACKGROUND), ("prints", PRINTS)):
+            imgui.separator()
+            imgui.text(title)
+            self._params(imgui, names, scale)
+
+    def _params(self, imgui, names, scale: float) -> None:
+        state = self.app.state
+        for name in names:
             spec = PARAM_SPECS[name]
             imgui.set_next_item_width(SLIDER_WIDTH * scale)
             current = state.params[name]
