@@ -21,6 +21,7 @@ from collections import deque
 
 import numpy as np
 
+from performer.data.fashion_mnist import CLASSES
 from performer.model.garment_map import UNKNOWN_LABEL, GarmentMap
 
 NEIGHBOURS = 8  # garments interpolated per query: enough to be smooth across a gap, few enough to stay local
@@ -28,20 +29,9 @@ TRAIL_LENGTH = 256  # map points kept for the trail
 EXACT = 1e-9  # a query this close to a garment (squared distance) is that garment
 SNAP = 0.01  # of the map's larger side: a click this close to a garment's point is that garment
 
-# Fashion-MNIST's classes in label order (performer/data/fashion_mnist.py) and a colour each: matplotlib's
+# Fashion-MNIST's classes in label order and a colour each: matplotlib's
 # tab10, distinct on a dark background and for the common colour-vision deficiencies.
-CLASS_NAMES = (
-    "t-shirt/top",
-    "trouser",
-    "pullover",
-    "dress",
-    "coat",
-    "sandal",
-    "shirt",
-    "sneaker",
-    "bag",
-    "ankle boot",
-)
+CLASS_NAMES = CLASSES
 CLASS_COLOURS = (
     (0.122, 0.467, 0.706),
     (1.000, 0.498, 0.055),
