@@ -4,11 +4,11 @@ that latent by the dragged amount through the hub, and the output window's pixel
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 
 import numpy as np
 import pytest
+from xvfb import virtual_display
 
 from performer.paths import DEFAULT_LANDMARKS, DEFAULT_MODEL
 
@@ -17,24 +17,7 @@ pytest.importorskip("imgui_bundle")
 
 @pytest.fixture(scope="module")
 def display():
-    if shutil.which("Xvfb") is None or shutil.which("xdotool") is None:
-        pytest.skip("Xvfb and xdotool are needed (apt-get install xvfb xdotool)")
-    read, write = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "1600x900x24", "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        number = pipe.readline().strip()
-    if not number:
-        server.kill()
-        pytest.skip("Xvfb did not start")
-    yield f":{number}"
-    server.terminate()
-    server.wait(timeout=10)
+    yield from virtual_display("1600x900x24", "xdotool")
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
@@ -11,6 +10,7 @@ import textwrap
 import imageio.v3 as iio
 import pytest
 import torch
+from xvfb import virtual_display
 
 from performer.model.checkpoint import save_model
 from performer.model.config import ModelConfig
@@ -31,24 +31,7 @@ def model_file(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def display():
-    if shutil.which("Xvfb") is None:
-        pytest.skip("Xvfb is not installed (apt-get install xvfb)")
-    read, write = os.pipe()
-    server = subprocess.Popen(
-        ["Xvfb", "-displayfd", str(write), "-screen", "0", "640x480x24", "-nolisten", "tcp"],
-        pass_fds=(write,),
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    os.close(write)
-    with os.fdopen(read) as pipe:
-        number = pipe.readline().strip()  # Xvfb writes the display number once it accepts clients
-    if not number:
-        server.kill()
-        pytest.skip("Xvfb did not start")
-    yield f":{number}"
-    server.terminate()
-    server.wait(timeout=10)
+    yield from virtual_display("640x480x24")
 
 
 def run_cli(args, env_update, timeout=120):
