@@ -75,9 +75,9 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     app.garments = weights.garments
 
     place_output(args, surface)
-    operator = open_operator(args, surface, app, weights.latent_dim)
-    if operator is not None:
-        extra_sources = [*extra_sources, operator.panels.source]
+    operator = open_operator(args, surface, app, weights.latent_dim, renderer)
+    if operator is not None:  # the operator's own Source, and any a panel brings (the design canvas)
+        extra_sources = [*extra_sources, operator.panels.source, *operator.panels.context.sources]
     # OSC, MIDI, joysticks, the app's keyboard (its keys also go to the mappings), any --source, the operator
     hubs = build_inputs(args, app.actions, weights.latent_dim, keyboard=app.keyboard, sources=extra_sources)
     app.inputs += hubs
@@ -88,6 +88,8 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     app.inputs.append(show)  # after the hub: this frame's hand moves become offsets on top of the walk
     provide(app.actions, show.actions())  # the same dict the hub fires into, by the names of performer/targets.py
     app.status_sources.append(show.status_lines)
+    if operator is not None:
+        operator.panels.context.show = show
     recorder = LiveRecorder(args.record_dir, args.record_fps, args.record_codec)
     provide(app.actions, recorder.actions())
     for output in [recorder, *extra_outputs]:  # their status lines follow the show's in the HUD
@@ -116,19 +118,20 @@ def place_output(args: argparse.Namespace, surface) -> None:
     surface.toggle_fullscreen()
 
 
-def open_operator(args: argparse.Namespace, surface, app, latent_dim: int):
+def open_operator(args: argparse.Namespace, surface, app, latent_dim: int, renderer=None):
     """The operator window beside a GLFW output window (not headless, not --no-operator); None without one.
     One that cannot open is logged and the show goes on with the single window and its HUD."""
     if getattr(args, "no_operator", True) or not hasattr(surface, "window"):
         return None
     import logging
 
-    from performer.operator.panels import Panels
+    from performer.operator.panels import OperatorContext, Panels
     from performer.operator.source import OperatorSource
     from performer.operator.window import OperatorWindow
 
     try:
-        panels = Panels(app, OperatorSource(), latent_dim)
+        context = OperatorContext(renderer=renderer, model_path=args.model)
+        panels = Panels(app, OperatorSource(), latent_dim, context=context)
         return OperatorWindow(surface, panels, screenshot=getattr(args, "operator_screenshot", None))
     except Exception as exc:  # no second window here (a driver without sharing): one window, as before
         logging.getLogger(__name__).warning("no operator window (%s); the HUD shows in the output", exc)

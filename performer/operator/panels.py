@@ -1,119 +1,91 @@
-"""The operator window's panels, drawn with Dear ImGui each frame: Output (the preview and the loop's timing),
-Parameters (the latents and the look), Show (walks, tempo, recording, errors in red). Every change leaves
-through the operator Source (source.py) as a control event; the panels only read the state, the app's
-timing and its status and error lines. The landmarks, canvas and map panels plug in as more `extra` panels
-(callables of (imgui, operator, frame)) without changing these."""
+"""The operator window's panels: one ImGui window each, laid out on first use by LAYOUT (fractions of the
+operator window; the performer may move and resize them), drawn in PANEL_KINDS order. A panel is one file of
+performer/operator/ with a class taking (panels, context): `title`, `draw(imgui, operator, frame)` for the
+window's body, and optionally `prepare(frame)`, called with the output's GL context current before the
+operator draws (thumbnails rendered by the CPPN go there). Every change leaves through the operator Source
+(source.py) as a control event; panels only read the state, the app's timing and its status and error lines.
+`extra`: callables of (imgui, operator, frame), drawn after the panels (tests, plug-ins)."""
 
 from __future__ import annotations
 
+import importlib
+import logging
 from collections.abc import Callable
+from dataclasses import dataclass, field
 
-from performer.state import LATENT_PLAYABLE, PARAM_SPECS
+log = logging.getLogger(__name__)
 
-LOOK = ("zoom", "pan_x", "pan_y", "rotation", "palette", "brightness", "contrast", "master")
-BACKGROUND = ("bg_r", "bg_g", "bg_b")
-PRINTS = ("print_a", "print_b", "print_mix", "print_opacity", "print_scale")
 SLIDER_WIDTH = 300  # pixels at scale 1: wide enough to place a latent to about 0.02
 ERROR_RED = (1.0, 0.35, 0.3, 1.0)
+# title -> (x, y, width, height) as fractions of the operator window
+LAYOUT = {
+    "Output": (0.0, 0.0, 0.3, 0.5),
+    "Show": (0.0, 0.5, 0.3, 0.5),
+    "Parameters": (0.3, 0.0, 0.3, 1.0),
+    "Landmarks": (0.6, 0.0, 0.4, 0.5),
+    "Design canvas": (0.6, 0.5, 0.2, 0.5),
+    "Map": (0.8, 0.5, 0.2, 0.5),
+}
+PANEL_KINDS = (  # module:class, in drawing order
+    "performer.operator.output_panel:OutputPanel",
+    "performer.operator.parameters_panel:ParametersPanel",
+    "performer.operator.show_panel:ShowPanel",
+)
+
+
+@dataclass
+class OperatorContext:
+    """What the panels may read beyond the app: set by performer/session.py as the show is built."""
+
+    renderer: object = None
+    show: object = None  # walks/live.py LiveShow (landmarks, walks)
+    model_path: object = None
+    sources: list = field(default_factory=list)  # Sources a panel brings (the design canvas), for the hub
 
 
 class Panels:
-    def __init__(self, app, source, latent_dim: int = 8, extra: list[Callable] | None = None) -> None:
+    def __init__(
+        self, app, source, latent_dim: int = 8, extra: list[Callable] | None = None, context=None, kinds=PANEL_KINDS
+    ) -> None:
         self.app, self.source, self.latent_dim = app, source, latent_dim
+        self.context = context if context is not None else OperatorContext()
         self.extra = list(extra or [])
         self.scale = 1.0  # the screen's content scale (HiDPI), set by the window
         self.rects: dict[str, tuple[float, float, float, float]] = {}  # widget -> (x0, y0, x1, y1): for tests
+        self.panels = [_load(kind)(self, self.context) for kind in kinds]
+
+    def prepare(self, frame) -> None:
+        for panel in self.panels:
+            if hasattr(panel, "prepare"):
+                panel.prepare(frame)
 
     def draw(self, operator, frame) -> None:
         from imgui_bundle import imgui
 
         io = imgui.get_io()
         width, height = io.display_size.x, io.display_size.y
-        left = width * 0.5
-        self._window(imgui, "Output", (0, 0), (left, height * 0.6), lambda: self._output(imgui, operator, frame))
-        self._window(imgui, "Parameters", (left, 0), (width - left, height), lambda: self._parameters(imgui))
-        self._window(imgui, "Show", (0, height * 0.6), (left, height * 0.4), lambda: self._show(imgui))
-        for panel in self.extra:
-            panel(imgui, operator, frame)
+        for panel in self.panels:
+            x, y, w, h = LAYOUT.get(panel.title, (0.1, 0.1, 0.3, 0.3))
+            imgui.set_next_window_pos(imgui.ImVec2(x * width, y * height), imgui.Cond_.first_use_ever)
+            imgui.set_next_window_size(imgui.ImVec2(w * width, h * height), imgui.Cond_.first_use_ever)
+            if imgui.begin(panel.title)[0]:
+                panel.draw(imgui, operator, frame)
+            imgui.end()
+        for extra in self.extra:
+            extra(imgui, operator, frame)
 
-    @staticmethod
-    def _window(imgui, title, pos, size, body) -> None:
-        imgui.set_next_window_pos(imgui.ImVec2(*pos), imgui.Cond_.first_use_ever)
-        imgui.set_next_window_size(imgui.ImVec2(*size), imgui.Cond_.first_use_ever)
-        if imgui.begin(title)[0]:
-            body()
-        imgui.end()
-
-    def _record(self, imgui, name: str, frame_width: float | None = None) -> None:
-        """The widget's rectangle; a slider's without its label (`frame_width`), where the grab travels."""
+    def record(self, imgui, name: str, frame_width: float | None = None) -> None:
+        """The last widget's rectangle under `name`; a slider's without its label (`frame_width`)."""
         low, high = imgui.get_item_rect_min(), imgui.get_item_rect_max()
         right = low.x + frame_width if frame_width is not None else high.x
         self.rects[name] = (low.x, low.y, right, high.y)
 
-    # ---- Output ------------------------------------------------------------------------------------------
-    def _output(self, imgui, operator, frame) -> None:
-        timing = self.app.timing
-        imgui.text(f"render {timing.render_ms:.1f} ms  {timing.render_fps:.0f}/s   present {timing.present_fps:.0f}/s")
-        dropped = sum(output.stats().get("dropped", 0) for output in self.app.outputs if hasattr(output, "stats"))
-        target = frame.target
-        imgui.text(f"frame {target.size[0]}x{target.size[1]}   dropped {dropped}")
-        image = operator.preview_image(target)
-        if image is not None:
-            avail = imgui.get_content_region_avail()
-            aspect = target.size[1] / max(1, target.size[0])
-            w = max(1.0, min(avail.x, (avail.y - 30) / aspect if aspect else avail.x))
-            # the offscreen texture's rows are bottom first: flipped with the texture coordinates
-            imgui.image(image, imgui.ImVec2(w, w * aspect), imgui.ImVec2(0, 1), imgui.ImVec2(1, 0))
-        if imgui.button("output fullscreen / window"):
-            self.app.surface.toggle_fullscreen()
+    def release(self) -> None:
+        for panel in self.panels:
+            if hasattr(panel, "release"):
+                panel.release()
 
-    # ---- Parameters --------------------------------------------------------------------------------------
-    def _parameters(self, imgui) -> None:
-        state = self.app.state
-        scale = self.scale
-        imgui.text("latents")
-        for index in range(self.latent_dim):
-            name = f"z{index + 1}"
-            imgui.set_next_item_width(SLIDER_WIDTH * scale)
-            changed, value = imgui.slider_float(name, float(state.z[index]), *LATENT_PLAYABLE, "%.3f")
-            self._record(imgui, name, SLIDER_WIDTH * scale)
-            if changed:
-                self.source.set_value(name, value)
-        for title, names in (("look", LOOK), ("background", BACKGROUND), ("prints", PRINTS)):
-            imgui.separator()
-            imgui.text(title)
-            self._params(imgui, names, scale)
 
-    def _params(self, imgui, names, scale: float) -> None:
-        state = self.app.state
-        for name in names:
-            spec = PARAM_SPECS[name]
-            imgui.set_next_item_width(SLIDER_WIDTH * scale)
-            current = state.params[name]
-            if spec.integer:
-                changed, value = imgui.slider_int(name, int(current), int(spec.low), int(spec.high))
-                label = state.palette_name if name == "palette" else ""
-                if label:
-                    imgui.same_line()
-                    imgui.text(label)
-            else:
-                low, high = spec.playable
-                changed, value = imgui.slider_float(name, float(current), low, high, "%.3f")
-            self._record(imgui, name, SLIDER_WIDTH * scale)
-            if changed:
-                self.source.set_value(name, float(value))
-
-    # ---- Show --------------------------------------------------------------------------------------------
-    def _show(self, imgui) -> None:
-        buttons = (("walk play/stop", "walk/toggle"), ("next walk", "walk/next"), ("tap tempo", "tap"))
-        buttons += (("record", "record/toggle"), ("snapshot", "snapshot"), ("blackout", "blackout"))
-        for number, (label, address) in enumerate(buttons):
-            if number % 3:
-                imgui.same_line()
-            if imgui.button(label):
-                self.source.trigger(address)
-            self._record(imgui, address)
-        for line in self.app._lines(self.app.status_sources):
-            imgui.text(line)
-        for line in self.app.errors + self.app._lines(self.app.error_sources):
-            imgui.text_colored(imgui.ImVec4(*ERROR_RED), line)
+def _load(kind: str):
+    module, _, name = kind.partition(":")
+    return getattr(importlib.import_module(module), name)

@@ -49,7 +49,8 @@ class OperatorWindow(OutputBase):
             self.renderer = ImguiRenderer(self.ctx)
         finally:
             glfw.make_context_current(output_window.window)
-        self.preview = None  # the output texture as this context sees it, and its ImGui id
+        self.uploads: dict[str, tuple] = {}  # slot -> (version, texture, ImGui id): numpy images shown here
+        self.shared: dict[str, tuple] = {}  # slot -> ((GL name, size), ImGui id): output textures shown here
         glfw.set_cursor_pos_callback(self.window, lambda w, x, y: self._io().add_mouse_pos_event(x, y))
         glfw.set_mouse_button_callback(
             self.window, lambda w, b, action, mods: self._io().add_mouse_button_event(b, action == glfw.PRESS)
@@ -71,16 +72,49 @@ class OperatorWindow(OutputBase):
 
     def preview_image(self, target):
         """The output's texture as an ImGui image id (re-wrapped when the renderer made a new one)."""
-        texture = getattr(target, "texture", None)
+        return self.shared_image(getattr(target, "texture", None), "preview")
+
+    def shared_image(self, texture, slot: str):
+        """A texture of the output's context (shared objects) as an ImGui image id of this one: wrapped once
+        per `slot`, re-wrapped when the owner made a new texture (a resize). None for no texture."""
         if texture is None:
             return None
-        key = (texture.glo, tuple(target.size))
-        if self.preview is None or self.preview[0] != key:
-            if self.preview is not None:
-                self.renderer.textures.pop(self.preview[0][0], None)
-            wrapped = self.ctx.external_texture(texture.glo, tuple(target.size), 4, 0, "f1")
-            self.preview = (key, self.renderer.register(wrapped))
-        return self.preview[1]
+        key = (texture.glo, tuple(texture.size))
+        held = self.shared.get(slot)
+        if held is None or held[0] != key:
+            if held is not None:
+                self.renderer.textures.pop(held[0][0], None)
+            wrapped = self.ctx.external_texture(texture.glo, tuple(texture.size), 4, 0, "f1")
+            self.shared[slot] = (key, self.renderer.register(wrapped))
+        return self.shared[slot][1]
+
+    def cpu_image(self, slot: str, version: int, pixels):
+        """A numpy image (grey [H, W] in 0..1, or uint8 [H, W, 3|4]) as an ImGui image id, uploaded to a
+        texture of this context only when `version` changes (the design canvas's drawing). Call it while
+        drawing the panels (this context is current then)."""
+        import numpy as np
+
+        held = self.uploads.get(slot)
+        if held is not None and held[0] == version:
+            return held[2]
+        image = np.asarray(pixels)
+        if image.dtype != np.uint8:
+            image = (np.clip(image, 0.0, 1.0) * 255 + 0.5).astype(np.uint8)
+        if image.ndim == 2:
+            image = np.repeat(image[:, :, None], 3, axis=2)
+        if image.shape[2] == 3:
+            image = np.concatenate([image, np.full(image.shape[:2] + (1,), 255, np.uint8)], axis=2)
+        size = (image.shape[1], image.shape[0])
+        texture = held[1] if held is not None and held[1].size == size else None
+        if texture is None:
+            if held is not None:
+                self.renderer.textures.pop(held[1].glo, None)
+                held[1].release()
+            texture = self.ctx.texture(size, 4)
+        texture.write(np.ascontiguousarray(image).tobytes())  # row 0 at the top: ImGui's uv (0, 0) is row 0
+        ref = self.renderer.register(texture)
+        self.uploads[slot] = (version, texture, ref)
+        return ref
 
     def frame(self, frame: Frame) -> None:
         glfw, imgui = self.glfw, self.imgui
@@ -89,6 +123,7 @@ class OperatorWindow(OutputBase):
             glfw.hide_window(self.window)  # closing the operator window hides it; the show goes on
         if not glfw.get_window_attrib(self.window, glfw.VISIBLE):
             return
+        self.panels.prepare(frame)  # thumbnails and atlases drawn by the output's context, which is current
         frame.target.ctx.finish()  # the frame is complete before another context samples it
         glfw.make_context_current(self.window)
         try:
@@ -139,9 +174,13 @@ class OperatorWindow(OutputBase):
 
     def close(self) -> None:
         glfw = self.glfw
+        self.panels.release()  # their atlases are the output context's, which is current here
         glfw.make_context_current(self.window)
         try:
             self.imgui.set_current_context(self.gui)
+            for _, texture, _ in self.uploads.values():
+                self.renderer.textures.pop(texture.glo, None)
+                texture.release()
             self.renderer.release()
             self.imgui.destroy_context(self.gui)
             self.ctx.release()
