@@ -324,3 +324,37 @@ def test_a_good_bundle_nested_eight_deep_still_counts():
     nested = functools.reduce(lambda inner, _: bundle(inner), range(9), Z1)  # the outer one + 8 nested
     server.receive(nested)
     assert server.stats["malformed"] == 0 and [a for a, _, _ in server.drain()] == ["/performer/z/1"]
+
+
+def test_the_operator_windows_changes_are_fed_back_to_osc(tmp_path):
+    """The operator window and the design canvas speak /performer addresses but are not OSC clients: a fader
+    moved there is sent to TouchOSC, as a walk's change is (an OSC client's own change is not echoed)."""
+    from performer.operator.source import OperatorSource
+
+    listener = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    listener.bind(("127.0.0.1", 0))
+    listener.settimeout(2.0)
+    operator = OperatorSource()
+    hub = ControlHub([], osc_port=0, midi=False, osc_feedback=[listener.getsockname()], sources=[operator]).start()
+    rig = Rig(hub)
+    try:
+        rig.frame()
+        operator.set_value("z3", -2.25)
+        operator.set_latents([0.5] * 7 + [1.25])
+        rig.frame()
+        from pythonosc.osc_message import OscMessage
+
+        got = {}
+        listener.settimeout(0.5)
+        try:
+            while True:
+                parsed = OscMessage(listener.recv(1024))
+                got[parsed.address] = parsed.params[0]
+        except TimeoutError:
+            pass
+        assert rig.state.z[7] == 1.25 and rig.state.z[2] == 0.5
+        assert got["/performer/z/3"] == 0.5 and got["/performer/z/8"] == 1.25
+        assert len([a for a in got if a.startswith("/performer/z/")]) == 8
+    finally:
+        hub.close()
+        listener.close()

@@ -92,7 +92,7 @@ class Dispatch:
             return
         try:
             if route is not None:
-                self.apply(route, event.args, event.value)
+                self.apply(route, event.args, event.value, event.origin or "osc")
             if bindings:
                 if event.value is None:
                     raise ValueError("a mapped address takes a number")
@@ -100,7 +100,7 @@ class Dispatch:
         except (ValueError, TypeError, IndexError):
             self.stats["osc_bad_args"] += 1  # counted, never logged per message (junk would flood the log)
 
-    def apply(self, route: Route, args: tuple, value: float | None) -> None:
+    def apply(self, route: Route, args: tuple, value: float | None, family: str = "osc") -> None:
         """Carry out one canonical message: `value` is its first argument as checked by the source (None: not
         a number). ValueError for arguments the route does not take (nothing is written then)."""
         takes, target = route.takes, route.target
@@ -111,13 +111,13 @@ class Dispatch:
                 value = float(route.names.index(args[0]))  # a palette by name
             if value is None:
                 raise ValueError(f"expected a number, got {args[0]!r}")
-            self.sink.write(target, value, "osc")
+            self.sink.write(target, value, family)
         elif takes == "numbers":
             if len(args) != len(self.latents):
                 raise ValueError(f"expected {len(self.latents)} numbers, got {len(args)}")
             values = [check_number(a) for a in args]  # all or nothing
             for latent, number in zip(self.latents, values, strict=True):
-                self.sink.write(latent, number, "osc")
+                self.sink.write(latent, number, family)
         elif takes == "trigger":
             if args and value is None:
                 raise ValueError(f"expected no argument or a number, got {args[0]!r}")

@@ -37,6 +37,9 @@ class ControlEvent:
     device: str = ""
     time: float = 0.0
     args: tuple = ()  # OSC: the message's arguments as decoded
+    # who made it, when not the kind's own family: the operator window and the design canvas speak the
+    # canonical OSC addresses but are not OSC clients, so their changes are fed back to OSC (and MIDI)
+    origin: str = ""
 
     def label(self) -> str:
         """'cc 3 = 64 ch 1 (nanoKONTROL2)': what the HUD shows as the last control seen."""

@@ -31,12 +31,20 @@ class OperatorSource:
             address = f"{PREFIX}/z/{target[1:]}"
         else:
             address = f"{PREFIX}/param/{target}"
-        self._push(ControlEvent("osc", address, float(value), None, "operator", 0.0, (float(value),)))
+        self._push(ControlEvent("osc", address, float(value), None, "operator", 0.0, (float(value),), "operator"))
 
     def trigger(self, osc: str, *args) -> None:
         """An action by its canonical address below /performer, e.g. "walk/toggle", or "preset" with a name."""
         value = float(args[0]) if args and isinstance(args[0], (int, float)) else None
-        self._push(ControlEvent("osc", f"{PREFIX}/{osc}", value, None, "operator", 0.0, tuple(args)))
+        self._push(ControlEvent("osc", f"{PREFIX}/{osc}", value, None, "operator", 0.0, tuple(args), "operator"))
+
+    def set_latents(self, z) -> None:
+        """Every latent at once (a map click, a landmark tile): one event on /performer/z."""
+        values = tuple(float(v) for v in z)
+        if not all(math.isfinite(v) for v in values):
+            self.stats["dropped"] += 1
+            return
+        self._push(ControlEvent("osc", f"{PREFIX}/z", values[0], None, "operator", 0.0, values, "operator"))
 
     def _push(self, event: ControlEvent) -> None:
         self.stats["events"] += 1

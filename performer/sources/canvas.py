@@ -183,7 +183,7 @@ class DesignCanvas:
         if z is None:
             return []
         values = tuple(float(v) for v in z)
-        return [ControlEvent("osc", "/performer/z", values[0], None, "canvas", now, values)]
+        return [ControlEvent("osc", "/performer/z", values[0], None, "canvas", now, values, "canvas")]
 
     def status_line(self) -> str | None:
         if not self.stats["encodes"]:
