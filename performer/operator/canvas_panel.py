@@ -135,9 +135,11 @@ class CanvasPanel:
         self._brush(imgui, scale)
         self._buttons(imgui)
         self._picture(imgui)
+        imgui.push_text_wrap_pos(0.0)  # a path is long and the panel narrow: the whole line, wrapped
         for line in self.error_lines():
             imgui.text_colored(imgui.ImVec4(*ERROR_RED), line)
             self.panels.record(imgui, "canvas error")
+        imgui.pop_text_wrap_pos()
         self._drawing_area(imgui, operator, scale)
         self._note_focus(imgui)
 
