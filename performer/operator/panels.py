@@ -30,6 +30,7 @@ PANEL_KINDS = (  # module:class, in drawing order
     "performer.operator.output_panel:OutputPanel",
     "performer.operator.parameters_panel:ParametersPanel",
     "performer.operator.show_panel:ShowPanel",
+    "performer.operator.landmarks_panel:LandmarksPanel",
     "performer.operator.canvas_panel:CanvasPanel",
 )
 

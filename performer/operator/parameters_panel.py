@@ -6,11 +6,9 @@ in the output's context; the print thumbnails a GarmentAtlas of their own."""
 
 from __future__ import annotations
 
-import numpy as np
-
 from performer.operator.garment_atlas import GarmentAtlas
 from performer.operator.panels import SLIDER_WIDTH
-from performer.render.hud import MARGIN, SIG_R, SIG_X, SIG_Y, signature_points
+from performer.operator.signature_drawing import draw_signature, signature_curve
 from performer.render.previews import marker_positions
 from performer.state import LATENT_PLAYABLE, PARAM_SPECS
 
@@ -19,8 +17,6 @@ BACKGROUND = ("bg_r", "bg_g", "bg_b")
 PRINTS = ("print_mix", "print_opacity", "print_scale")
 PRINT_THUMB = 48  # pixels at scale 1
 SIGNATURE = 120  # the diagram's side, pixels at scale 1
-INK = (0.24, 0.59, 1.0, 1.0)  # the Explorer's blue
-RING = (0.55, 0.55, 0.6, 1.0)
 MARKER = (1.0, 0.85, 0.2, 1.0)
 
 
@@ -109,19 +105,7 @@ class ParametersPanel:
         origin = imgui.get_cursor_screen_pos()
         imgui.dummy(imgui.ImVec2(side, side))
         self.panels.record(imgui, "signature")
-        fit = (side / 2 - 2 * scale) / (2 * SIG_R)
-        centre = np.array([MARGIN + SIG_X, MARGIN + SIG_Y])
-        middle = np.array([origin.x + side / 2, origin.y + side / 2])
-
-        def points(curve: np.ndarray) -> list:
-            return [imgui.ImVec2(*p) for p in (curve - centre) * fit + middle]
-
-        draw = imgui.get_window_draw_list()
-        ring = imgui.color_convert_float4_to_u32(imgui.ImVec4(*RING))
-        draw.add_circle(imgui.ImVec2(*middle), SIG_R * fit, ring, 64, 1.0 * scale)
-        ink = imgui.color_convert_float4_to_u32(imgui.ImVec4(*INK))
-        curve = points(signature_points(self.app.state.z, 128))
-        draw.add_polyline(curve, ink, 2.0 * scale, imgui.ImDrawFlags_.closed)
+        draw_signature(imgui, imgui.get_window_draw_list(), signature_curve(self.app.state.z), origin, side, scale)
 
     def _prints(self, imgui, operator, scale: float) -> None:
         """A and B: a row of thumbnails each (the garment with that print); the chosen one is framed."""

@@ -21,11 +21,11 @@ from pathlib import Path
 
 import numpy as np
 
+from performer.presets.landmark_edit import append_landmark
 from performer.presets.landmarks import (
     DEFAULT_LANDMARKS,
     Landmark,
     LandmarkError,
-    add_landmark,
     find_landmark,
     landmark_from_state,
     load_landmarks,
@@ -151,7 +151,7 @@ class LiveShow:
         """Save the current state as a new landmark, appended to the file (nothing there is lost)."""
         name = name or datetime.now().strftime("saved %H:%M:%S")
         try:
-            saved = add_landmark(self.landmarks_path, landmark_from_state(self.state, name, "saved live"))
+            saved = append_landmark(self.landmarks_path, landmark_from_state(self.state, name, "saved live"))
         except (LandmarkError, OSError) as exc:
             log.error("landmark not saved: %s", exc)
             return None
@@ -159,6 +159,29 @@ class LiveShow:
         self.index = len(self.landmarks) - 1
         self._shown = (saved, self.index, saved.pose())
         return saved
+
+    def reload_landmarks(self, renamed: tuple[str, str] | None = None) -> bool:
+        """Re-read the landmarks file after an edit (the operator's Landmarks panel). The list changes in
+        place (the morph holds it); the landmark last recalled keeps its place by name, `renamed` (old, new)
+        followed, or -1 when it is gone. A file that does not load leaves the list as it was."""
+        try:
+            landmarks = load_landmarks(self.landmarks_path, self.state.latent_dim)
+        except LandmarkError as exc:
+            log.error("landmarks not reloaded: %s", exc)
+            return False
+        names = [landmark.name for landmark in landmarks]
+
+        def place(landmark: Landmark) -> int:
+            name = renamed[1] if renamed and landmark.name == renamed[0] else landmark.name
+            return names.index(name) if name in names else -1
+
+        recalled = place(self.landmarks[self.index]) if 0 <= self.index < len(self.landmarks) else -1
+        if self._shown is not None:
+            where = place(self._shown[0])
+            self._shown = (landmarks[where], where, self._shown[2]) if where >= 0 else None
+        self.landmarks[:] = landmarks
+        self.index = recalled
+        return True
 
     def play_walk(self, name: str) -> None:
         try:
