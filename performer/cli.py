@@ -32,6 +32,7 @@ COMMANDS = {
     "bench-osc-match": "OSC address pattern matching: time by pattern length",
     "bench-start": "time from starting `play --headless` to its first frame (--compare another checkout)",
     "bench-scale": "render scale: PSNR of each scale, and the live loop holding --fps with auto",
+    "bench-operator": "the operator window's cost against the output alone, and its screenshot",
 }
 
 

@@ -1,5 +1,6 @@
 """What the benchmark commands measure with: a median of timed calls, resident memory, the GL error state,
-and the generator a benchmark times (the model file's, or random weights of the default shape)."""
+the generator a benchmark times (the model file's, or random weights of the default shape), and Orbit, an
+input that keeps z moving so that every frame of a live-loop benchmark is a real render."""
 
 from __future__ import annotations
 
@@ -57,3 +58,23 @@ def benchmark_generator(model: Path, random: bool):
             if isinstance(layer, torch.nn.Linear):
                 layer.weight.normal_(0.0, 2.0 / layer.in_features**0.5)
     return generator, "random weights (default shape)"
+
+
+class Orbit:
+    """An input that moves z a little every frame (every frame a real render), notes the render scale and
+    ends the loop after `seconds`."""
+
+    def __init__(self, app, start, seconds: float) -> None:
+        self.app, self.start, self.seconds = app, start, seconds
+        self.started = time.perf_counter()
+        self.trace: list[tuple[float, float, int]] = []  # (seconds in, scale, frames shown) once a frame
+
+    def update(self, state, now, dt) -> None:
+        import numpy as np
+
+        elapsed = time.perf_counter() - self.started
+        self.trace.append((elapsed, self.app.renderer.render_scale, self.app.frames))
+        if elapsed >= self.seconds:
+            self.app.quit()
+        phase = np.arange(len(self.start))
+        state.set_z(self.start + 0.6 * np.sin(0.7 * elapsed + phase))

@@ -89,29 +89,10 @@ def picture_table(renderer, zs, size, look: dict) -> list[tuple[float, ...]]:
     return rows
 
 
-class Orbit:
-    """An input that moves z a little every frame (every frame a real render), notes the render scale and
-    ends the loop after `seconds`."""
-
-    def __init__(self, app, start, seconds: float) -> None:
-        self.app, self.start, self.seconds = app, start, seconds
-        self.started = time.perf_counter()
-        self.trace: list[tuple[float, float, int]] = []  # (seconds in, scale, frames shown) once a frame
-
-    def update(self, state, now, dt) -> None:
-        import numpy as np
-
-        elapsed = time.perf_counter() - self.started
-        self.trace.append((elapsed, self.app.renderer.render_scale, self.app.frames))
-        if elapsed >= self.seconds:
-            self.app.quit()
-        phase = np.arange(len(self.start))
-        state.set_z(self.start + 0.6 * np.sin(0.7 * elapsed + phase))
-
-
 def live_loop(surface, renderer, start_z, fps: float, seconds: float, auto: bool) -> dict:
     """The app loop for `seconds` at --fps; frames a second over the second half and the scale's trace."""
     from performer.app import App
+    from performer.measure import Orbit
     from performer.render.scale import AutoScale
     from performer.state import PerformanceState
 

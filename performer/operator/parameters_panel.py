@@ -1,21 +1,28 @@
 """Parameters: the latents as the Explorer shows them (a slider each, with its row of preview garments across
 the slider's range underneath: click a tile to go to that value), the signature diagram of the current z,
 then the look, the background and the prints (A and B as garment thumbnails with that print, mix, opacity,
-scale). The preview rows are the latent previews' atlas (performer/render/previews.py), rendered by the CPPN
-in the output's context; the print thumbnails a GarmentAtlas of their own."""
+scale). Preview rows and print thumbnails are GarmentAtlases, drawn by the CPPN in the output's context a
+row a frame (PREVIEW_BUDGET): while z moves every tile is at most latent_dim frames old."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from performer.operator.garment_atlas import GarmentAtlas
 from performer.operator.panels import SLIDER_WIDTH
 from performer.operator.signature_drawing import draw_signature, signature_curve
-from performer.render.previews import marker_positions
+from performer.render.previews import PLAYABLE, marker_positions
 from performer.state import LATENT_PLAYABLE, PARAM_SPECS
 
 LOOK = ("zoom", "pan_x", "pan_y", "rotation", "palette", "brightness", "contrast", "master")
 BACKGROUND = ("bg_r", "bg_g", "bg_b")
 PRINTS = ("print_mix", "print_opacity", "print_scale")
 PRINT_THUMB = 48  # pixels at scale 1
+PREVIEW_STEPS = 5  # tiles a row, across the playable range -3..3
+PREVIEW_TILE = 56  # atlas pixels a tile: drawn at SLIDER_WIDTH / PREVIEW_STEPS, ~60 px at scale 1
+PREVIEW_BUDGET = PREVIEW_STEPS  # preview tiles drawn a frame: one row
+PRINT_BUDGET = 2
+LOOK_KEY = ("palette", "brightness", "contrast", "bg_r", "bg_g", "bg_b")  # what the tiles' pixels depend on
 SIGNATURE = 120  # the diagram's side, pixels at scale 1
 MARKER = (1.0, 0.85, 0.2, 1.0)
 
@@ -25,20 +32,29 @@ class ParametersPanel:
 
     def __init__(self, panels, context) -> None:
         self.panels, self.app, self.context = panels, panels.app, context
-        self.print_atlas = GarmentAtlas(context.renderer, tile=PRINT_THUMB) if context.renderer else None
+        renderer = context.renderer
+        self.values = np.linspace(-PLAYABLE, PLAYABLE, PREVIEW_STEPS)
+        self.previews = GarmentAtlas(renderer, PREVIEW_TILE, PREVIEW_STEPS, PREVIEW_BUDGET) if renderer else None
+        self.print_atlas = GarmentAtlas(renderer, PRINT_THUMB, budget=PRINT_BUDGET) if renderer else None
 
     # ---- output context ----------------------------------------------------------------------------------
     def prepare(self, frame) -> None:
-        previews = self.app.previews
         state = self.app.state
-        if previews is not None:
-            previews.update(state, frame.now, self.app.surface.content_scale)
-        if self.print_atlas is not None:
-            names = self._print_names()
-            key = (state.z.tobytes(), names, *(state.params[n] for n in ("palette", "bg_r", "bg_g", "bg_b")))
-            alone = {"print_mix": 0.0, "print_opacity": 1.0}  # each thumbnail: that print, fully on
-            overrides = [{"print_a": i, "print_b": i, **alone} for i in range(len(names))]
-            self.print_atlas.update(key, [state.z] * len(names), state, overrides)
+        if self.previews is None:
+            return
+        generation = getattr(getattr(self.context.renderer, "program", None), "generation", 0)
+        look = (*(state.params[name] for name in LOOK_KEY), generation)
+        rows = []
+        for row in range(self.panels.latent_dim):
+            for value in self.values:
+                z = state.z.copy()
+                z[row] = value
+                rows.append(z)
+        self.previews.update((state.z.tobytes(), look), rows, state)
+        names = self._print_names()
+        alone = {"print_mix": 0.0, "print_opacity": 1.0}  # each thumbnail: that print, fully on
+        overrides = [{"print_a": i, "print_b": i, **alone} for i in range(len(names))]
+        self.print_atlas.update((state.z.tobytes(), look, names), [state.z] * len(names), state, overrides)
 
     def _print_names(self) -> tuple[str, ...]:
         prints = getattr(self.context.renderer, "prints", None)
@@ -61,8 +77,8 @@ class ParametersPanel:
 
     def _latents(self, imgui, operator, scale: float) -> None:
         state = self.app.state
-        previews = self.app.previews
-        atlas = operator.shared_image(previews.atlas.texture, "latent previews") if previews is not None else None
+        previews = self.previews
+        atlas = operator.shared_image(previews.texture, "latent previews") if previews is not None else None
         imgui.text("latents")
         for index in range(self.panels.latent_dim):
             name = f"z{index + 1}"
@@ -72,28 +88,24 @@ class ParametersPanel:
             if changed:
                 self.panels.source.set_value(name, value)
             if atlas is not None:
-                self._preview_row(imgui, atlas, previews, index, scale)
+                self._preview_row(imgui, atlas, index, scale)
 
-    def _preview_row(self, imgui, atlas, previews, row: int, scale: float) -> None:
-        """The row of garments for latent `row`: tile j is z with this latent at previews.values[j]."""
-        steps, rows = previews.steps, previews.latent_dim
-        side = SLIDER_WIDTH * scale / steps
-        width, height = previews.atlas.size
-        tile = previews.tile_pixels
+    def _preview_row(self, imgui, atlas, row: int, scale: float) -> None:
+        """The row of garments for latent `row`: tile j is z with this latent at self.values[j]."""
+        side = SLIDER_WIDTH * scale / PREVIEW_STEPS
         start = imgui.get_cursor_screen_pos()
-        for column, value in enumerate(previews.values):
+        for column, value in enumerate(self.values):
             if column:
                 imgui.same_line(spacing=0.0)
-            u0, u1 = column * tile / width, (column + 1) * tile / width
-            v_top, v_bottom = (rows - row) * tile / height, (rows - 1 - row) * tile / height
+            uv0, uv1 = self.previews.uv(row * PREVIEW_STEPS + column)
             imgui.push_id(f"preview {row} {column}")
-            uv0, uv1 = imgui.ImVec2(u0, v_top), imgui.ImVec2(u1, v_bottom)
-            if imgui.image_button("tile", atlas, imgui.ImVec2(side - 2, side - 2), uv0, uv1):
+            size = imgui.ImVec2(side - 2, side - 2)
+            if imgui.image_button("tile", atlas, size, imgui.ImVec2(*uv0), imgui.ImVec2(*uv1)):
                 self.panels.source.set_value(f"z{row + 1}", float(value))
             imgui.pop_id()
             self.panels.record(imgui, f"preview z{row + 1} {column}")
-        # where the value is along the row: the previews' own marker (the same place as the slider's grab)
-        where = float(marker_positions(self.app.state.z, previews.values)[row])
+        # where the value is along the row (the tile centres at the values, as the HUD's previews mark it)
+        where = float(marker_positions(self.app.state.z, self.values)[row])
         x = start.x + where * SLIDER_WIDTH * scale
         draw = imgui.get_window_draw_list()
         colour = imgui.color_convert_float4_to_u32(imgui.ImVec4(*MARKER))
@@ -155,5 +167,6 @@ class ParametersPanel:
                 self.panels.source.set_value(name, float(value))
 
     def release(self) -> None:
-        if self.print_atlas is not None:
-            self.print_atlas.release()
+        for atlas in (self.previews, self.print_atlas):
+            if atlas is not None:
+                atlas.release()

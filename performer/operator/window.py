@@ -153,6 +153,15 @@ class OperatorWindow(OutputBase):
         finally:
             glfw.make_context_current(self.output.window)
 
+    def save_screenshot(self, path: Path) -> None:
+        """The operator window as last drawn, to a PNG (atomically)."""
+        self.glfw.make_context_current(self.window)
+        try:
+            self.screenshot = Path(path)
+            self._write_screenshot(*self.glfw.get_framebuffer_size(self.window))
+        finally:
+            self.glfw.make_context_current(self.output.window)
+
     def _write_screenshot(self, width: int, height: int) -> None:
         import imageio.v3 as iio
         import numpy as np
