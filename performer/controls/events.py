@@ -44,7 +44,7 @@ class ControlEvent:
     def label(self) -> str:
         """'cc 3 = 64 ch 1 (nanoKONTROL2)': what the HUD shows as the last control seen."""
         number = "" if self.number is None else f" {self.number}"
-        value = "?" if self.value is None else f"{self.value:g}"
+        value = f"{self.value:g}" if self.value is not None else str(self.args[0]) if self.args else "?"
         channel = f" ch {self.channel}" if self.channel is not None else ""
         device = f" ({self.device})" if self.device else ""
         return f"{self.kind}{number} = {value}{channel}{device}"

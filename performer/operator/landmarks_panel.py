@@ -26,6 +26,7 @@ from performer.presets.landmarks import LandmarkError
 
 log = logging.getLogger(__name__)
 THUMB = 64  # the garment tile, pixels at scale 1
+THUMB_BUDGET = 8  # thumbnails drawn a frame: a file of 1,000 landmarks fills in over seconds, never in one frame
 DIAGRAM = 48  # the signature diagram beside it
 NAME_WIDTH = 180  # the name fields
 DELETE_ARMED = 3.0  # seconds in which the second click of a delete counts
@@ -58,7 +59,7 @@ class LandmarksPanel:
         if show is None or renderer is None:
             return
         if self.atlas is None:
-            self.atlas = GarmentAtlas(renderer, tile=round(THUMB * self.panels.scale))
+            self.atlas = GarmentAtlas(renderer, tile=round(THUMB * self.panels.scale), budget=THUMB_BUDGET)
         landmarks = list(show.landmarks)
         # what a tile's pixels depend on: a rename alone draws nothing again
         key = tuple((lm.z, lm.palette, lm.zoom, tuple(sorted(lm.prints.items()))) for lm in landmarks)
