@@ -26,6 +26,12 @@ def add_play_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--operator-screenshot", type=Path, metavar="FILE", help="write the operator window to this PNG")
     p.add_argument(
+        "--operator-fps",
+        type=parse_fps,
+        default=30.0,
+        help="the operator window's redraws a second (default 30: the output keeps the rest of the frame budget)",
+    )
+    p.add_argument(
         "--fps",
         type=parse_fps,
         default=60.0,

@@ -132,7 +132,8 @@ def open_operator(args: argparse.Namespace, surface, app, latent_dim: int, rende
     try:
         context = OperatorContext(renderer=renderer, model_path=args.model)
         panels = Panels(app, OperatorSource(), latent_dim, context=context)
-        return OperatorWindow(surface, panels, screenshot=getattr(args, "operator_screenshot", None))
+        shot, fps = getattr(args, "operator_screenshot", None), getattr(args, "operator_fps", 30.0)
+        return OperatorWindow(surface, panels, screenshot=shot, fps=fps)
     except Exception as exc:  # no second window here (a driver without sharing): one window, as before
         logging.getLogger(__name__).warning("no operator window (%s); the HUD shows in the output", exc)
         return None

@@ -36,7 +36,8 @@ def open_session(display, tmp_path, monkeypatch, *extra: str):
 
     args = build_parser().parse_args(
         ["play", "--size", "160x90", "--osc-port", "0", "--no-midi", "--no-prints", "--no-reload"]
-        + ["--landmarks", str(DEFAULT_LANDMARKS), "--record-dir", str(tmp_path / "rec"), "--fps", "1000", *extra]
+        + ["--landmarks", str(DEFAULT_LANDMARKS), "--record-dir", str(tmp_path / "rec"), "--fps", "1000"]
+        + ["--operator-fps", "1000", *extra]  # the operator redraws every frame: each settle() is seen
     )
     weights = CppnWeights.from_file(DEFAULT_MODEL)
     surface = GlfwWindow((160, 90), "performer", vsync=False)
@@ -120,3 +121,21 @@ def test_no_operator_keeps_the_single_window(display, tmp_path, monkeypatch):
         assert built.operator is None
         assert all(output.name != "operator" for output in built.app.outputs)
         assert built.app.run(3) == 3
+
+
+def test_the_operator_redraws_at_most_operator_fps(display, tmp_path, monkeypatch):
+    """--operator-fps 20 with the output uncapped: over a second about 20 redraws while the output draws many
+    more (the operator leaves the software renderer's frame budget to the output)."""
+    import time
+
+    for built in open_session(display, tmp_path, monkeypatch, "--operator-fps", "20"):
+        app, operator = built.app, built.operator
+        app.run(3)
+        before, shown = operator.frames, app.frames
+        started = time.perf_counter()
+        while time.perf_counter() - started < 1.0:
+            app.run(1)
+        elapsed = time.perf_counter() - started
+        redraws, frames = operator.frames - before, app.frames - shown
+        assert frames > 2 * redraws, (frames, redraws)
+        assert 0.8 * 20 * elapsed - 2 <= redraws <= 20 * elapsed / 0.95 + 1, (redraws, elapsed)

@@ -21,6 +21,7 @@ from performer.operator.garment_atlas import GarmentAtlas
 from performer.operator.key_routing import key_routing
 from performer.operator.panels import ERROR_RED
 from performer.operator.signature_drawing import draw_signature, signature_curve
+from performer.operator.tile_buttons import TileBatch
 from performer.presets.landmark_edit import delete_landmark, move_landmark, rename_landmark
 from performer.presets.landmarks import LandmarkError
 
@@ -44,6 +45,7 @@ class LandmarksPanel:
     def __init__(self, panels, context) -> None:
         self.panels, self.app, self.context = panels, panels.app, context
         self.atlas: GarmentAtlas | None = None
+        self.batch = TileBatch()
         self.selected: str | None = None  # by name: it survives a move
         self.rename_text, self._rename_for = "", None
         self.new_name = ""
@@ -136,6 +138,7 @@ class LandmarksPanel:
                             self._frame(imgui, frames[index], scale)
         finally:
             clipper.end()  # ImGui's error recovery closes windows, not a clipper: one left open crashes it
+        self.batch.draw(imgui)  # the garments in one draw call
 
     def _tile(self, imgui, image, landmark, index: int, sizes, scale: float) -> None:
         thumb, diagram, width = sizes
@@ -143,8 +146,9 @@ class LandmarksPanel:
         imgui.begin_group()
         if image is not None:
             uv0, uv1 = self.atlas.uv(index)
-            size, uv0, uv1 = imgui.ImVec2(thumb, thumb), imgui.ImVec2(*uv0), imgui.ImVec2(*uv1)
-            clicked = imgui.image_button("tile", image, size, uv0, uv1)
+            padding = imgui.get_style().frame_padding
+            size = imgui.ImVec2(thumb + 2 * padding.x, thumb + 2 * padding.y)  # image_button's size
+            clicked = self.batch.button(imgui, "tile", image, size, uv0, uv1, padding.x)
         else:  # no renderer (or not drawn yet): a plain button of the same size
             padding = imgui.get_style().frame_padding
             clicked = imgui.button("##tile", imgui.ImVec2(thumb + 2 * padding.x, thumb + 2 * padding.y))

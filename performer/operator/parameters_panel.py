@@ -11,6 +11,7 @@ import numpy as np
 from performer.operator.garment_atlas import GarmentAtlas
 from performer.operator.panels import SLIDER_WIDTH
 from performer.operator.signature_drawing import draw_signature, signature_curve
+from performer.operator.tile_buttons import TileBatch
 from performer.render.previews import PLAYABLE, marker_positions
 from performer.state import LATENT_PLAYABLE, PARAM_SPECS
 
@@ -36,6 +37,8 @@ class ParametersPanel:
         self.values = np.linspace(-PLAYABLE, PLAYABLE, PREVIEW_STEPS)
         self.previews = GarmentAtlas(renderer, PREVIEW_TILE, PREVIEW_STEPS, PREVIEW_BUDGET) if renderer else None
         self.print_atlas = GarmentAtlas(renderer, PRINT_THUMB, budget=PRINT_BUDGET) if renderer else None
+        self.tiles = TileBatch()
+        self.markers: list[tuple[float, float, float]] = []  # (x, top, height) of each row's value line
 
     # ---- output context ----------------------------------------------------------------------------------
     def prepare(self, frame) -> None:
@@ -89,6 +92,12 @@ class ParametersPanel:
                 self.panels.source.set_value(name, value)
             if atlas is not None:
                 self._preview_row(imgui, atlas, index, scale)
+        self.tiles.draw(imgui)  # every preview in one draw call, then the value markers over them
+        draw = imgui.get_window_draw_list()
+        colour = imgui.color_convert_float4_to_u32(imgui.ImVec4(*MARKER))
+        for x, y, side in self.markers:
+            draw.add_line(imgui.ImVec2(x, y), imgui.ImVec2(x, y + side), colour, 2.0 * scale)
+        self.markers.clear()
 
     def _preview_row(self, imgui, atlas, row: int, scale: float) -> None:
         """The row of garments for latent `row`: tile j is z with this latent at self.values[j]."""
@@ -98,18 +107,13 @@ class ParametersPanel:
             if column:
                 imgui.same_line(spacing=0.0)
             uv0, uv1 = self.previews.uv(row * PREVIEW_STEPS + column)
-            imgui.push_id(f"preview {row} {column}")
-            size = imgui.ImVec2(side - 2, side - 2)
-            if imgui.image_button("tile", atlas, size, imgui.ImVec2(*uv0), imgui.ImVec2(*uv1)):
+            size = imgui.ImVec2(side, side)
+            if self.tiles.button(imgui, f"preview {row} {column}", atlas, size, uv0, uv1, padding=1.0):
                 self.panels.source.set_value(f"z{row + 1}", float(value))
-            imgui.pop_id()
             self.panels.record(imgui, f"preview z{row + 1} {column}")
         # where the value is along the row (the tile centres at the values, as the HUD's previews mark it)
         where = float(marker_positions(self.app.state.z, self.values)[row])
-        x = start.x + where * SLIDER_WIDTH * scale
-        draw = imgui.get_window_draw_list()
-        colour = imgui.color_convert_float4_to_u32(imgui.ImVec4(*MARKER))
-        draw.add_line(imgui.ImVec2(x, start.y), imgui.ImVec2(x, start.y + side), colour, 2.0 * scale)
+        self.markers.append((start.x + where * SLIDER_WIDTH * scale, start.y, side))
 
     def _signature(self, imgui, scale: float) -> None:
         """The closed curve through the 8 values around the reference circle (value 0), as the HUD draws it."""
@@ -129,6 +133,7 @@ class ParametersPanel:
         image = operator.shared_image(atlas.texture, "print thumbnails")
         state = self.app.state
         side = PRINT_THUMB * scale
+        chosen_rects = []
         for param in ("print_a", "print_b"):
             chosen = int(round(state.params[param]))
             imgui.text(f"{param[-1].upper()}: {names[min(max(chosen, 0), len(names) - 1)]}")
@@ -136,16 +141,18 @@ class ParametersPanel:
                 if index:
                     imgui.same_line()
                 uv0, uv1 = atlas.uv(index)
-                imgui.push_id(f"{param} {index}")
-                frame = (1.0, 0.85, 0.2, 1.0) if index == chosen else (0.0, 0.0, 0.0, 0.0)
-                imgui.push_style_color(imgui.Col_.button, imgui.ImVec4(*frame))
-                if imgui.image_button("print", image, imgui.ImVec2(side, side), imgui.ImVec2(*uv0), imgui.ImVec2(*uv1)):
+                if self.tiles.button(imgui, f"{param} {index}", image, imgui.ImVec2(side, side), uv0, uv1, 2.0):
                     self.panels.source.set_value(param, float(index))
-                imgui.pop_style_color()
                 if imgui.is_item_hovered():
                     imgui.set_tooltip(name)
-                imgui.pop_id()
                 self.panels.record(imgui, f"{param} {index}")
+                if index == chosen:
+                    chosen_rects.append((imgui.get_item_rect_min(), imgui.get_item_rect_max()))
+        self.tiles.draw(imgui)
+        draw = imgui.get_window_draw_list()
+        colour = imgui.color_convert_float4_to_u32(imgui.ImVec4(*MARKER))  # the chosen print, framed
+        for low, high in chosen_rects:
+            draw.add_rect(low, high, colour, thickness=2.0 * scale)
 
     def _params(self, imgui, names, scale: float) -> None:
         state = self.app.state

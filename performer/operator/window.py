@@ -20,7 +20,9 @@ SCREENSHOT_AFTER = 5  # frames: the font atlas and the layout have settled by th
 class OperatorWindow(OutputBase):
     name = "operator"
 
-    def __init__(self, output_window, panels, size=(1280, 720), screenshot: Path | None = None) -> None:
+    def __init__(
+        self, output_window, panels, size=(1280, 720), screenshot: Path | None = None, fps: float | None = 30.0
+    ) -> None:
         import glfw
         from imgui_bundle import imgui
 
@@ -28,6 +30,10 @@ class OperatorWindow(OutputBase):
 
         self.glfw, self.imgui, self.output = glfw, imgui, output_window
         self.panels, self.screenshot, self.frames = panels, screenshot, 0
+        # redraws at most `fps` a second: on a software renderer a redraw costs the output a good part of
+        # its frame, and a slider does not need 60 redraws a second to follow the hand
+        self.period = 1.0 / fps if fps else 0.0
+        self.drawn_at = float("-inf")
         glfw.window_hint(glfw.SCALE_TO_MONITOR, True)
         self.window = glfw.create_window(size[0], size[1], "performer: operator", None, output_window.window)
         if not self.window:
@@ -123,6 +129,9 @@ class OperatorWindow(OutputBase):
             glfw.hide_window(self.window)  # closing the operator window hides it; the show goes on
         if not glfw.get_window_attrib(self.window, glfw.VISIBLE):
             return
+        if frame.now - self.drawn_at < self.period * 0.95:  # the 5%: a 60 Hz loop's jitter still halves
+            return
+        delta, self.drawn_at = frame.now - self.drawn_at, frame.now
         self.panels.prepare(frame)  # thumbnails and atlases drawn by the output's context, which is current
         frame.target.ctx.finish()  # the frame is complete before another context samples it
         glfw.make_context_current(self.window)
@@ -134,7 +143,7 @@ class OperatorWindow(OutputBase):
             io.display_size = imgui.ImVec2(width, height)
             if width and height:
                 io.display_framebuffer_scale = imgui.ImVec2(fb_width / width, fb_height / height)
-            io.delta_time = 1.0 / 60.0
+            io.delta_time = min(max(delta, 1e-4), 0.5)  # ImGui's key repeat and double clicks need real time
             imgui.new_frame()
             try:
                 self.panels.draw(self, frame)
