@@ -77,6 +77,13 @@ def add_play_options(p: argparse.ArgumentParser) -> None:
     show.add_argument("--record-fps", type=float, default=30.0)
     show.add_argument("--record-codec", choices=tuple(CODECS), default="h264")
     show.add_argument(
+        "--background",
+        choices=("colour", "transparent"),
+        default="colour",
+        help="start with this background mode (the background parameter); transparent: alpha is the garment's "
+        "mask, for --record-codec hap_alpha / prores_4444 / png and alpha outputs",
+    )
+    show.add_argument(
         "--output",
         action="append",
         default=[],

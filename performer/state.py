@@ -16,6 +16,7 @@ from performer.prints.slots import MAX_SLOTS
 
 LATENT_LIMIT = 4.0  # |z_i| beyond this leaves the prior's range (N(0,1): 4 sigma) and shows noise
 LATENT_PLAYABLE = (-3.0, 3.0)  # what a control drives a latent over when its mapping gives no range
+BACKGROUND_MODES = ("colour", "transparent")  # the background parameter's values, by index
 
 
 @dataclass(frozen=True)
@@ -46,6 +47,14 @@ PARAMS: tuple[ParamSpec, ...] = (
     ParamSpec("bg_r", 0.0, 0.0, 1.0, doc="background red, shown where the garment is empty"),
     ParamSpec("bg_g", 0.0, 0.0, 1.0, doc="background green"),
     ParamSpec("bg_b", 0.0, 0.0, 1.0, doc="background blue"),
+    ParamSpec(
+        "background",
+        0,
+        0,
+        len(BACKGROUND_MODES) - 1,
+        integer=True,
+        doc="background mode: 0 colour (bg_r/g/b), 1 transparent (alpha is the garment's mask; alpha codecs, NDI)",
+    ),
     ParamSpec("print_mix", 0.0, 0.0, 1.0, doc="blend from print_a (0) to print_b (1)"),
     ParamSpec(
         "print_a",

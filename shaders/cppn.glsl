@@ -36,6 +36,7 @@ uniform float u_brightness;
 uniform float u_master;       // output level, applied last: 0 is black (blackout)
 uniform float u_contrast;
 uniform vec3 u_background;
+uniform int u_transparent;    // background mode 1: no background colour, alpha = the garment's mask (straight)
 // Prints (performer/prints/slots.py): two slots blended by u_print_mix, laid on the garment by u_print_opacity.
 // A slot's kind is a procedural id (0 stripes, 1 dots, 2 check), PRINT_LEARNED (the worker's stylised
 // texture) or PRINT_NONE (a learned print whose first frame has not arrived: no print from that slot).
@@ -123,6 +124,11 @@ vec3 palette_lookup(float v) {
 #define MASK_HIGH 0.25
 #define RELIEF 0.08            // how deep the garment's folds read through a print (level per garment unit)
 
+// The garment's mask from its ungraded level: what the prints lie on, and the alpha of a transparent background.
+float garment_mask(float level) {
+    return smoothstep(MASK_LOW, MASK_HIGH, level);
+}
+
 // 1 inside (d < 0), 0 outside, over one pixel's width w: anti-aliased at any zoom.
 float inside(float d, float w) {
     return clamp(0.5 - d / max(w, 1e-6), 0.0, 1.0);
@@ -191,7 +197,7 @@ vec3 apply_print(vec3 colour, vec2 g, float level) {
         return colour;
     }
     vec3 ink = (a.rgb * wa + b.rgb * wb) / total;
-    float cover = u_print_opacity * total * smoothstep(MASK_LOW, MASK_HIGH, level);
+    float cover = u_print_opacity * total * garment_mask(level);
     return mix(colour, ink, cover);
 }
 
@@ -217,11 +223,22 @@ void main() {
     vec3 colour = u_palette == 0 ? clamp((raw - 0.5) * u_contrast + 0.5 + u_brightness, 0.0, 1.0)
                                  : palette_lookup(graded);
     // The background shows where the garment is empty (level 0) and fades out under it; black adds nothing.
-    colour += u_background * (1.0 - graded);
+    // Transparent: the compositor's layers below are the background, so no colour is added here.
+    if (u_transparent == 0) {
+        colour += u_background * (1.0 - graded);
+    }
     if (u_print_opacity > 0.0) {  // a uniform branch: no print costs nothing
         colour = apply_print(colour, xy / u_coord_scale, level);
     }
-    frag_color = vec4(clamp(colour, 0.0, 1.0) * u_master, 1.0);
+    if (u_transparent == 0) {
+        frag_color = vec4(clamp(colour, 0.0, 1.0) * u_master, 1.0);
+    } else {
+        // Straight alpha (PNG's rule, and what HAP Alpha, ProRes 4444 and NDI players expect); master fades
+        // the layer out (its opacity) rather than to a black silhouette. Below one 8-bit step of alpha the
+        // pixel is transparent black, so every pixel stored with alpha 0 is (0, 0, 0, 0).
+        float alpha = garment_mask(level) * u_master;
+        frag_color = alpha < 1.0 / 255.0 ? vec4(0.0) : vec4(clamp(colour, 0.0, 1.0), alpha);
+    }
 }
 
 #endif

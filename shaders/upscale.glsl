@@ -26,9 +26,9 @@ vec4 catmull_rom(float t) {  // weights of the texels at -1, 0, 1, 2 from the sa
                 0.5 * t3 - 0.5 * t2);
 }
 
-vec3 texel(ivec2 at) {
+vec4 texel(ivec2 at) {
     ivec2 last = ivec2(u_source_size) - 1;
-    return texelFetch(u_source, clamp(at, ivec2(0), last), 0).rgb;
+    return texelFetch(u_source, clamp(at, ivec2(0), last), 0);
 }
 
 void main() {
@@ -39,13 +39,16 @@ void main() {
     vec4 wx = catmull_rom(f.x);
     vec4 wy = catmull_rom(f.y);
     ivec2 b = ivec2(base) - 1;
-    vec3 colour = vec3(0.0);
+    vec4 colour = vec4(0.0);  // alpha filtered with the colour: a transparent background's mask (cppn.glsl)
     for (int j = 0; j < 4; ++j) {
-        vec3 row = wx.x * texel(b + ivec2(0, j)) + wx.y * texel(b + ivec2(1, j)) + wx.z * texel(b + ivec2(2, j))
+        vec4 row = wx.x * texel(b + ivec2(0, j)) + wx.y * texel(b + ivec2(1, j)) + wx.z * texel(b + ivec2(2, j))
                  + wx.w * texel(b + ivec2(3, j));
         colour += wy[j] * row;
     }
-    frag_color = vec4(clamp(colour, 0.0, 1.0), 1.0);
+    // Opaque frames stay opaque; as in cppn.glsl, a pixel whose alpha stores as 0 (the filter's overshoot
+    // included) is transparent black.
+    float alpha = min(colour.a, 1.0);
+    frag_color = alpha < 1.0 / 255.0 ? vec4(0.0) : vec4(clamp(colour.rgb, 0.0, 1.0), alpha);
 }
 
 #endif

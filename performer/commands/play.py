@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     from performer.render.program import ShaderError
     from performer.render.weights import CppnWeights
     from performer.render.window import NoDisplayError, display_available
-    from performer.state import PerformanceState
+    from performer.state import BACKGROUND_MODES, PerformanceState
 
     if not args.headless and not display_available():
         print(f"performer play: no display found; to render without one run: {HEADLESS_HINT}", file=sys.stderr)
@@ -49,6 +49,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     state = PerformanceState(latent_dim=weights.latent_dim)
     state.hud, state.previews = args.hud, args.previews
+    state.set("background", BACKGROUND_MODES.index(args.background))
     try:
         if args.z:
             state.set_z([float(v) for v in args.z.split(",")])

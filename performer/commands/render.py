@@ -4,6 +4,8 @@ Ctrl-C (or SIGTERM) stops between frames and finishes the file: it plays, up to 
 and the command says how many that is ("interrupted: N frames written to FILE", exit status 130).
 The same walk file and seed give the same frames on the same machine (--hashes writes one SHA-256 per
 frame to check). Any size and aspect: HAP needs multiples of 4, H.264 writes odd sizes as 4:4:4.
+With an alpha codec (hap_alpha, prores_4444, png: a folder of PNGs) the background is transparent unless
+--background colour: alpha is the garment's mask.
 """
 
 from __future__ import annotations
@@ -16,16 +18,25 @@ from pathlib import Path
 from performer.cli_types import parse_size
 from performer.paths import DEFAULT_LANDMARKS, DEFAULT_MODEL, DEFAULT_PRINTS
 from performer.record.codecs import CODECS
+from performer.state import BACKGROUND_MODES
 
 
 def add_parser(subparsers) -> argparse.ArgumentParser:
     p = subparsers.add_parser("render", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("walk", type=Path, help="a walk file (presets/walks/*.yaml)")
-    p.add_argument("--out", type=Path, required=True, help="video file to write (.mp4 for h264, .mov otherwise)")
+    p.add_argument(
+        "--out", type=Path, required=True, help="video file to write (.mp4 for h264, .mov otherwise; a folder for png)"
+    )
     p.add_argument("--size", type=parse_size, default=(1280, 720), help="WxH (default 1280x720)")
     p.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
     p.add_argument(
         "--codec", choices=tuple(CODECS), default="h264", help="; ".join(f"{c.name}: {c.doc}" for c in CODECS.values())
+    )
+    p.add_argument(
+        "--background",
+        choices=BACKGROUND_MODES,
+        help="colour: bg_r/g/b as in play; transparent: alpha is the garment's mask (default: transparent with an "
+        "alpha codec, else colour)",
     )
     p.add_argument("--duration", type=float, help="seconds (default: one loop, or the whole walk)")
     p.add_argument("--seed", type=int, help="seed for generative walks (default: the file's)")
@@ -53,7 +64,11 @@ def check_args(args: argparse.Namespace) -> None:
         check_bpm(args.bpm)
     if args.duration is not None and not 0 < args.duration <= 24 * 3600:
         raise ValueError(f"--duration must be in 0..86400 seconds, got {args.duration:g}")
-    if args.out.is_dir():  # found now, not after the last frame when the file is renamed into place
+    if CODECS[args.codec].sequence:
+        from performer.record.offline import check_sequence_folder
+
+        check_sequence_folder(args.out)
+    elif args.out.is_dir():  # found now, not after the last frame when the file is renamed into place
         raise ValueError(f"--out {args.out} is a folder; give a file name")
 
 
@@ -110,11 +125,19 @@ class NothingWritten(Exception):
 def render(args: argparse.Namespace, weights, spec, walk) -> int:
     from tqdm import tqdm
 
-    from performer.record.offline import StopRequest, frame_hash, frame_positions, render_frames, write_video
+    from performer.record.offline import (
+        StopRequest,
+        atomic_folder,
+        frame_hash,
+        frame_positions,
+        render_frames,
+        write_video,
+    )
     from performer.record.writer import FfmpegWriter, RecordError
     from performer.render.context import create_headless_context
     from performer.render.cppn_renderer import CppnRenderer
     from performer.safe_files import WriteError, atomic_path, atomic_write_text
+    from performer.state import PerformanceState
 
     bpm = args.bpm if args.bpm is not None else spec.bpm
     try:
@@ -141,18 +164,22 @@ def render(args: argparse.Namespace, weights, spec, walk) -> int:
             hashes.append(frame_hash(frame))
         bar.update(1)
 
+    codec = CODECS[args.codec]
+    base = PerformanceState(latent_dim=weights.latent_dim)
+    background = args.background or ("transparent" if codec.alpha else "colour")
+    base.set("background", BACKGROUND_MODES.index(background))
     # The video goes to a temporary file beside --out, renamed when ffmpeg has finished it: --out is only
-    # ever a whole, playable file. Ctrl-C stops between frames; the frames so far are finished the same way.
+    # ever a whole, playable file (a png sequence: a temporary folder). Ctrl-C stops between frames; the
+    # frames so far are finished the same way.
     count = 0
     try:
         with StopRequest() as stop:
             with (
-                atomic_path(args.out, "video") as partial,
+                atomic_folder(args.out) if codec.sequence else atomic_path(args.out, "video") as partial,
                 FfmpegWriter(partial, args.size, args.fps, args.codec) as writer,
             ):
-                count = write_video(
-                    render_frames(renderer, walk, positions, args.size, weights.latent_dim), writer, on_frame, stop
-                )
+                frames = render_frames(renderer, walk, positions, args.size, weights.latent_dim, base, codec.components)
+                count = write_video(frames, writer, on_frame, stop)
                 if count == 0:
                     raise NothingWritten
     except NothingWritten:
@@ -184,6 +211,6 @@ def render(args: argparse.Namespace, weights, spec, walk) -> int:
     seconds = time.perf_counter() - started
     print(
         f"wrote {args.out}: {count} frames, {width}x{height} at {args.fps:g} fps ({count / args.fps:.2f} s of "
-        f"video), {args.codec}; walk {spec.name} ({spec.kind}); {count / seconds:.1f} frames/s"
+        f"video), {args.codec}, {background} background; walk {spec.name} ({spec.kind}); {count / seconds:.1f} frames/s"
     )
     return 0

@@ -16,14 +16,14 @@ from performer.render.previews import PLAYABLE, marker_positions
 from performer.state import LATENT_PLAYABLE, PARAM_SPECS
 
 LOOK = ("zoom", "pan_x", "pan_y", "rotation", "palette", "brightness", "contrast", "master")
-BACKGROUND = ("bg_r", "bg_g", "bg_b")
+BACKGROUND = ("bg_r", "bg_g", "bg_b", "background")
 PRINTS = ("print_mix", "print_opacity", "print_scale")
 PRINT_THUMB = 48  # pixels at scale 1
 PREVIEW_STEPS = 5  # tiles a row, across the playable range -3..3
 PREVIEW_TILE = 56  # atlas pixels a tile: drawn at SLIDER_WIDTH / PREVIEW_STEPS, ~60 px at scale 1
 PREVIEW_BUDGET = PREVIEW_STEPS  # preview tiles drawn a frame: one row
 PRINT_BUDGET = 2
-LOOK_KEY = ("palette", "brightness", "contrast", "bg_r", "bg_g", "bg_b")  # what the tiles' pixels depend on
+LOOK_KEY = ("palette", "brightness", "contrast", *BACKGROUND)  # what the tiles' pixels depend on
 SIGNATURE = 120  # the diagram's side, pixels at scale 1
 MARKER = (1.0, 0.85, 0.2, 1.0)
 

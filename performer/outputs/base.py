@@ -20,7 +20,9 @@ HUD, and the show goes on without that frame of it.
 
 Outputs that need the pixels subclass CaptureOutput: frame() calls self.capture(frame, tag) for the frames
 it wants, and pixels(data, size, tag) receives them a frame or two later (RGB rows bottom first, read once
-per frame however many outputs ask; see readback.py). A new output is one file: a class and a factory,
+per frame however many outputs ask; see readback.py). An output that sends alpha (an alpha codec, NDI) calls
+self.capture_rgba(frame, tag) instead and gets RGBA rows, straight alpha: the garment's mask when the
+background parameter is transparent, 255 otherwise. A new output is one file: a class and a factory,
 plugged into a running show by `performer play --output MODULE:FACTORY` (load_output below).
 """
 
@@ -33,7 +35,7 @@ from dataclasses import dataclass
 
 import moderngl
 
-from performer.outputs.readback import FrameReadback
+from performer.outputs.readback import RGB, RGBA, FrameReadback
 from performer.render.target import OffscreenTarget
 
 log = logging.getLogger(__name__)
@@ -97,11 +99,17 @@ class CaptureOutput(OutputBase):
     def open(self, context: OutputContext) -> None:
         self.readback = context.readback
 
-    def capture(self, frame: Frame, tag: object = None) -> None:
-        self.readback.request(frame, self, tag)
+    def capture(self, frame: Frame, tag: object = None, components: int = RGB) -> None:
+        """Ask for the frame's pixels: RGB (3 components) unless `components` is 4 (see capture_rgba)."""
+        self.readback.request(frame, self, tag, components)
+
+    def capture_rgba(self, frame: Frame, tag: object = None) -> None:
+        """Ask for the frame's pixels as RGBA, straight (not premultiplied) alpha, black where alpha is 0."""
+        self.readback.request(frame, self, tag, RGBA)
 
     def pixels(self, data: bytes, size: tuple[int, int], tag: object) -> None:
-        """One captured frame: RGB, rows bottom first, `size` = (width, height); `tag` as captured."""
+        """One captured frame: RGB (or RGBA, as captured), rows bottom first, `size` = (width, height); `tag`
+        as captured."""
 
     def flush_pixels(self) -> None:
         """Receive every frame still in flight now (e.g. the last frames of a recording that stops)."""

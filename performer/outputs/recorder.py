@@ -16,6 +16,10 @@ Faults: if ffmpeg dies or the disk fills, the encoder thread records the error a
 sees it, ends the recording, and the loop plays on. The file is fragmented mp4/mov, so the part written
 plays (a file with no frame at all is removed). `status_line()` says what is happening for a HUD or a
 title bar, in one line: the file, why, and how much of it is kept.
+
+Alpha codecs (hap_alpha, prores_4444, png) read RGBA from the readback, the others RGB (a quarter less to
+copy). A png recording is a folder, DIRECTORY/performer-DATE-TIME/, of numbered PNGs each renamed into place
+whole: a fault keeps every frame finished before it.
 """
 
 from __future__ import annotations
@@ -33,7 +37,7 @@ from pathlib import Path
 
 from performer.outputs.base import CaptureOutput, Frame
 from performer.record.codecs import check_codec, check_size
-from performer.record.probe import container_frames
+from performer.record.probe import frames_kept
 from performer.record.writer import FfmpegWriter, RecordError
 
 log = logging.getLogger(__name__)
@@ -63,16 +67,20 @@ class Recording:
 
 def failure_line(path: Path, exc: Exception) -> str:
     """What the HUD says about a recording that failed: the file, why, and what of it is kept. A file that
-    holds no frame (the disk was full from the start) is removed rather than left as an unplayable stub."""
+    holds no frame (the disk was full from the start) is removed rather than left as an unplayable stub (a png
+    sequence's folder only when it is empty)."""
     reason = getattr(exc, "reason", None) or (exc.strerror if isinstance(exc, OSError) else None) or str(exc)
     try:
-        frames = container_frames(path) if path.exists() else 0
+        frames = frames_kept(path) if path.exists() else 0
     except (OSError, ValueError, struct.error):
         return f"{path}: {reason}"
     if frames:
         return f"{path}: {reason} (the first {frames} frames are kept)"
     with contextlib.suppress(OSError):
-        path.unlink()
+        if path.is_dir():
+            path.rmdir()
+        else:
+            path.unlink()
     return f"{path}: {reason} (nothing recorded)"
 
 
@@ -111,7 +119,8 @@ class LiveRecorder(CaptureOutput):
             return self.session.path if self.session else self._requested
         if path is None:
             stamp = datetime.now().strftime("%Y%m%d-%H%M%S")
-            path = self.directory / f"performer-{stamp}{self.codec.extension}"
+            extension = "" if self.codec.sequence else self.codec.extension  # a sequence is a folder
+            path = self.directory / f"performer-{stamp}{extension}"
         self._requested = Path(path)
         return self._requested
 
@@ -162,7 +171,7 @@ class LiveRecorder(CaptureOutput):
         if repeat <= 0:
             return  # the loop runs faster than the video: this frame is not needed
         session.due = due
-        self.capture(frame, (session, repeat))
+        self.capture(frame, (session, repeat), self.codec.components)
 
     def pixels(self, data: bytes, size: tuple[int, int], tag: object) -> None:
         session, repeat = tag

@@ -7,6 +7,14 @@ Sizes are never changed silently (imageio's default macro_block_size would scale
 - HAP and HAP Q are DXT textures of 4x4 blocks: ffmpeg's encoder refuses sizes that are not multiples of 4,
   so we do too, before starting, naming the nearest sizes that work.
 - ProRes takes any size.
+
+Alpha (hap_alpha, prores_4444, png): the writer is fed RGBA with straight (not premultiplied) alpha, the
+garment's mask when the background parameter is transparent (cppn.glsl). Straight because PNG defines its
+alpha so and TouchDesigner's Movie File In premultiplies what it reads by default (it takes files as straight);
+Resolume works premultiplied inside and converts. The colour is black wherever alpha is 0, so a player that
+took the file as premultiplied would still show the background clear (only the soft rim would brighten).
+A png "video" is a folder of numbered PNGs (000001.png, ...), each written atomically by ffmpeg's image2
+muxer (a temporary file renamed), so a crash leaves whole frames only.
 """
 
 from __future__ import annotations
@@ -25,6 +33,13 @@ class Codec:
     odd_pix_fmt: str | None = None  # when a size is odd and the codec has 2x2 chroma: the exact-size fallback
     keyframe_interval: bool = False  # inter-frame codec: set the GOP so a cut-off file loses < 1 s
     doc: str = ""
+    alpha: bool = False  # fed RGBA, stores the alpha channel
+    sequence: bool = False  # a folder of numbered images, not one file (the extension is the images')
+
+    @property
+    def components(self) -> int:
+        """What the writer is fed per pixel: 4 (RGBA) for an alpha codec, else 3 (RGB: a quarter less to read)."""
+        return 4 if self.alpha else 3
 
 
 CODECS: dict[str, Codec] = {
@@ -65,6 +80,35 @@ CODECS: dict[str, Codec] = {
             "yuv422p10le",
             ("-profile:v", "3", "-vendor", "apl0"),
             doc="ProRes 422 HQ in mov: for editing",
+        ),
+        Codec(
+            "hap_alpha",
+            ".mov",
+            "hap",
+            "rgba",
+            ("-format", "hap_alpha", "-chunks", "4"),
+            block=4,
+            alpha=True,
+            doc="HAP Alpha in mov: HAP with the alpha channel (use with the transparent background)",
+        ),
+        Codec(
+            "prores_4444",
+            ".mov",
+            "prores_ks",
+            "yuva444p10le",
+            ("-profile:v", "4444", "-vendor", "apl0", "-alpha_bits", "16"),
+            alpha=True,
+            doc="ProRes 4444 with alpha in mov: for editing and compositing",
+        ),
+        Codec(
+            "png",
+            ".png",
+            "png",
+            "rgba",
+            (),
+            alpha=True,
+            sequence=True,
+            doc="a folder of numbered RGBA PNGs (000001.png, ...): lossless, with alpha",
         ),
     )
 }

@@ -7,10 +7,15 @@ its N frames spread over the loop so that frame N would be frame 0 again: the vi
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import math
+import os
+import secrets
+import shutil
 import signal
 from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
 
 import numpy as np
 
@@ -42,18 +47,50 @@ def frame_positions(walk, fps: float, bpm: float, duration: float | None = None)
 
 
 def render_frames(
-    renderer, walk, positions: np.ndarray, size: tuple[int, int], latent_dim: int, base: PerformanceState | None = None
+    renderer,
+    walk,
+    positions: np.ndarray,
+    size: tuple[int, int],
+    latent_dim: int,
+    base: PerformanceState | None = None,
+    components: int = 3,
 ) -> Iterator[bytes]:
-    """RGB24 frames, top row first, one per position. A print source on the renderer (immediate_prints) is
-    prepared before each frame, so the learned print is the one of that frame's latent."""
+    """RGB24 frames (RGBA with `components` 4, for an alpha codec), top row first, one per position. A print
+    source on the renderer (immediate_prints) is prepared before each frame, so the learned print is the one
+    of that frame's latent."""
     state = base if base is not None else PerformanceState(latent_dim=latent_dim)
     for position in positions:
         apply_pose(state, walk.sample(float(position)))
         renderer.prepare(state)
         target = renderer.render(state, size)
         # Raw rows bottom first, flipped here: the bytes hashed are exactly the picture that is encoded.
-        raw = target.framebuffer.read(components=3, alignment=1)
-        yield np.frombuffer(raw, dtype=np.uint8).reshape(size[1], size[0], 3)[::-1].tobytes()
+        raw = target.framebuffer.read(components=components, alignment=1)
+        yield np.frombuffer(raw, dtype=np.uint8).reshape(size[1], size[0], components)[::-1].tobytes()
+
+
+def check_sequence_folder(path: Path) -> None:
+    """A png sequence goes to a new or empty folder: ValueError (one line) for a file or a folder with files
+    in it, found before the first frame; frames of another render are never mixed in or removed."""
+    if path.is_dir() and any(path.iterdir()):
+        raise ValueError(f"--out {path} is a folder with files in it; give a new or empty folder for a png sequence")
+    if path.exists() and not path.is_dir():
+        raise ValueError(f"--out {path} is a file; a png sequence is written to a folder")
+
+
+@contextlib.contextmanager
+def atomic_folder(path: str | Path) -> Iterator[Path]:
+    """A new temporary folder beside `path` for a png sequence, renamed to `path` (new or empty) on a clean
+    exit: `path` only ever holds a finished render. On any exception the folder and its frames are removed."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.partial"
+    tmp.mkdir()
+    try:
+        yield tmp
+        os.replace(tmp, path)  # rename(2) replaces an empty folder (check_sequence_folder), never a full one
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
 
 
 def frame_hash(frame: bytes) -> str:

@@ -1,13 +1,18 @@
-"""What a video file holds, read back with imageio-ffmpeg (the bundled ffmpeg; no ffprobe needed)."""
+"""What a video file holds, read back with imageio-ffmpeg (the bundled ffmpeg; no ffprobe needed). A png
+sequence's folder is read as its numbered frames."""
 
 from __future__ import annotations
 
+import re
 import struct
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import imageio_ffmpeg
+
+SEQUENCE_FRAMES = "%06d.png"  # the frames of a png sequence in its folder (writer.py names them so)
 
 
 @dataclass(frozen=True)
@@ -19,22 +24,54 @@ class VideoInfo:
     seconds: float
 
 
+def video_input(path: str | Path) -> str:
+    """What ffmpeg opens for `path`: the file itself, or a png sequence folder's numbered frames."""
+    return str(Path(path) / SEQUENCE_FRAMES) if Path(path).is_dir() else str(path)
+
+
 def probe(path: str | Path) -> VideoInfo:
-    """Size, frame rate and codec from the header; frames counted by decoding (exact, not estimated)."""
-    reader = imageio_ffmpeg.read_frames(str(path))
+    """Size, frame rate and codec from the header; frames counted by decoding (exact, not estimated). A png
+    sequence stores no rate: ffmpeg reads it at 25 frames a second unless told otherwise."""
+    reader = imageio_ffmpeg.read_frames(video_input(path))
     try:
         meta = next(reader)
     finally:
         reader.close()
-    frames, seconds = imageio_ffmpeg.count_frames_and_secs(str(path))
-    return VideoInfo(tuple(meta["size"]), float(meta["fps"]), str(meta["codec"]), int(frames), float(seconds))
+    frames, seconds = imageio_ffmpeg.count_frames_and_secs(video_input(path))
+    codec = str(meta["codec"]).rstrip(",")  # imageio keeps the comma of "Video: png, rgba(...)"
+    return VideoInfo(tuple(meta["size"]), float(meta["fps"]), codec, int(frames), float(seconds))
 
 
-def read_frames(path: str | Path) -> list[bytes]:
-    """Every frame decoded to RGB24 bytes (for tests on small files)."""
-    reader = imageio_ffmpeg.read_frames(str(path), pix_fmt="rgb24")
+def read_frames(path: str | Path, pix_fmt: str = "rgb24") -> list[bytes]:
+    """Every frame decoded to `pix_fmt` bytes (rgb24; rgba for alpha), top row first (for tests on small files)."""
+    reader = imageio_ffmpeg.read_frames(video_input(path), pix_fmt=pix_fmt, bpp=4 if pix_fmt == "rgba" else 3)
     next(reader)
     return list(reader)
+
+
+def _top_level_parts(text: str) -> list[str]:
+    """`text` split at the commas outside parentheses: "hap (Hap5 / 0x..), rgba, 64x36" -> 3 parts."""
+    parts, depth, start = [], 0, 0
+    for at, char in enumerate(text):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            parts.append(text[start:at].strip())
+            start = at + 1
+    return [*parts, text[start:].strip()]
+
+
+def pixel_format(path: str | Path) -> str:
+    """The video stream's pixel format as ffprobe reports it (its pix_fmt: rgba, yuva444p12le, ...), from the
+    stream line of the bundled ffmpeg, which describes the same decoder parameters ffprobe prints."""
+    command = [imageio_ffmpeg.get_ffmpeg_exe(), "-hide_banner", "-nostdin", "-i", video_input(path)]
+    said = subprocess.run(command, capture_output=True, text=True, timeout=60).stderr
+    match = re.search(r"Stream #\d+:\d+.*?: Video: (.*)", said)
+    if match is None:
+        raise ValueError(f"{path}: no video stream ({said.strip().splitlines()[-1:] or 'no message'})")
+    parts = _top_level_parts(match.group(1))
+    if len(parts) < 2:
+        raise ValueError(f"{path}: no pixel format in {match.group(0)!r}")
+    return parts[1].split("(")[0].strip()
 
 
 CONTAINERS = {b"moov", b"trak", b"mdia", b"minf", b"stbl", b"moof", b"traf"}
@@ -100,3 +137,12 @@ def container_frames(path: str | Path) -> int:
             else:
                 handle.seek(size - head, 1)
     return total
+
+
+def frames_kept(path: str | Path) -> int:
+    """Frames a recording holds on disk: a png sequence's whole frames (ffmpeg's temporary files are not), or
+    the count a video file's index states (container_frames)."""
+    folder = Path(path)
+    if folder.is_dir():
+        return sum(1 for frame in folder.iterdir() if re.fullmatch(r"\d{6}\.png", frame.name))
+    return container_frames(folder)

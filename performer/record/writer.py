@@ -1,4 +1,4 @@
-"""One ffmpeg process (imageio-ffmpeg's bundled binary) fed raw RGB frames on stdin.
+"""One ffmpeg process (imageio-ffmpeg's bundled binary) fed raw RGB frames on stdin (RGBA for an alpha codec).
 
 The process is started here rather than through imageio_ffmpeg.write_frames because write_frames hides
 what a fault handler needs: its stderr goes to the terminal, its exit status is never checked (a disk that
@@ -6,7 +6,8 @@ fills while ffmpeg writes the trailer looks like success), and the process is no
 test. The command is the same shape: rawvideo rgb24 in, the codec table's options out.
 
 `fragmented=True` writes fragmented mp4/mov (a moov up front, a fragment each second): if ffmpeg dies, the
-disk fills or the power goes, everything up to the last fragment plays. Live recordings use it.
+disk fills or the power goes, everything up to the last fragment plays. Live recordings use it. A png
+sequence (codecs.py) needs none of it: `path` is a folder and every frame its own file, renamed into place whole.
 
 ffmpeg runs in its own session, so a Ctrl-C in the terminal reaches only Python, which stops feeding frames
 and closes ffmpeg's stdin: ffmpeg then writes the index (mp4/mov's moov) and the file plays. Were ffmpeg in
@@ -61,7 +62,8 @@ class FfmpegWriter:
         flip: bool = False,
         fragmented: bool = False,
     ) -> None:
-        """`flip`: frames arrive bottom row first (straight from glReadPixels); ffmpeg flips them."""
+        """`flip`: frames arrive bottom row first (straight from glReadPixels); ffmpeg flips them. Frames are
+        RGB, or RGBA for an alpha codec (codec.components bytes a pixel); a sequence's `path` is its folder."""
         self.path = Path(path)
         self.size = (int(size[0]), int(size[1]))
         self.codec = check_codec(codec)
@@ -69,9 +71,9 @@ class FfmpegWriter:
         if not 0 < fps <= 1000:
             raise ValueError(f"fps must be in 0..1000, got {fps}")
         self.fps = Fraction(fps).limit_denominator(1001)
-        self.frame_bytes = self.size[0] * self.size[1] * 3
+        self.frame_bytes = self.size[0] * self.size[1] * self.codec.components
         self.frames = 0
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        (self.path if self.codec.sequence else self.path.parent).mkdir(parents=True, exist_ok=True)
         if self.pix_fmt != self.codec.pix_fmt:
             log.warning(
                 "%dx%d is odd: writing %s as %s to keep the exact size (4:2:0 needs even sizes; "
@@ -109,7 +111,7 @@ class FfmpegWriter:
             "-f",
             "rawvideo",
             "-pix_fmt",
-            "rgb24",
+            "rgba" if c.alpha else "rgb24",
             "-s",
             f"{w}x{h}",
             "-r",
@@ -123,7 +125,9 @@ class FfmpegWriter:
         cmd += ["-c:v", c.encoder, "-pix_fmt", self.pix_fmt, *c.params]
         if c.keyframe_interval:
             cmd += ["-g", str(max(1, round(float(self.fps))))]
-        if fragmented:
+        if c.sequence:
+            cmd += ["-f", "image2", "-atomic_writing", "1"]  # each frame to a temporary name, then renamed
+        elif fragmented:
             cmd += [
                 "-movflags",
                 "+frag_keyframe+empty_moov+default_base_moof",
@@ -135,7 +139,8 @@ class FfmpegWriter:
         elif c.extension == ".mp4":
             cmd += ["-movflags", "+faststart"]
         # The container says the exact rate: 30000/1001 stays a fraction.
-        cmd += ["-r", str(self.fps), str(self.path)]
+        output = self.path / f"%06d{c.extension}" if c.sequence else self.path
+        cmd += ["-r", str(self.fps), str(output)]
         return cmd
 
     def _read_stderr(self) -> None:
@@ -160,7 +165,8 @@ class FfmpegWriter:
     def write(self, frame: bytes | np.ndarray) -> None:
         data = frame.tobytes() if isinstance(frame, np.ndarray) else frame
         if len(data) != self.frame_bytes:
-            raise ValueError(f"a {self.size[0]}x{self.size[1]} RGB frame is {self.frame_bytes} bytes, got {len(data)}")
+            kind, (w, h) = ("RGBA" if self.codec.alpha else "RGB"), self.size
+            raise ValueError(f"a {w}x{h} {kind} frame is {self.frame_bytes} bytes, got {len(data)}")
         try:
             self.process.stdin.write(data)
         except (BrokenPipeError, OSError, ValueError) as exc:

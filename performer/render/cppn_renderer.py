@@ -28,7 +28,7 @@ from performer.render.scale import scaled_size
 from performer.render.target import OffscreenTarget
 from performer.render.upscale import Upscaler
 from performer.render.weights import CppnWeights
-from performer.state import PerformanceState
+from performer.state import BACKGROUND_MODES, PerformanceState
 
 log = logging.getLogger(__name__)
 
@@ -193,6 +193,7 @@ class CppnRenderer:
             "u_contrast": p["contrast"],
             "u_master": p["master"],
             "u_background": (p["bg_r"], p["bg_g"], p["bg_b"]),
+            "u_transparent": int(p["background"] == BACKGROUND_MODES.index("transparent")),
             "u_print_texture": PRINT_TEXTURE_UNIT,
         }
         if self.prints is not None:

@@ -24,7 +24,7 @@ BACKGROUND = (0.08, 0.08, 0.08)
 # How a tile frames the garment: the whole garment with a margin (as the class landmarks), no print (the
 # learned print is stylised for the current latent only), at full level even during a blackout.
 TILE_LOOK = {"zoom": 0.85, "pan_x": 0.0, "pan_y": 0.0, "rotation": 0.0, "print_opacity": 0.0, "master": 1.0}
-LOOK_PARAMS = ("palette", "brightness", "contrast", "bg_r", "bg_g", "bg_b")
+LOOK_PARAMS = ("palette", "brightness", "contrast", "bg_r", "bg_g", "bg_b", "background")
 
 
 def marker_positions(z: np.ndarray, values: np.ndarray) -> np.ndarray:
