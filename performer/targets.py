@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from performer.palettes import PALETTE_NAMES
-from performer.state import LATENT_LIMIT, LATENT_PLAYABLE, PARAM_SPECS, PARAMS
+from performer.state import BACKGROUND_MODES, LATENT_LIMIT, LATENT_PLAYABLE, PARAM_SPECS, PARAMS
 
 PREFIX = "/performer"
 
@@ -141,7 +141,7 @@ def canonical_addresses(latent_dim: int = 8) -> dict[str, Route]:
     table = {f"{PREFIX}/z/{t.index + 1}": Route("number", t) for t in value_targets(latent_dim) if t.index >= 0}
     table[f"{PREFIX}/z"] = Route("numbers", Target("latent", "z", -1))
     for spec in PARAMS:
-        names = PALETTE_NAMES if spec.name == "palette" else ()
+        names = {"palette": PALETTE_NAMES, "background": BACKGROUND_MODES}.get(spec.name, ())
         table[f"{PREFIX}/param/{spec.name}"] = Route("number", Target("param", spec.name), names)
     for spec in ACTIONS:
         if spec.osc is not None:
@@ -155,7 +155,7 @@ def osc_help(latent_dim: int = 8) -> str:
     rows = [
         (f"{PREFIX}/z/1..{latent_dim}", f"number: latent 1..{latent_dim} (clamped to +-{LATENT_LIMIT:g})"),
         (f"{PREFIX}/z", f"{latent_dim} numbers: all latents at once"),
-        (f"{PREFIX}/param/NAME", "number: a parameter (palette also takes a palette name)"),
+        (f"{PREFIX}/param/NAME", "number: a parameter (palette and background also take a name)"),
     ]
     rows += [(f"{PREFIX}/{s.osc}", f"{s.argument}: {s.does}") for s in ACTIONS if s.osc and s.argument]
     width = max(len(address) for address, _ in rows) + 2
