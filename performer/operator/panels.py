@@ -32,6 +32,7 @@ PANEL_KINDS = (  # module:class, in drawing order
     "performer.operator.show_panel:ShowPanel",
     "performer.operator.landmarks_panel:LandmarksPanel",
     "performer.operator.canvas_panel:CanvasPanel",
+    "performer.operator.map_panel:MapPanel",
 )
 
 
