@@ -71,6 +71,12 @@ def add_play_options(p: argparse.ArgumentParser) -> None:
 
     show = p.add_argument_group("landmarks, walks, recording")
     show.add_argument("--bpm", type=float, default=120.0, help="walk tempo (tap tempo / MIDI clock override it)")
+    show.add_argument(
+        "--link",
+        action="store_true",
+        help="join an Ableton Link session: its tempo and bars drive walks in beats, tap tempo sets its tempo "
+        "(pip install -e '.[link]')",
+    )
     show.add_argument("--landmarks", type=Path, default=DEFAULT_LANDMARKS, help="landmarks file")
     show.add_argument("--walk", help="start playing this walk (a name in presets/walks)")
     show.add_argument("--record-dir", type=Path, default=Path("recordings"), help="where V records to")

@@ -52,6 +52,7 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     from performer.render.hud import Hud
     from performer.render.previews import LatentPreviews
     from performer.render.scale import use_render_scale
+    from performer.sources.ableton_link import open_link
     from performer.targets import provide
     from performer.walks.live import LiveShow
 
@@ -78,13 +79,16 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     operator = open_operator(args, surface, app, weights.latent_dim, renderer)
     if operator is not None:  # the operator's own Source, and any a panel brings (the design canvas)
         extra_sources = [*extra_sources, operator.panels.source, *operator.panels.context.sources]
+    link = open_link(args)  # --link: the Link session's tempo and beats; a Source, so the hub shows and closes it
+    if link is not None:
+        extra_sources = [*extra_sources, link]
     # OSC, MIDI, joysticks, the app's keyboard (its keys also go to the mappings), any --source, the operator
     hubs = build_inputs(args, app.actions, weights.latent_dim, keyboard=app.keyboard, sources=extra_sources)
     app.inputs += hubs
 
     hub = hubs[0] if hubs else None
     clock_bpm = (lambda: hub.tempo) if hub is not None else None
-    show = LiveShow.build(state, weights.latent_dim, args.landmarks, bpm=args.bpm, clock_bpm=clock_bpm)
+    show = LiveShow.build(state, weights.latent_dim, args.landmarks, bpm=args.bpm, clock_bpm=clock_bpm, beat_clock=link)
     app.inputs.append(show)  # after the hub: this frame's hand moves become offsets on top of the walk
     provide(app.actions, show.actions())  # the same dict the hub fires into, by the names of performer/targets.py
     app.status_sources.append(show.status_lines)

@@ -35,7 +35,7 @@ from performer.walks.morph import Morph
 from performer.walks.player import Crossfader, WalkPlayer
 from performer.walks.pose import Pose
 from performer.walks.schema import WALK_DIR, WalkError, load_walk
-from performer.walks.tempo import Tempo
+from performer.walks.tempo import BeatClock, Tempo
 
 log = logging.getLogger(__name__)
 MAX_WALK_FILES = 128  # each within FILE_BOUNDS["walk"]: a folder of walks cannot hold up the start for long
@@ -91,6 +91,7 @@ class LiveShow:
         bpm: float = 120.0,
         clock_bpm: Callable[[], float | None] | None = None,
         crossfade: float = 1.0,
+        beat_clock: BeatClock | None = None,
     ) -> LiveShow:
         try:
             landmarks = load_landmarks(landmarks_path, latent_dim) if Path(landmarks_path).exists() else []
@@ -99,7 +100,8 @@ class LiveShow:
             landmarks = []
         walks = load_walks(walk_dir, landmarks, latent_dim)
         log.info("%d landmark(s), %d walk(s): %s", len(landmarks), len(walks), ", ".join(walks))
-        return cls(state, landmarks, walks, Tempo(bpm, clock_bpm), Path(landmarks_path), crossfade)
+        tempo = Tempo(bpm, clock_bpm, beat_clock)
+        return cls(state, landmarks, walks, tempo, Path(landmarks_path), crossfade)
 
     # ---- input ------------------------------------------------------------------------------------------
     def update(self, state: PerformanceState, now: float, dt: float) -> None:

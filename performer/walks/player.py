@@ -4,6 +4,10 @@ Walk and hands combine: each frame the player sees how far someone else (a fader
 the parameters it drives since its own last write, adds that to a running manual offset, and writes
 walk + offset. So a fader nudges the walk's path instead of fighting it every frame. The offset can glide
 back to zero (`offset_decay` seconds) or stay until the walk restarts.
+
+Under a beat clock (an Ableton Link session, --link) a beats walk counts the session's beats instead of its
+own: it starts at the session's place in the bar (walk beat 0 on a downbeat) and moves as far as the session's
+beat moved each frame, so it follows another peer's tempo change and stays in phase with it.
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ class WalkPlayer:
         self._param_offset: dict[str, float] = {}
         self._written: tuple[np.ndarray, dict[str, float]] | None = None
         self._palette: float | None = None
+        self._last_beat: float | None = None  # the beat clock's beat at the last frame, under a beat clock
 
     # ---- control (actions) ------------------------------------------------------------------------------
     def play(self, name: str | None = None, restart: bool = True) -> None:
@@ -86,6 +91,7 @@ class WalkPlayer:
             self.position = 0.0
             self._from = None  # taken from the state on the next update, then blended away
             self._z_offset, self._param_offset, self._written, self._palette = None, {}, None, None
+        self._last_beat = None
         self.playing = True
         log.info("walk %s playing", self.current)
 
@@ -93,6 +99,7 @@ class WalkPlayer:
         if self.playing:
             log.info("walk %s stopped at %.2f", self.current, self.position)
         self.playing = False
+        self._last_beat = None  # a resumed walk does not jump over the beats it was stopped for
 
     def toggle(self) -> None:
         self.stop() if self.playing else self.play(restart=False)
@@ -129,11 +136,19 @@ class WalkPlayer:
         walk = self.walk
         if not self.playing or walk is None:
             return
+        beat = self.tempo.beat() if walk.unit == "beats" else None
         if self._from is None:
             self._from = Pose(state.z.astype(np.float64), {k: state.params[k] for k in state.params})
             self._started = now
+            if beat is not None and walk.duration > 0:  # the session's place in its bar
+                self.position = (beat % self.tempo.quantum) % walk.duration
+        elif beat is not None and self._last_beat is not None:
+            # the session's beats (joining a session may move them back a little, to its phase; a loop wraps)
+            moved = self.position + beat - self._last_beat
+            self.position = moved if walk.loop else max(0.0, moved)
         else:
             self.position = advance(self.position, dt, walk.unit, self.tempo.bpm)
+        self._last_beat = beat
         if not walk.loop and self.position >= walk.duration:
             self.position = walk.duration
             self.playing = False

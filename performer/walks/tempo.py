@@ -1,8 +1,11 @@
-"""Tempo: beats per minute from MIDI clock when it runs, else from tap tempo, else from the config.
+"""Tempo: beats per minute from MIDI clock when it runs, else from an Ableton Link session (--link), else from
+tap tempo, else from the config.
 
 MIDI clock (24 pulses per quarter note) and tap tempo (one tap a beat) are measured the same way, by one
 class (PulseTempo): the MIDI source feeds its TempoTracker on the port's thread, the T key the show's
 TapTempo. Tempo reads the clock's bpm through a callable, so the walks do not depend on MIDI being present.
+A beat clock (sources/ableton_link.py's LinkClock) also gives the beat itself, which beats walks follow, and
+takes the tapped tempo, so a tap reaches every peer of the session.
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ import logging
 import math
 from collections import deque
 from collections.abc import Callable
+from typing import Protocol
 
 log = logging.getLogger(__name__)
 
@@ -85,9 +89,13 @@ class TapTempo(PulseTempo):
 
     def tap(self, now: float) -> float | None:
         bpm = self.pulse(now)
-        if len(self.pulses) >= 2 and self.pulses[-1] == now:  # counted (not a double press)
+        if self.counted(now):
             log.info("tap tempo: %.1f BPM", bpm)
         return bpm
+
+    def counted(self, now: float) -> bool:
+        """Whether the tap at `now` made a tempo (not a double press, not the first tap of a count)."""
+        return len(self.pulses) >= 2 and self.pulses[-1] == now
 
 
 class TempoTracker(PulseTempo):
@@ -103,30 +111,73 @@ class TempoTracker(PulseTempo):
     tick = PulseTempo.pulse
 
 
-class Tempo:
-    """The walk's tempo. `clock` returns the MIDI clock BPM or None (e.g. `lambda: hub.tempo`)."""
+class BeatClock(Protocol):
+    """A shared beat timeline (an Ableton Link session): its tempo and this peer's beat now, None when it has
+    none; the phase of `beat()` against `quantum` is the session's."""
 
-    def __init__(self, bpm: float = DEFAULT_BPM, clock: Callable[[], float | None] | None = None) -> None:
+    quantum: float
+
+    @property
+    def bpm(self) -> float | None: ...
+
+    def beat(self) -> float | None: ...
+
+    def set_tempo(self, bpm: float) -> None: ...
+
+
+def in_bpm_range(bpm: float | None) -> float | None:
+    return bpm if bpm is not None and BPM_RANGE[0] <= bpm <= BPM_RANGE[1] else None
+
+
+class Tempo:
+    """The walk's tempo. `clock` returns the MIDI clock BPM or None (e.g. `lambda: hub.tempo`); `beat_clock`
+    (a Link session) sets the tempo and the beat while no MIDI clock runs, and hears the taps."""
+
+    def __init__(
+        self,
+        bpm: float = DEFAULT_BPM,
+        clock: Callable[[], float | None] | None = None,
+        beat_clock: BeatClock | None = None,
+    ) -> None:
         self.config_bpm = check_bpm(bpm)
         self.clock = clock
+        self.beat_clock = beat_clock
         self.tapper = TapTempo()
 
     def tap(self, now: float) -> float | None:
-        return self.tapper.tap(now)
+        bpm = self.tapper.tap(now)
+        if self.beat_clock is not None and bpm is not None and self.tapper.counted(now):
+            self.beat_clock.set_tempo(bpm)  # the session follows the tap, so every peer does
+        return bpm
 
     @property
     def source(self) -> str:
         if self._clock_bpm() is not None:
             return "midi clock"
+        if self._beat_clock_bpm() is not None:
+            return "link"
         return "tap" if self.tapper.bpm is not None else "config"
 
     def _clock_bpm(self) -> float | None:
-        bpm = self.clock() if self.clock is not None else None
-        return bpm if bpm is not None and BPM_RANGE[0] <= bpm <= BPM_RANGE[1] else None
+        return in_bpm_range(self.clock() if self.clock is not None else None)
+
+    def _beat_clock_bpm(self) -> float | None:
+        return in_bpm_range(self.beat_clock.bpm if self.beat_clock is not None else None)
+
+    @property
+    def quantum(self) -> float:
+        return getattr(self.beat_clock, "quantum", 4.0)
+
+    def beat(self) -> float | None:
+        """The beat clock's beat now while it sets the tempo, else None (beats walks then count their own
+        beats from seconds at `bpm`)."""
+        if self._clock_bpm() is not None or self._beat_clock_bpm() is None:
+            return None
+        return self.beat_clock.beat()
 
     @property
     def bpm(self) -> float:
-        clock = self._clock_bpm()
-        if clock is not None:
-            return clock
-        return self.tapper.bpm if self.tapper.bpm is not None else self.config_bpm
+        for bpm in (self._clock_bpm(), self._beat_clock_bpm(), self.tapper.bpm):
+            if bpm is not None:
+                return bpm
+        return self.config_bpm
