@@ -57,6 +57,7 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     from performer.walks.live import LiveShow
 
     extra_outputs = [load_output(spec) for spec in args.output]  # OutputSpecError: before anything starts
+    sharing = sharing_outputs(args)  # --ndi, --syphon, --spout
     extra_sources = source_factories(args)  # a bad --source: one line and status 2, before anything starts
     # learned prints run in a worker process; a missing or broken file is logged and play goes on
     prints = start_prints(surface.ctx, args.model, None if args.no_prints else args.prints)
@@ -96,7 +97,7 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
         operator.panels.context.show = show
     recorder = LiveRecorder(args.record_dir, args.record_fps, args.record_codec)
     provide(app.actions, recorder.actions())
-    for output in [recorder, *extra_outputs]:  # their status lines follow the show's in the HUD
+    for output in [recorder, *extra_outputs, *sharing]:  # their status lines follow the show's in the HUD
         app.add_output(output)
     if operator is not None:
         app.add_output(operator)  # before the window: it draws, then the output window presents
@@ -106,6 +107,28 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     if args.walk:
         show.play_walk(args.walk)
     return Session(app, renderer, hud, reloader, show, prints, hubs, recorder, operator)
+
+
+def sharing_outputs(args: argparse.Namespace) -> list:
+    """--ndi, --syphon, --spout: the output sent to other programs. A library that is missing is one line in
+    the log and the HUD when the output opens; the show plays on without it. A blank name is one line here."""
+    outputs = []
+    try:
+        if getattr(args, "ndi", None) is not None:
+            from performer.outputs.ndi import NdiOutput
+
+            outputs.append(NdiOutput(args.ndi, fps=args.fps))
+        if getattr(args, "syphon", None) is not None:
+            from performer.outputs.syphon import SyphonOutput
+
+            outputs.append(SyphonOutput(args.syphon))
+        if getattr(args, "spout", None) is not None:
+            from performer.outputs.spout import SpoutOutput
+
+            outputs.append(SpoutOutput(args.spout))
+    except ValueError as exc:
+        raise SystemExit(f"performer play: {exc}") from None
+    return outputs
 
 
 def place_output(args: argparse.Namespace, surface) -> None:
