@@ -30,5 +30,8 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
   # Ableton Link only as a wheel (its C++ build is not worth a compiler here); without one the Link tests skip
   .venv/bin/python -m pip install -q --only-binary LinkPython-extern -e ".[link]" \
     || echo "setup: no Ableton Link wheel for this Python; play --link and its tests are off"
+  # NDI only as a wheel (it bundles the NDI runtime); without one for this platform the NDI tests skip
+  .venv/bin/python -m pip install -q --only-binary ndi-python -e ".[ndi]" \
+    || echo "setup: no ndi-python wheel for this platform; play --ndi and its loopback test are off"
   echo "$want" > "$stamp"
 fi
