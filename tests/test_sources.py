@@ -203,7 +203,8 @@ def test_events_carry_the_value_checked_where_they_entered():
     for bad in (float("nan"), float("inf"), 1e30, "ember", None):
         event = osc_event("/a", [bad])
         assert event.value is None and event.args == (bad,)
-    assert ControlEvent("osc", "/a", None, args=("x",)).label() == "osc /a = ?"
+    assert ControlEvent("osc", "/a", None, args=("x",)).label() == "osc /a = x"  # a name: shown as sent
+    assert ControlEvent("osc", "/a", None).label() == "osc /a = ?"
 
 
 def test_a_board_plugged_in_by_hand_keeps_its_ports_through_a_mapping_reload(tmp_path):
