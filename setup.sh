@@ -6,7 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # glslang-tools: Khronos' reference GLSL compiler, which the tests hold the shaders to (portability beyond Mesa)
-DEBS=(dataset-fashion-mnist xvfb xauth libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 glslang-tools xdotool)
+# libportaudio2, libsndfile1: sound in and out (sounddevice) and songs (soundfile) for audio-reactive latents
+DEBS=(dataset-fashion-mnist xvfb xauth libegl1 libegl-mesa0 libgl1-mesa-dri libgles2 glslang-tools xdotool
+  libportaudio2 libsndfile1)
 missing=()
 for pkg in "${DEBS[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -79,6 +79,17 @@ def add_play_options(p: argparse.ArgumentParser) -> None:
     )
     show.add_argument("--landmarks", type=Path, default=DEFAULT_LANDMARKS, help="landmarks file")
     show.add_argument("--walk", help="start playing this walk (a name in presets/walks)")
+    show.add_argument(
+        "--audio-in",
+        metavar="DEVICE",
+        help="audio input (a device name substring or index, or 'default'): its features drive `audio:` mappings",
+    )
+    show.add_argument(
+        "--audio-file",
+        type=Path,
+        metavar="SONG",
+        help="play a WAV/FLAC/OGG as the audio source, looped (heard where there is a sound device)",
+    )
     show.add_argument("--record-dir", type=Path, default=Path("recordings"), help="where V records to")
     show.add_argument("--record-fps", type=float, default=30.0)
     show.add_argument("--record-codec", choices=tuple(CODECS), default="h264")

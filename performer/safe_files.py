@@ -42,6 +42,8 @@ FILE_BOUNDS: dict[str, FileBound] = {
     "mapping": FileBound(32 * KB, 512, "controls"),  # parsed in pure Python for line numbers: smaller
     "model": FileBound(256 * MB, 1024, "tensors", 1 * MB),
     "print": FileBound(64 * MB, 1024, "tensors", 1 * MB),
+    # a song for `render --audio` / `play --audio-file`: an hour (a DJ set) of 24-bit stereo WAV fits in the bytes
+    "audio": FileBound(2048 * MB, 3600, "seconds"),
 }
 
 

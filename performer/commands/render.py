@@ -51,6 +51,21 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="learned prints file, for walks that show one (default: shipped)",
     )
     p.add_argument("--hashes", type=Path, help="write each frame's SHA-256 here, one per line")
+    p.add_argument(
+        "--audio",
+        type=Path,
+        metavar="SONG",
+        help="a WAV/FLAC/OGG whose features drive the --mapping targets; muxed in (AAC in mp4, PCM in mov), and "
+        "the video lasts as long as the song",
+    )
+    p.add_argument(
+        "--mapping",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="with --audio (default: mappings/audio.yaml)",
+    )
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     return p
 
@@ -70,6 +85,10 @@ def check_args(args: argparse.Namespace) -> None:
         check_sequence_folder(args.out)
     elif args.out.is_dir():  # found now, not after the last frame when the file is renamed into place
         raise ValueError(f"--out {args.out} is a folder; give a file name")
+    if getattr(args, "audio", None) is not None:
+        from performer.audio.mux import audio_codec
+
+        audio_codec(args.out)  # a png sequence takes no sound: said before the first frame
 
 
 def run(args: argparse.Namespace) -> int:
@@ -141,7 +160,12 @@ def render(args: argparse.Namespace, weights, spec, walk) -> int:
 
     bpm = args.bpm if args.bpm is not None else spec.bpm
     try:
-        positions = frame_positions(walk, args.fps, bpm, args.duration)
+        if args.audio is None:
+            positions = frame_positions(walk, args.fps, bpm, args.duration)
+        else:  # the song's features on the mapped targets, frame by frame: its poses are the walk rendered
+            from performer.audio.offline import drive_for_render
+
+            walk, positions = drive_for_render(args, walk, bpm, weights.latent_dim)
     except ValueError as exc:
         print(f"performer render: {exc}", file=sys.stderr)
         return 2
@@ -202,6 +226,15 @@ def render(args: argparse.Namespace, weights, spec, walk) -> int:
         except WriteError as exc:
             print(f"performer render: {exc} (the video is complete)", file=sys.stderr)
             return 1
+    if args.audio is not None:
+        from performer.audio.mux import mux_audio
+
+        try:
+            mux_audio(args.out, args.audio, count / args.fps)  # cut at the video's end (when interrupted)
+        except (RecordError, WriteError) as exc:
+            print(f"performer render: {exc} (the video is complete, without sound)", file=sys.stderr)
+            return 1
+        print(f"{args.audio.name} muxed into {args.out}: {walk.tempo:.1f} BPM, {walk.beats} beats", flush=True)
     if stop():
         print(f"interrupted: {count} frames written to {args.out} ({count / args.fps:.2f} s of video)", flush=True)
         return 130

@@ -1,10 +1,11 @@
 """Binding: one mapping entry, compiled. It matches events, shapes them (range, curve, dead zone, 14-bit,
-relative encoders, soft takeover, smoothing, velocity mode) and writes targets or fires actions through the
-write sink (sink.py). The dispatch calls `handle` per event; the hub `notice_external` and `tick` once per
-frame."""
+relative encoders, attack/release envelopes, soft takeover, smoothing, velocity mode, every Nth trigger) and
+writes targets or fires actions through the write sink (sink.py). The dispatch calls `handle` per event; the
+hub `notice_external` and `tick` once per frame."""
 
 from __future__ import annotations
 
+from performer.audio.envelope import Envelope
 from performer.controls.events import EVENT_KINDS, TRIGGERS, ControlEvent
 from performer.controls.mapping_schema import Control, Shaping
 from performer.controls.osc_pattern import compile_pattern, has_wildcard
@@ -43,6 +44,9 @@ class Binding:
         smoothing = option("smoothing")
         self.smoother = Smoother(smoothing) if smoothing > 0 else None
         self.fourteen = Fourteen() if self.kind == "cc14" else None
+        shaped = control.attack is not None or control.release is not None
+        self.envelope = Envelope(control.attack or 0.0, control.release or 0.0) if shaped else None
+        self.every, self.triggers = control.every or 1, 0  # triggers counted, for `every`
         span = out[1] - out[0]
         self.step = control.step if control.step is not None else abs(span) / 128.0
         self.rate = control.rate if control.rate is not None else span / 2.0  # full span in 2 s
@@ -80,6 +84,8 @@ class Binding:
             raise ValueError("not a number")
         if self.fourteen is not None:
             raw = float(self.fourteen.feed(event.number == self.control.cc14 + 32, int(raw)))
+        if self.envelope is not None:
+            raw = self.envelope.follow(raw, event.time)
         if self.target.kind == "action":
             self._trigger(raw, sink)
             return
@@ -113,6 +119,9 @@ class Binding:
         fire = above and (not self.active or self.kind == "program")
         self.active = above and self.kind != "program"
         if not fire:
+            return
+        self.triggers += 1
+        if self.triggers % self.every:  # every: 4 fires on the 4th, 8th, ... (a bar of beats)
             return
         target = self.target
         if target.name == "preset" and target.argument is None:

@@ -123,6 +123,8 @@ def build_inputs(
             learn_file=args.learn_file,
             strict_mappings=False,
             keyboard=keyboard,
+            audio_in=getattr(args, "audio_in", None),
+            audio_file=getattr(args, "audio_file", None),
             sources=sources,
         )
     except (MappingError, ValueError) as exc:

@@ -53,7 +53,7 @@ class ControlEvent:
 @dataclass(frozen=True)
 class EventKind:
     name: str
-    family: str  # "midi", "osc", "joystick" or "key": who sends it, and who gets feedback
+    family: str  # "midi", "osc", "joystick", "key" or "audio": who sends it, and who gets feedback
     low: float  # default input range, raw units
     high: float
     bipolar: bool = False  # centred at rest (sticks, pitch bend): velocity mode uses the signed deflection
@@ -73,6 +73,7 @@ EVENT_KINDS: dict[str, EventKind] = {
         EventKind("button", "joystick", 0.0, 1.0),
         EventKind("hat", "joystick", 0.0, 1.0),
         EventKind("key", "key", 0.0, 1.0),
+        EventKind("audio", "audio", 0.0, 1.0),  # number: a feature of performer/audio/names.py (its own range)
     )
 }
 

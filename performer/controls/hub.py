@@ -63,6 +63,9 @@ class ControlHub:
         midi_backend=None,
         joystick_reader=None,
         keyboard: Source | None = None,
+        audio_in: str | None = None,
+        audio_file: str | None = None,
+        audio_backend=None,
         sources: Iterable[str | Factory | Source] = (),
         learn_file: str | Path | None = None,
         reload_interval: float = 0.5,
@@ -88,6 +91,9 @@ class ControlHub:
             midi_backend=midi_backend,
             joystick_reader=joystick_reader,
             keyboard=keyboard,
+            audio_in=audio_in,
+            audio_file=None if audio_file is None else str(audio_file),
+            audio_backend=audio_backend,
         )
         self.sources = Sources(sources)
         self.paths = [Path(p) for p in mapping_paths]

@@ -179,8 +179,9 @@ class LearnMode:
     def offer(self, event: ControlEvent) -> bool:
         """True if learn took the event: while armed every control event goes here and no further (learning
         never moves a target). Keys, the /performer address space (already the app's own) and OSC messages
-        whose first argument is not a number (nothing to learn from) pass by."""
-        if not self.learner.armed or event.kind == "key" or event.value is None:
+        whose first argument is not a number (nothing to learn from) pass by, and so does audio: it sends every
+        frame, so it would be learned before any control moved."""
+        if not self.learner.armed or event.kind in ("key", "audio") or event.value is None:
             return False
         if event.kind == "osc" and (event.number == PREFIX or str(event.number).startswith(PREFIX + "/")):
             return False

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from performer.controls.audio_schema import AudioKeys
 from performer.controls.events import EVENT_KINDS, GAMEPAD_AXES, GAMEPAD_BUTTONS
 from performer.controls.mapping_yaml import MappingError, load_yaml_lines, locate
 from performer.controls.osc_pattern import check_address
@@ -18,7 +19,7 @@ from performer.controls.transforms import CURVES, RELATIVE_ENCODINGS
 from performer.safe_files import FILE_BOUNDS, read_bounded_text, too_many
 from performer.targets import parse_target
 
-SOURCE_KEYS = ("cc", "cc14", "note", "pitchbend", "program", "osc", "axis", "button", "hat", "key")
+SOURCE_KEYS = ("cc", "cc14", "note", "pitchbend", "program", "osc", "axis", "button", "hat", "key", "audio")
 MAX_LATENTS = 64
 
 
@@ -77,9 +78,9 @@ def _range(value: list[float] | None, name: str) -> list[float] | None:
     return value
 
 
-class Control(Shaping):
+class Control(Shaping, AudioKeys):
     """One control -> one target. Exactly one source key: cc, cc14, note, pitchbend, program, osc, axis,
-    button, hat, key."""
+    button, hat, key, audio (its keys: audio_schema.py)."""
 
     cc: int | None = Field(None, ge=0, le=127)
     cc14: int | None = Field(None, ge=0, le=31, description="MSB on CC n, LSB on CC n+32")
@@ -159,6 +160,7 @@ class Control(Shaping):
         if self.rate is not None and self.mode != "velocity":
             raise ValueError("rate applies to mode: velocity only")
         target = parse_target(self.to, MAX_LATENTS)
+        self.check_audio(target.kind)
         if target.kind == "action" and (self.relative or self.mode == "velocity"):
             raise ValueError(f"action {self.to} is triggered, not driven by relative or velocity mode")
         if self.channel is not None and self.source not in ("cc", "cc14", "note", "pitchbend", "program"):
@@ -186,7 +188,7 @@ class Control(Shaping):
         if self.in_range is not None:
             return (self.in_range[0], self.in_range[1])
         spec = EVENT_KINDS[self.source]
-        return (spec.low, spec.high)
+        return self.audio_range() or (spec.low, spec.high)
 
     def option(self, name: str, defaults: Shaping | None = None) -> Any:
         """A shaping option: the control's own, else the file's default, else the built-in default."""

@@ -65,6 +65,9 @@ class SourceOptions:
     midi_backend: object = None  # the mido module, or a stand-in (tests, soak)
     joystick_reader: object = None  # GLFW's joysticks, or a stand-in
     keyboard: object = None  # the app's keyboard (the window's key callback), a source of key events
+    audio_in: str | None = None  # an input device (name substring or index); "default": the system's
+    audio_file: str | None = None  # a song played as the live source
+    audio_backend: object = None  # the sounddevice module, or a stand-in (tests)
 
     def __post_init__(self) -> None:
         if not self.osc_retry > 0:
@@ -101,6 +104,7 @@ SOURCE_KINDS: dict[str, SourceKind] = {
         SourceKind("midi", "performer.sources.midi:open_midi", "MIDI ports through mido, hot-plugged"),
         SourceKind("joystick", "performer.sources.joystick:open_joystick", "joysticks and gamepads (GLFW)"),
         SourceKind("keyboard", "performer.sources.keyboard:open_keyboard", "the window's keys"),
+        SourceKind("audio", "performer.sources.audio:open_audio", "sound in (sounddevice) or a song: its features"),
     )
 }
 
