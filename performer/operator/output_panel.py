@@ -1,6 +1,6 @@
 """Output: what the projector shows (the output's own texture, no copy), with the loop's render time, render
-and present rates, the render scale and the outputs' dropped frames; a button moves the output window to
-fullscreen and back."""
+and present rates, the render scale, the outputs' dropped frames and a line per output that reports one (what
+it sent, dropped, its send time); a button moves the output window to fullscreen and back."""
 
 from __future__ import annotations
 
@@ -17,6 +17,8 @@ class OutputPanel:
         dropped = sum(output.stats().get("dropped", 0) for output in self.app.outputs if hasattr(output, "stats"))
         target = frame.target
         imgui.text(f"frame {target.size[0]}x{target.size[1]}   {self._scale_text()}   dropped {dropped}")
+        for line in self._output_lines():  # NDI, Syphon, Spout, the recorder: sent, dropped, send time
+            imgui.text(line)
         image = operator.preview_image(target)
         if image is not None:
             avail = imgui.get_content_region_avail()
@@ -26,6 +28,9 @@ class OutputPanel:
             imgui.image(image, imgui.ImVec2(w, w * aspect), imgui.ImVec2(0, 1), imgui.ImVec2(1, 0))
         if imgui.button("output fullscreen / window"):
             self.app.surface.toggle_fullscreen()
+
+    def _output_lines(self) -> list[str]:
+        return [line for output in self.app.outputs for line in getattr(output, "status_lines", list)()]
 
     def _scale_text(self) -> str:
         renderer = self.panels.context.renderer

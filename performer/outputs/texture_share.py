@@ -61,7 +61,8 @@ class TextureShareOutput(OutputBase):
             library = self.library if self.library is not None else self.import_library()
             self.server = self.start_server(library)
         except Exception as exc:  # ImportError, no GL context of the kind it needs, a name already taken
-            self.error = f"{self.kind} {self.server_name} off: {type(exc).__name__}: {exc}"[:160]
+            reason = str(exc) if isinstance(exc, ImportError) else f"{type(exc).__name__}: {exc}"
+            self.error = f"{self.kind} {self.server_name} off: {reason}"
             log.warning("%s; the show goes on without it", self.error)
             return
         self.library = library
