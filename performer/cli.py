@@ -33,6 +33,7 @@ COMMANDS = {
     "bench-start": "time from starting `play --headless` to its first frame (--compare another checkout)",
     "bench-scale": "render scale: PSNR of each scale, and the live loop holding --fps with auto",
     "bench-operator": "the operator window's cost against the output alone, and its screenshot",
+    "bench-audio": "audio analysis: its cost per frame on the frame thread, live and for render --audio",
     "bench-link": "Ableton Link with a second peer on this machine: agreement, tempo change delays",
     "bench-alpha": "the transparent background: RGBA readback, alpha codecs' encoding, live HAP Alpha",
 }
