@@ -36,6 +36,7 @@ COMMANDS = {
     "bench-audio": "audio analysis: its cost per frame on the frame thread, live and for render --audio",
     "bench-link": "Ableton Link with a second peer on this machine: agreement, tempo change delays",
     "bench-alpha": "the transparent background: RGBA readback, alpha codecs' encoding, live HAP Alpha",
+    "bench-ndi": "the render loop with and without NDI (a receiver on loopback), in one run",
 }
 
 

@@ -314,3 +314,13 @@ def test_play_headless_ndi_is_received_on_loopback(tmp_path, random_model_file):
     loop_fps = (sent - 1) / (times[-1] - times[0])
     assert abs(ndi_fps / loop_fps - 1) < 0.05, (ndi_fps, loop_fps)
     assert 24 < loop_fps < 33  # --fps 30
+
+
+def test_bench_ndi_runs_both_ways_and_every_frame_sent_arrives(tmp_path):
+    pytest.importorskip("NDIlib", reason="ndi-python's wheel is not installed for this platform")
+    command = [sys.executable, "-m", "performer.cli", "bench-ndi", "--size", "64x48", "--frames", "3", "--rounds", "2"]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    rows = [line for line in result.stdout.splitlines() if line.startswith("| with") or line.startswith("| without")]
+    assert len(rows) == 2 and all(float(row.split("|")[2]) > 0 for row in rows)
+    assert "6 frames sent, 6 received, 0 dropped" in result.stdout  # 2 rounds of 3 frames with NDI
