@@ -5,8 +5,9 @@ The song is analysed the way live input is (features.py, causally, frame k on th
 frame's time: the same bindings, transforms and envelopes as live, with time taken from the frame number,
 never from a clock. Each frame: the walk's pose, then what the mappings write on top of it (a mapped latent
 follows the music, the others the walk); an action a mapping fires (every 4th beat -> preset_next) recalls
-a landmark over the show's crossfade and, as live, the walk stops there. A walk in beats moves on the song's
-beats (the tracker's beat count and phase), at its tempo before the first beat is found.
+a landmark over the show's crossfade and, as live, the walk stops there. The mapped targets stay on top of
+a crossfade too (live, the show's crossfade writes after the hub and holds them for its second). A walk in
+beats moves on the song's beats (the tracker's beat count and phase), at its tempo before the first beat.
 
 Every pose is worked out before the first frame is drawn (`SongDrive.poses`, a few floats a frame), so the
 render's frames are a pure function of the frame number, whoever asks for them and in whatever order.
@@ -138,8 +139,8 @@ def song_poses(
             now = k / fps
             if show.index < 0:  # until a landmark is recalled (live, that stops the walk)
                 apply_pose(state, walk.sample(float(position)))
+            show.fader.update(state, now, dt)  # a recall's crossfade, under what the music drives
             hub.update(state, now, dt)
-            show.fader.update(state, now, dt)
             poses.append(Pose(state.z.astype(np.float64), {name: state.params[name] for name in driven}))
     finally:
         hub.close()

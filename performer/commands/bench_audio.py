@@ -1,6 +1,7 @@
 """`performer bench-audio`: what audio analysis costs the frame thread, per video frame.
 
-A synthetic song (made here, seeded: a kick on every beat at 128 BPM, a hi-hat off the beat, a slow chord)
+A synthetic song (made here, seeded: a kick on every beat at 128 BPM, a hi-hat off the beat, a chord; --write-song
+keeps it as a WAV to render to)
 is handed to the live source's callback in PortAudio-sized blocks and the frame thread's part is timed frame
 by frame, as `performer play --audio-in` runs it: draining the queue, the aubio analysis of the hops that
 came, and making the frame's `audio` events. Then the hub with the shipped mappings/audio.yaml on top (the
@@ -14,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -26,6 +28,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--fps", type=float, default=60.0, help="video frames a second (default 60)")
     p.add_argument("--rate", type=int, default=48000, help="sample rate (default 48000)")
     p.add_argument("--block", type=int, default=512, help="samples per PortAudio block (default 512)")
+    p.add_argument("--write-song", type=Path, metavar="WAV", help="also write the synthetic song here (to render to)")
     return p
 
 
@@ -90,6 +93,14 @@ def run(args: argparse.Namespace) -> int:
     from performer.walks.pose import Pose
 
     samples = synthetic_song(args.seconds, args.rate)
+    if args.write_song is not None:
+        import soundfile
+
+        from performer.safe_files import atomic_path
+
+        with atomic_path(args.write_song, "song") as partial:
+            soundfile.write(partial, samples, args.rate, subtype="PCM_16", format="WAV")
+        print(f"wrote {args.write_song}")
     print(
         f"a {args.seconds:g} s synthetic song at {args.rate} Hz, 128 BPM; {args.fps:g} fps, {args.block}-sample blocks"
     )
