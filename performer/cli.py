@@ -37,6 +37,8 @@ COMMANDS = {
     "bench-link": "Ableton Link with a second peer on this machine: agreement, tempo change delays",
     "bench-alpha": "the transparent background: RGBA readback, alpha codecs' encoding, live HAP Alpha",
     "bench-ndi": "the render loop with and without NDI (a receiver on loopback), in one run",
+    "export-isf": "the model as an ISF generator and Shadertoy / TouchDesigner GLSL",
+    "bench-isf": "the exported ISF shader's per-pixel cost and ms per frame against performer's own shader",
 }
 
 
