@@ -151,3 +151,17 @@ def test_render_prores_4444_with_the_colour_background_is_opaque(tmp_path):
     assert pixel_format(out) == "yuva444p12le"
     alpha = np.stack([np.frombuffer(f, np.uint8).reshape(32, 32, 4)[..., 3] for f in read_frames(out, "rgba")])
     assert alpha.shape == (4, 32, 32) and alpha.min() >= 254
+
+
+def test_hap_alpha_sizes_are_multiples_of_4_and_the_other_alpha_codecs_take_any(tmp_path):
+    from performer.record.codecs import CodecError, check_codec, check_size
+
+    with pytest.raises(CodecError, match="got 66x38; try 64x36 or 68x40, or --codec prores_4444 / png for any size"):
+        check_size(check_codec("hap_alpha"), (66, 38))
+    for codec, path in (("prores_4444", tmp_path / "odd.mov"), ("png", tmp_path / "odd")):
+        frame = np.zeros((37, 63, 4), np.uint8)
+        frame[10:20, 10:30] = (200, 100, 50, 128)
+        with FfmpegWriter(path, (63, 37), 10, codec) as writer:
+            writer.write(frame)
+        (got,) = read_frames(path, "rgba")
+        assert np.abs(np.frombuffer(got, np.uint8).reshape(37, 63, 4).astype(int) - frame).max() <= 2, codec

@@ -136,7 +136,7 @@ def check_size(codec: Codec, size: tuple[int, int]) -> str:
         up = f"{width + (-width) % b}x{height + (-height) % b}"
         raise CodecError(
             f"{codec.name} needs width and height in multiples of {b}, got {width}x{height}; "
-            f"try {down} or {up}, or --codec prores / h264 for any size"
+            f"try {down} or {up}, or --codec {'prores_4444 / png' if codec.alpha else 'prores / h264'} for any size"
         )
     if codec.odd_pix_fmt and (width % 2 or height % 2):
         return codec.odd_pix_fmt
