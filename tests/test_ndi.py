@@ -260,7 +260,7 @@ def round_trip(ndi, picture: np.ndarray, source_name: str) -> np.ndarray:
     return receiver.frames[-1][0]
 
 
-def test_play_headless_ndi_is_received_on_loopback(tmp_path, random_model_file):
+def test_play_headless_ndi_is_received_on_loopback(tmp_path):
     ndi = pytest.importorskip("NDIlib", reason="ndi-python's wheel is not installed for this platform")
     assert ndi.initialize()
     (tmp_path / "ndi_probe.py").write_text(textwrap.dedent(PROBE))
@@ -269,10 +269,11 @@ def test_play_headless_ndi_is_received_on_loopback(tmp_path, random_model_file):
     receiver.start()
     out, wanted = tmp_path / "last.png", 90  # frames received before the show is ended (3 s at 30 fps)
     env = {**os.environ, "PYTHONPATH": str(tmp_path), "NDI_PROBE": str(tmp_path / "probe.npz")}
-    command = [sys.executable, "-m", "performer.cli", "play", "--headless", "--model", str(random_model_file[0])]
+    command = [sys.executable, "-m", "performer.cli", "play", "--headless"]  # the shipped model: garments with edges
     command += ["--size", "160x96", "--frames", "3000", "--fps", "30", "--walk", "noise", "--ndi", name]
     command += ["--output", "ndi_probe:make", "--out", str(out), "--no-prints", "--no-reload", "--osc-port", "0"]
-    command += ["--no-midi"]  # the shipped landmarks and walks: noise moves the picture every frame
+    command += ["--no-midi", "--background", "transparent"]  # alpha: the garment's mask
+    # (the shipped landmarks and walks: noise moves the picture every frame)
     play = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         end = time.monotonic() + 60  # finding a new source took 0.4-4.8 s here
@@ -297,15 +298,17 @@ def test_play_headless_ndi_is_received_on_loopback(tmp_path, random_model_file):
     assert pictures.shape[1:] == (96, 160, 4)  # height, width, RGBA
     probe = np.load(tmp_path / "probe.npz")
     last, drawn = pictures[-1].astype(int), probe["last"].astype(int)
-    assert np.array_equal(last[..., 3], drawn[..., 3])  # the target's alpha, as read back
+    assert drawn[..., 3].min() == 0 and drawn[..., 3].max() == 255  # alpha: the garment's mask, edges between
+    alpha_error = np.abs(last[..., 3] - drawn[..., 3])
+    assert alpha_error.mean() < 0.25 and alpha_error.max() <= 8  # measured: mean 0.08, max 4 (NDI's alpha codec)
     assert np.array_equal(drawn[..., :3], iio.imread(out))  # the probe saw the frame play wrote
-    # NDI's codec is lossy (8-bit 4:2:2 YUV: a saturated blue comes back 11 lower), so the frame drawn is sent
-    # through NDI here too, by this process, and the two must agree
+    # NDI's codec is lossy (8-bit 4:2:2 YUV: a saturated blue comes back 11 lower; measured here, RGB 1.7 off
+    # on average), so the frame drawn is sent through NDI by this process too, and the two must agree
     reference = round_trip(ndi, probe["last"], f"{name}-reference").astype(int)
-    error = np.abs(last - reference)
+    error = np.abs(last - reference)  # RGBA
     other = np.abs(pictures[0].astype(int) - reference)  # the first frame received, earlier in the walk
     assert error.mean() < 0.25 and (error > 2).mean() < 0.002  # measured: equal, the codec is deterministic
-    assert other.mean() > 5  # and another frame of the walk is not (measured: 14)
+    assert other.mean() > 5  # and another frame of the walk is not (measured: 14 to 37)
 
     # frames per second: NDI's send timestamps (100 ns) against the loop's clock over the same last frames
     stamps = np.array([stamp for _, stamp in receiver.frames], float) / 1e7
