@@ -160,7 +160,7 @@ def test_missing_libraries_are_one_line_each_in_a_play_sessions_hud(random_model
         surface.close()
 
 
-def test_the_operators_output_panel_has_a_line_per_output(app):
+def test_the_operators_output_panel_and_the_hud_have_a_line_per_output(app):
     from types import SimpleNamespace
 
     from performer.operator.output_panel import OutputPanel
@@ -185,3 +185,5 @@ def test_the_operators_output_panel_has_a_line_per_output(app):
     assert imgui.lines[1].endswith("dropped 2")  # Spout's two failed sends
     assert imgui.lines[2].startswith("Spout wall: 1 sent, 2 failed, ")
     assert imgui.lines[3] == "Syphon floor: no client (0 sent)"
+    hud_status = [line for source in app.status_sources for line in source()]  # what the HUD draws
+    assert imgui.lines[2:4] == hud_status[-2:]
