@@ -25,7 +25,9 @@ def live_show(tmp_path, controls: str, samples: np.ndarray, actions=None):
     mapping = tmp_path / "audio.yaml"
     mapping.write_text("controls:\n" + controls)
     source = AudioSource(RATE, "test input")
-    hub = ControlHub([mapping], osc=False, midi=False, actions=actions, sources=[source]).start()
+    hub = ControlHub([mapping], osc=False, midi=False, actions=actions)
+    hub.sources.put("audio", source)  # in the table's place: no real sound card is opened beside it
+    hub.start()
     state, z, sent = PerformanceState(), [], 0
     for frame in range(int(len(samples) / RATE * FPS)):
         now = (frame + 1) / FPS

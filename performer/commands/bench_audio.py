@@ -67,7 +67,9 @@ def live(samples: np.ndarray, args, hub_mapping=None) -> tuple[list[float], obje
         from performer.state import PerformanceState
 
         actions = {"preset_next": lambda: None, "tap_tempo": lambda: None}
-        hub = ControlHub([hub_mapping], osc=False, midi=False, actions=actions, sources=[source]).start()
+        hub = ControlHub([hub_mapping], osc=False, midi=False, actions=actions)
+        hub.sources.put("audio", source)  # in the table's place: no sound card is opened
+        hub.start()
         state = PerformanceState()
     times, sent = [], 0
     for frame in range(int(len(samples) / args.rate * args.fps)):
