@@ -24,12 +24,13 @@ import numpy as np
 from performer.audio.features import FeatureFrame, analyse
 from performer.audio.files import Song, read_song
 from performer.controls.events import ControlEvent
+from performer.paths import MAPPING_DIR
 from performer.state import PerformanceState
 from performer.walks.pose import POSE_PARAMS, Pose, apply_pose
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAPPING = Path("mappings/audio.yaml")
+DEFAULT_MAPPING = MAPPING_DIR / "audio.yaml"  # the shipped example, wherever render runs from
 LANDMARK_ACTIONS = ("preset", "preset_next", "preset_prev")  # what a render can do of the show's actions
 
 

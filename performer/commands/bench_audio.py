@@ -111,7 +111,7 @@ def run(args: argparse.Namespace) -> int:
     last = source.last
     print(f"  read: {last.tempo:.2f} BPM, {last.beats} beats, {source.analyser.hops} hops")
     hub_times, _ = live(samples, args, DEFAULT_MAPPING)
-    print(summary(f"live analysis + hub with {DEFAULT_MAPPING}", hub_times))
+    print(summary(f"live analysis + hub with mappings/{DEFAULT_MAPPING.name}", hub_times))
 
     started = time.thread_time()
     frames = analyse(samples, args.rate, args.fps)
