@@ -195,3 +195,12 @@ def test_the_live_side_of_the_map_needs_no_torch():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert done.stdout.strip() == "False umap", done.stderr  # the shipped map is UMAP's
+
+
+def test_a_handful_of_garments_is_mapped_with_pca_even_with_umap():
+    """A tiny training folder's few garments: UMAP's spectral start fails below a few times its neighbours."""
+    from performer.model.garment_map import UMAP_SMALLEST
+
+    latents = np.random.default_rng(5).normal(size=(UMAP_SMALLEST - 1, 8))
+    points, kind = embed_2d(latents)
+    assert kind == "pca" and np.allclose(points, pca_2d(latents))

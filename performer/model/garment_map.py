@@ -39,15 +39,20 @@ def pca_2d(latents: np.ndarray) -> np.ndarray:
     return (centred @ (axes * signs[:, None]).T).astype(np.float32)
 
 
+UMAP_NEIGHBOURS = 15
+UMAP_SMALLEST = 4 * UMAP_NEIGHBOURS  # fewer garments (a tiny training folder): UMAP's spectral start fails
+
+
 def embed_2d(latents: np.ndarray, seed: int = 0, kind: str = "auto") -> tuple[np.ndarray, str]:
-    """([N, 2] float32, kind): kind "auto" is UMAP when umap-learn is importable, else PCA; "pca" is PCA."""
+    """([N, 2] float32, kind): kind "auto" is UMAP when umap-learn is importable and there are at least
+    UMAP_SMALLEST garments, else PCA; "pca" is PCA."""
     try:
-        if kind == "pca":
+        if kind == "pca" or len(latents) < UMAP_SMALLEST:
             raise ImportError(kind)
         import umap
     except ImportError:
         return pca_2d(latents), "pca"
-    reducer = umap.UMAP(n_components=2, n_neighbors=15, min_dist=0.1, random_state=seed, n_jobs=1)
+    reducer = umap.UMAP(n_components=2, n_neighbors=UMAP_NEIGHBOURS, min_dist=0.1, random_state=seed, n_jobs=1)
     return np.asarray(reducer.fit_transform(np.asarray(latents, np.float32)), np.float32), "umap"
 
 
