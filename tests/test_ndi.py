@@ -45,6 +45,7 @@ class FakeNdi:
         self.receivers = receivers
         self.sent: list[tuple[np.ndarray, str, int]] = []  # (pixels, FourCC, frame_rate_N / D)
         self.syncs = 0  # sends of None: NDI lets go of the buffers
+        self.calls: list[object] = []  # in order: "sync", or the shape of a frame sent
         self.gate = threading.Event()  # cleared: a send blocks until it is set
         self.gate.set()
         self.entered = threading.Event()
@@ -63,10 +64,12 @@ class FakeNdi:
     def send_send_video_async_v2(self, sender, video) -> None:
         if video is None:
             self.syncs += 1
+            self.calls.append("sync")
             return
         self.entered.set()
         self.gate.wait(10)
         self.sent.append((video.data.copy(), video.FourCC, video.frame_rate_N / video.frame_rate_D))
+        self.calls.append(video.data.shape)
 
     def send_destroy(self, sender) -> None:
         self.destroyed = True
@@ -121,6 +124,20 @@ def test_the_pixels_sent_are_the_frames_rgba_top_row_first(ctx):
         assert np.array_equal(sent[0, :, 3], picture[3, :, 3])  # the top row is GL's last
     assert library.settings.ndi_name == "test" and library.settings.clock_video is False
     assert library.syncs == 1 and library.destroyed  # at close: the last frame out, then the source gone
+    output.readback.release()
+
+
+def test_a_new_frame_size_gets_new_buffers_once_ndi_has_let_go_of_the_old(ctx):
+    library = FakeNdi()
+    output = opened(ctx, library)
+    wait_until(lambda: output.receivers == 1)
+    small, large = pattern(4, 2, 1), pattern(10, 6, 2)
+    for number, picture in enumerate((small, small, large, large), 1):
+        output.frame(Frame(target_with(ctx, picture), number / 50, number))
+    output.close()  # the frames still in flight go out, waiting for room in the queue
+    # before the first large frame NDI lets go of the small buffers; at close, of the last
+    assert library.calls == [(2, 4, 4), (2, 4, 4), "sync", (6, 10, 4), (6, 10, 4), "sync"]
+    assert np.array_equal(library.sent[-1][0], large[::-1]) and output.size == (10, 6)
     output.readback.release()
 
 

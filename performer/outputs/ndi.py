@@ -115,7 +115,10 @@ class NdiOutput(CaptureOutput):
         if self.sender is not None and self._thread is not None:
             self._closing = True
             self.flush_pixels()
-            self.queue.put(_STOP)
+            try:
+                self.queue.put(_STOP, timeout=timeout)
+            except queue.Full:  # the thread is stuck in a send: it is a daemon, left to the process's end
+                log.warning("NDI %s: the sender thread does not answer; the source is left open", self.source_name)
             self._thread.join(timeout)
             if not self._thread.is_alive():
                 self.library.send_send_video_async_v2(self.sender, None)  # waits for NDI to take the last frame
