@@ -107,7 +107,7 @@ def add_play_options(p: argparse.ArgumentParser) -> None:
         metavar="MODULE:FACTORY",
         help="plug in an output (see performer/outputs/base.py) that FACTORY() in MODULE makes; repeatable",
     )
-    share = p.add_argument_group("the output to other programs (each needs its extra: pip install performer[ndi])")
+    share = p.add_argument_group("outputs to other programs (extras: performer[ndi], [syphon] macOS, [spout] Windows)")
     share.add_argument("--ndi", metavar="NAME", help="send the output as an NDI source with alpha, named NAME")
     share.add_argument("--syphon", metavar="NAME", help="share the output texture as a Syphon server (macOS)")
     share.add_argument("--spout", metavar="NAME", help="share the output texture as a Spout sender (Windows)")
