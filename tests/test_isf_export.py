@@ -15,6 +15,8 @@ from performer.export.isf import ExportLook, isf_source
 from performer.export.isf_host import IsfError, IsfHost, parse_isf
 from performer.model.config import ModelConfig
 from performer.model.cppn import CPPN
+from performer.paths import DEFAULT_LANDMARKS
+from performer.presets.landmarks import load_landmarks
 from performer.render.weights import CppnWeights
 
 
@@ -83,7 +85,9 @@ def test_the_command_writes_both_files(tmp_path, random_model_file, capsys):
     assert "5,376 multiply-adds" in printed and "walks 15 garments" in printed
     header = parse_isf(out.read_text()).header
     defaults = {item["NAME"]: item["DEFAULT"] for item in header["INPUTS"]}
-    assert (defaults["z1"], defaults["z8"], defaults["zoom"]) == (0.0848, -0.4182, 0.85)  # landmark 4: coat
+    coat = load_landmarks(DEFAULT_LANDMARKS)[4]  # --landmark 4, as shipped
+    assert coat.name == "coat" and defaults["zoom"] == coat.zoom
+    assert (defaults["z1"], defaults["z8"]) == pytest.approx((coat.z[0], coat.z[7]), abs=1e-4)
     plain = (tmp_path / "shaders" / "garment_shadertoy.glsl").read_text()
     assert "void mainImage(out vec4 fragColor, in vec2 fragCoord)" in plain and "const int CPPN_WALK = 15;" in plain
     json.dumps(header)  # plain JSON values throughout

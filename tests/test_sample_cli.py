@@ -65,3 +65,31 @@ def test_slerp_endpoints_and_norm():
     assert torch.allclose(path[0], a) and torch.allclose(path[2], b, atol=1e-6)
     # halfway along a quarter circle of radius 3: (3 cos 45deg, 3 sin 45deg)
     assert torch.allclose(path[1], torch.tensor([2.1213, 2.1213]), atol=1e-4)
+
+
+def test_jump_and_learned_sources_sample_where_the_show_goes(tmp_path, capsys):
+    """--source jump: each z within a few noise widths of one of the model's garment latents; learned: drawn
+    from the file's mixture (finite, near its components); a model without them is one error line."""
+    from performer.commands.sample import random_latents
+    from performer.model.checkpoint import load_model
+    from performer.paths import DEFAULT_MODEL
+
+    model = load_model(DEFAULT_MODEL)
+    garments = np.asarray(model.garments)
+    jumps = random_latents(model, "jump", 64, 1, 1.0).numpy()
+    nearest = np.sqrt(((jumps[:, None, :] - garments[None]) ** 2).sum(-1)).min(1)
+    spread = np.sqrt(((garments[:, None, :] - garments[None]) ** 2).sum(-1)).mean()
+    assert jumps.shape == (64, 8) and np.all(nearest < 0.5 * spread)
+    again = random_latents(model, "jump", 64, 1, 1.0).numpy()
+    assert np.array_equal(jumps, again), "seeded"
+    if model.prior is not None:
+        learned = random_latents(model, "learned", 500, 2, 1.0).numpy()
+        assert np.all(np.isfinite(learned)) and np.abs(learned.mean(0) - garments.mean(0)).max() < 0.5
+    bare = load_model(DEFAULT_MODEL)
+    bare.garments = None
+    try:
+        random_latents(bare, "jump", 4, 0, 1.0)
+    except ValueError as exc:
+        assert "no garment latents" in str(exc)
+    else:
+        raise AssertionError("a model without garments must be refused")

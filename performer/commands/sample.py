@@ -52,7 +52,34 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="tiles walk from one z to the other (spherical interpolation)",
     )
     p.add_argument("--temperature", type=float, default=1.0, help="std of the random z's")
+    p.add_argument(
+        "--source",
+        choices=("normal", "learned", "jump"),
+        default="normal",
+        help="where random z's come from: N(0, I) (default), the model's learned prior, or R's jumps "
+        "(a real garment's latent varied a little, as the show's R does)",
+    )
     return p
+
+
+def random_latents(model, source: str, count: int, seed: int, temperature: float):
+    """`count` random z's as the show would find them (see --source); ValueError when the model lacks it."""
+    import numpy as np
+    import torch
+
+    dim = model.config.latent_dim
+    if source == "normal":
+        return torch.randn(count, dim, generator=torch.Generator().manual_seed(seed)) * temperature
+    rng = np.random.default_rng(seed)
+    if source == "learned":
+        if model.prior is None:
+            raise ValueError(f"{model.path}: no learned prior in the file (--source normal)")
+        return torch.from_numpy(np.asarray(model.prior.sample(rng, count), np.float32))
+    from performer.model.garments import garment_jumps
+
+    if model.garments is None or not len(model.garments):
+        raise ValueError(f"{model.path}: no garment latents in the file (--source normal)")
+    return torch.from_numpy(np.asarray(garment_jumps(np.asarray(model.garments), rng, count), np.float32))
 
 
 def run(args: argparse.Namespace) -> int:
@@ -75,7 +102,7 @@ def run(args: argparse.Namespace) -> int:
         elif args.z:
             z = torch.stack([parse_z(text, dim) for text in args.z])
         else:
-            z = torch.randn(count, dim, generator=torch.Generator().manual_seed(args.seed)) * args.temperature
+            z = random_latents(model, args.source, count, args.seed, args.temperature)
     except (ModelFileError, ValueError) as exc:
         print(f"error: {exc}")
         return 2
