@@ -2,11 +2,12 @@
 
 A real session as `performer play` builds it (output window, operator window sharing its GL objects, OSC,
 the show), with z moving every frame so every frame is a real render. Rounds alternate the operator window
-shown and hidden (hidden, it draws nothing), uncapped, at render scale 1: the frame time of each, their
-medians over the rounds and the median of the per-round ratios. Then the loop as a show runs it, with the
-operator shown: --fps (default 60) with --render-scale auto, frames a second over the second half and the
-scale auto settled at. With no DISPLAY it starts its own Xvfb. `--screenshot FILE` writes the operator
-window at the end (the README's picture).
+shown (redrawn every frame) and hidden (it draws nothing), uncapped, at render scale 1: the frame time of
+each, their medians over the rounds and the median of the per-round ratios. Then the loop as a show runs
+it, the operator hidden and then shown (redrawn at play's default 30 a second): --fps (default 60) with
+--render-scale auto and a walk playing, frames a second over the second half and the scale auto settled
+at. With no DISPLAY it starts its own Xvfb. `--screenshot FILE` writes the operator window at the end
+(the README's picture).
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def cost_rounds(session, frames: int, rounds: int) -> dict[str, list[float]]:
     app, operator = session.app, session.operator
     glfw = operator.glfw
     times: dict[str, list[float]] = {"output alone": [], "output + operator": []}
+    period, operator.period = operator.period, 0.0  # a redraw every frame: the cost of one redraw
     app.run(10)  # warm: programs compiled, the font atlas built
     for _ in range(rounds):
         for name, shown in (("output alone", False), ("output + operator", True)):
@@ -76,6 +78,7 @@ def cost_rounds(session, frames: int, rounds: int) -> dict[str, list[float]]:
             session.renderer.ctx.finish()
             times[name].append(1000 * (time.perf_counter() - started) / max(1, drawn))
     glfw.show_window(operator.window)
+    operator.period = period  # the show loop redraws at --operator-fps, as play does
     return times
 
 
@@ -120,7 +123,10 @@ def measure(args, np, Orbit, AutoScale) -> int:
                 print(f"  {name:18} median {statistics.median(values):6.1f} ms a frame  (rounds: {shown})")
             print(f"  the operator window: +{both - alone:.1f} ms a frame, x{statistics.median(ratios):.2f}")
             app.inputs.remove(mover)
-            auto_loop(args, session, AutoScale)
+            glfw = session.operator.glfw
+            for shown in (False, True):  # the show's loop with the operator hidden, then shown
+                (glfw.show_window if shown else glfw.hide_window)(session.operator.window)
+                auto_loop(args, session, AutoScale, shown)
             if args.screenshot is not None:
                 session.operator.save_screenshot(args.screenshot)
                 print(f"operator window: {args.screenshot}")
@@ -130,8 +136,8 @@ def measure(args, np, Orbit, AutoScale) -> int:
     return 0
 
 
-def auto_loop(args, session, AutoScale) -> None:
-    """The show's loop: --fps, auto render scale, the walk playing, the operator shown."""
+def auto_loop(args, session, AutoScale, shown: bool) -> None:
+    """The show's loop: --fps, auto render scale, the walk playing, the operator `shown` or hidden."""
     app, renderer = session.app, session.renderer
     renderer.render_scale = 1.0
     renderer.scale_control = AutoScale(1.0 / args.fps)
@@ -146,14 +152,17 @@ def auto_loop(args, session, AutoScale) -> None:
             if trace[-1][0] >= args.seconds:
                 app.quit()
 
-    app.inputs.append(Timer())
+    timer = Timer()
+    app.inputs.append(timer)
     app.running = True
     app.run()
+    app.inputs.remove(timer)
     half = next(i for i, row in enumerate(trace) if row[0] >= args.seconds / 2)
     fps = (trace[-1][1] - trace[half][1]) / (trace[-1][0] - trace[half][0])
     changes = sum(1 for a, b in zip(trace, trace[1:], strict=False) if a[2] != b[2])
     held = "held" if fps >= 0.97 * args.fps else "NOT held"
     print(
-        f"show loop with the operator, --fps {args.fps:g}, --render-scale auto, walk {args.walk}: "
+        f"show loop, operator {'shown' if shown else 'hidden'}, --fps {args.fps:g}, --render-scale auto, "
+        f"walk {args.walk}: "
         f"{fps:.1f} frames/s over the second half ({held}), scale {renderer.render_scale:.2f}, {changes} change(s)"
     )
