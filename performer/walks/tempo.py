@@ -90,7 +90,7 @@ class TapTempo(PulseTempo):
     def tap(self, now: float) -> float | None:
         bpm = self.pulse(now)
         if self.counted(now):
-            log.info("tap tempo: %.1f BPM", bpm)
+            log.debug("tap tempo: %.1f BPM", bpm)  # debug: audio beats tap twice a second
         return bpm
 
     def counted(self, now: float) -> bool:
