@@ -4,10 +4,10 @@ A real session as `performer play` builds it (output window, operator window sha
 the show), with z moving every frame so every frame is a real render. Rounds alternate the operator window
 shown (redrawn every frame) and hidden (it draws nothing), uncapped, at render scale 1: the frame time of
 each, their medians over the rounds and the median of the per-round ratios. Then the loop as a show runs
-it, the operator hidden and then shown (redrawn at play's default 30 a second): --fps (default 60) with
---render-scale auto and a walk playing, frames a second over the second half and the scale auto settled
-at. With no DISPLAY it starts its own Xvfb. `--screenshot FILE` writes the operator window at the end
-(the README's picture).
+it, the operator hidden and then shown (redrawn --operator-fps times a second, play's default 30): --fps
+(default 60) with --render-scale auto and a walk playing, frames a second over the second half and the
+scale auto settled at. With no DISPLAY it starts its own Xvfb. `--screenshot FILE` writes the operator
+window at the end (the README's picture).
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--rounds", type=int, default=5, help="rounds of each, alternating (default 5)")
     p.add_argument("--fps", type=parse_fps, default=60.0, help="the frame budget of the auto loop (default 60)")
     p.add_argument("--seconds", type=float, default=12.0, help="length of the auto loop (default 12)")
+    p.add_argument("--operator-fps", type=parse_fps, default=30.0, help="the operator's redraws a second (30)")
     p.add_argument("--walk", default="tour", help="the walk playing during the auto loop (default tour)")
     p.add_argument("--screenshot", type=Path, metavar="FILE", help="write the operator window to this PNG")
     return p
@@ -50,6 +51,7 @@ def open_session(args, record_dir: str):
     play = parser.parse_args(
         ["--size", f"{width}x{height}", "--osc-port", "0", "--no-midi", "--no-reload", "--fps", "1000"]
         + ["--landmarks", str(DEFAULT_LANDMARKS), "--record-dir", record_dir, "--model", str(args.model)]
+        + ["--operator-fps", str(args.operator_fps)]
     )
     weights = CppnWeights.from_file(args.model)
     surface = GlfwWindow((width, height), "performer", vsync=False)
@@ -162,7 +164,7 @@ def auto_loop(args, session, AutoScale, shown: bool) -> None:
     changes = sum(1 for a, b in zip(trace, trace[1:], strict=False) if a[2] != b[2])
     held = "held" if fps >= 0.97 * args.fps else "NOT held"
     print(
-        f"show loop, operator {'shown' if shown else 'hidden'}, --fps {args.fps:g}, --render-scale auto, "
-        f"walk {args.walk}: "
+        f"show loop, operator {f'shown at {args.operator_fps:g}/s' if shown else 'hidden'}, --fps {args.fps:g}, "
+        f"--render-scale auto, walk {args.walk}: "
         f"{fps:.1f} frames/s over the second half ({held}), scale {renderer.render_scale:.2f}, {changes} change(s)"
     )
