@@ -139,3 +139,30 @@ def test_the_operator_redraws_at_most_operator_fps(display, tmp_path, monkeypatc
         redraws, frames = operator.frames - before, app.frames - shown
         assert frames > 2 * redraws, (frames, redraws)
         assert 0.8 * 20 * elapsed - 2 <= redraws <= 20 * elapsed / 0.95 + 1, (redraws, elapsed)
+
+
+def test_the_fullscreen_button_puts_the_output_on_the_chosen_monitor(session, display):
+    """One screen (Xvfb's 1600x900): the button sends the output fullscreen there, sized as the monitor's
+    mode, the operator window stays a window; a second click brings the output back to its window size."""
+    operator, surface = session.operator, session.app.surface
+    glfw = operator.glfw
+    settle(session)
+    before = glfw.get_window_size(surface.window)
+    window_x, window_y = glfw.get_window_pos(operator.window)
+    x0, y0, x1, y1 = operator.panels.rects["output fullscreen"]
+
+    def click() -> None:
+        xdotool(display, "mousemove", window_x + int((x0 + x1) / 2), window_y + int((y0 + y1) / 2))
+        settle(session)
+        xdotool(display, "click", "1")
+        settle(session, 6)
+
+    click()
+    mode = glfw.get_video_mode(surface.monitor)
+    assert surface.fullscreen and glfw.get_window_size(surface.window) == (mode.size.width, mode.size.height)
+    assert (mode.size.width, mode.size.height) == (1600, 900)
+    assert not glfw.get_window_monitor(operator.window), "the operator window stays a window (a NULL monitor)"
+    window_x, window_y = glfw.get_window_pos(operator.window)
+    x0, y0, x1, y1 = operator.panels.rects["output fullscreen"]
+    click()
+    assert not surface.fullscreen and glfw.get_window_size(surface.window) == before
