@@ -78,3 +78,23 @@ class Orbit:
             self.app.quit()
         phase = np.arange(len(self.start))
         state.set_z(self.start + 0.6 * np.sin(0.7 * elapsed + phase))
+
+
+def time_recording(app, recorder, frames: int) -> tuple[dict[str, list[float]], object]:
+    """The live loop's seconds a frame, `frames` frames without the recorder and then `frames` with it
+    recording (the frame finished each time: GL work counted where it happens); and the recording's session
+    (its dropped frames). The recorder is closed at the end."""
+    times: dict[str, list[float]] = {"not recording": [], f"recording {recorder.codec.name}": []}
+    app.run(2)  # warm-up: shader compile
+    for label in times:
+        if label.startswith("recording"):
+            recorder.start()
+            app.add_output(recorder)
+        for _ in range(frames):
+            start = time.perf_counter()
+            app.run(1)
+            app.renderer.ctx.finish()
+            times[label].append(time.perf_counter() - start)
+    session = recorder.session
+    recorder.close()
+    return times, session

@@ -55,7 +55,7 @@ def folder_bytes(path: Path) -> int:
 
 def run(args: argparse.Namespace) -> int:
     from performer.app import App
-    from performer.measure import gl_exit_code
+    from performer.measure import gl_exit_code, time_recording
     from performer.outputs.recorder import LiveRecorder
     from performer.record.codecs import CODECS as TABLE
     from performer.record.writer import FfmpegWriter
@@ -112,19 +112,7 @@ def run(args: argparse.Namespace) -> int:
         player.play("bench")
         app.inputs.append(player)
         recorder = LiveRecorder(tmp, args.fps, "hap_alpha")
-        times: dict[str, list[float]] = {"not recording": [], "recording hap_alpha": []}
-        app.run(2)  # warm-up: shader compile
-        for label in times:
-            if label.startswith("recording"):
-                recorder.start()
-                app.add_output(recorder)
-            for _ in range(args.frames):
-                start = time.perf_counter()
-                app.run(1)
-                ctx.finish()
-                times[label].append(time.perf_counter() - start)
-        session = recorder.session
-        recorder.close()
+        times, session = time_recording(app, recorder, args.frames)
         surface.close()
     print()
     print("| live loop, transparent | median ms/frame | max ms/frame |")

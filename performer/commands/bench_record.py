@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from performer.cli_types import parse_size
-from performer.measure import benchmark_generator, gl_exit_code
+from performer.measure import benchmark_generator, gl_exit_code, time_recording
 from performer.paths import DEFAULT_MODEL
 
 CODECS = ("h264", "hap")
@@ -90,19 +90,7 @@ def run(args: argparse.Namespace) -> int:
         player.play("bench")
         app.inputs.append(player)
         recorder = LiveRecorder(tmp, args.fps, "h264")
-        times: dict[str, list[float]] = {"not recording": [], "recording h264": []}
-        app.run(2)  # warm-up
-        for label in times:
-            if label.startswith("recording"):
-                recorder.start()
-                app.add_output(recorder)
-            for _ in range(args.frames):
-                start = time.perf_counter()
-                app.run(1)
-                ctx.finish()
-                times[label].append(time.perf_counter() - start)
-        session = recorder.session
-        recorder.close()
+        times, session = time_recording(app, recorder, args.frames)
         surface.close()
     print()
     print("| live loop | median ms/frame | p95 ms/frame |")
