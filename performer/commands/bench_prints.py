@@ -12,10 +12,10 @@ import time
 from pathlib import Path
 
 from performer.cli_types import parse_size
-from performer.paths import DEFAULT_MODEL, DEFAULT_PRINTS
+from performer.paths import DEFAULT_LANDMARKS, DEFAULT_MODEL, DEFAULT_PRINTS
 
 STYLE_SIZES = (256, 512)
-SHEET_Z_SEEDS = (3, 11, 21)
+SHEET_LANDMARKS = ("dress", "pullover", "bag")  # the sheet's rows: shipped landmarks, where a show goes
 SLOW_WORKER_SECONDS = 0.5
 
 
@@ -176,7 +176,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def write_sheet(path: Path, renderer, layer, state, latent_dim: int, size: int = 192) -> None:
-    """Rows: garments at a few z; columns: no print, then every slot (waiting for the worker's frame)."""
+    """Rows: a few shipped landmarks' garments; columns: no print, then every slot (waiting for the worker's
+    frame)."""
     import imageio.v3 as iio
     import numpy as np
 
@@ -184,8 +185,11 @@ def write_sheet(path: Path, renderer, layer, state, latent_dim: int, size: int =
 
     images = []
     renderer.prints = layer
-    for seed in SHEET_Z_SEEDS:
-        state.set_z(np.random.default_rng(seed).standard_normal(latent_dim))
+    from performer.presets.landmarks import find_landmark, load_landmarks
+
+    landmarks = load_landmarks(DEFAULT_LANDMARKS, latent_dim)
+    for name in SHEET_LANDMARKS:
+        state.set_z(np.asarray(find_landmark(landmarks, name).z, dtype=np.float64))
         for index in [-1, *range(len(layer.table))]:
             state.set("print_opacity", 0.0 if index < 0 else 1.0)
             state.set("print_a", max(index, 0))
