@@ -15,6 +15,7 @@ from performer.outputs.base import Frame, OutputBase
 
 log = logging.getLogger(__name__)
 SCREENSHOT_AFTER = 5  # frames: the font atlas and the layout have settled by then
+UI_FONT_SIZE = 15.0  # pixels at scale 1
 
 
 class OperatorWindow(OutputBase):
@@ -51,6 +52,7 @@ class OperatorWindow(OutputBase):
             scale = max(1.0, float(glfw.get_window_content_scale(self.window)[0] or 1.0))
             imgui.get_style().scale_all_sizes(scale)  # HiDPI: widgets and text grow with the screen's scale
             imgui.get_style().font_scale_dpi = scale
+            self._use_font(io)
             panels.scale = scale
             self.renderer = ImguiRenderer(self.ctx)
         finally:
@@ -63,6 +65,16 @@ class OperatorWindow(OutputBase):
         )
         glfw.set_scroll_callback(self.window, lambda w, dx, dy: self._io().add_mouse_wheel_event(dx, dy))
         glfw.set_key_callback(self.window, output_window._key)  # the show's keys work from here too
+
+    @staticmethod
+    def _use_font(io) -> None:
+        """Roboto (shipped in imgui-bundle's wheel) at UI_FONT_SIZE: more legible from a stage distance than
+        ImGui's 13-pixel bitmap-style default; that default stays when the file is not there."""
+        import imgui_bundle
+
+        font = Path(imgui_bundle.__file__).parent / "assets" / "fonts" / "Roboto" / "Roboto-Regular.ttf"
+        if font.is_file():
+            io.fonts.add_font_from_file_ttf(str(font), UI_FONT_SIZE)
 
     def _io(self):
         self.imgui.set_current_context(self.gui)
