@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 import subprocess
 import threading
+import time
 
 import imageio.v3 as iio
 import numpy as np
@@ -16,6 +17,7 @@ from operator_window_cases import open_session, settle, xdotool
 from safetensors.numpy import load_file, save_file
 from xvfb import virtual_display
 
+from performer.operator.canvas_panel import FOLLOW_AFTER
 from performer.paths import DEFAULT_MODEL
 
 pytest.importorskip("imgui_bundle")
@@ -80,6 +82,17 @@ def distance_to_path(points: list[tuple[float, float]], size: int) -> np.ndarray
     return best
 
 
+def blank(session, panel) -> None:
+    """The canvas cleared once it has followed the show's current garment (follow() waits for z to hold
+    still), so a stroke is drawn on black."""
+    settle(session, 2)  # the panel sees z (and when it last moved) as frames are drawn
+    time.sleep(FOLLOW_AFTER + 0.05)
+    settle(session, 3)
+    assert panel.canvas.wait_idle()
+    panel.canvas.clear()
+    settle(session, 2)
+
+
 def until_encoded(session, canvas) -> None:
     settle(session, 2)
     assert canvas.wait_idle()
@@ -107,7 +120,7 @@ def test_a_stroke_lands_where_the_mouse_went_and_moves_z_to_the_encoders_mean(se
     panel = canvas_panel(session)
     canvas = panel.canvas
     assert any(canvas in hub.sources.open.values() for hub in session.hubs), "the panel's canvas feeds the hub"
-    settle(session)
+    blank(session, panel)
     assert np.all(session.app.state.z == 0.0) and canvas.image()[1].max() == 0.0
     canvas.set_brush_size(18)
     x0, _, x1, _ = session.operator.panels.rects["canvas"]
@@ -226,3 +239,34 @@ def test_a_typed_picture_path_is_loaded_and_the_show_sees_none_of_its_keys(sessi
     rgb = np.frombuffer(session.operator.read_pixels(), np.uint8).reshape(height, -1, 3)[::-1][y0:y1, x0:x1]
     red = (rgb[..., 0] > 200) & (rgb[..., 1] < 150) & (rgb[..., 2] < 150)
     assert red.sum() > 20, "the error line is drawn in red"
+
+
+def test_the_canvas_follows_the_show_once_z_holds_still_but_keeps_its_own_drawing(session, display, model):
+    """As the Explorer's canvas: a move from elsewhere (here the operator's all-latents message, as the map
+    sends it) is shown on the canvas once z has held still; the canvas's own encoding never replaces the
+    drawing it came from."""
+    panel = canvas_panel(session)
+    canvas = panel.canvas
+    z = np.linspace(-1.0, 1.0, 8)
+    session.operator.panels.source.set_latents(z)
+    settle(session, 2)
+    assert np.allclose(session.app.state.z, z)
+    time.sleep(FOLLOW_AFTER + 0.05)
+    settle(session, 3)
+    assert canvas.wait_idle()
+    with torch.no_grad():
+        want = model.generator.render(torch.from_numpy(z.astype(np.float32))[None], canvas.size)[0].mean(0).numpy()
+    error = np.abs(canvas.image()[1] - want)
+    assert error.mean() < 1e-4 and np.quantile(error, 0.999) < 1e-3, "the canvas shows the show's garment"
+    # a stroke, its encoding moves z: the drawing stays, however long z then holds still
+    canvas.begin_stroke(60, 60)
+    canvas.stroke_to(200, 220)
+    canvas.end_stroke()
+    until_encoded(session, canvas)
+    drawn = canvas.image()
+    assert np.allclose(session.app.state.z, canvas.last_sent, atol=1e-6)
+    time.sleep(FOLLOW_AFTER + 0.05)
+    settle(session, 3)
+    assert canvas.wait_idle()
+    version, pixels = canvas.image()
+    assert version == drawn[0] and np.array_equal(pixels, drawn[1]), "the drawing was kept"

@@ -23,6 +23,7 @@ from performer.sources.canvas import WHITE, DesignCanvas
 from performer.state import LATENT_LIMIT
 
 log = logging.getLogger(__name__)
+FOLLOW_AFTER = 0.3  # seconds z must hold still before the canvas shows it (a fader's last move)
 
 BRUSH_OUTLINE = (1.0, 0.85, 0.2, 0.8)
 BORDER = (0.45, 0.45, 0.5, 1.0)
@@ -50,6 +51,7 @@ class CanvasPanel:
         self._clicked_in = False
         self._drawing = False
         self._last_point: tuple[float, float] | None = None
+        self._seen_key, self._still_since, self._followed_key = b"", 0.0, b""  # follow(): z as last seen
         self._keys = None
         self._dialog = None
         self._dialog_works = bool(shutil.which("zenity") or shutil.which("kdialog"))  # portable_file_dialogs' tools
@@ -119,9 +121,32 @@ class CanvasPanel:
             self.randomise()
         return True
 
+    def follow(self, now: float) -> bool:
+        """As the Explorer's canvas, show the garment the show is at: once z has held still for FOLLOW_AFTER
+        seconds after a move that was not this canvas's own (a fader, a landmark, the map), and nothing drawn
+        is waiting for its encoding, the canvas is redrawn from z (rendered on its worker). Not during a walk
+        (z never holds still), not mid-stroke. True when it asked the canvas to follow."""
+        z = self.app.state.z
+        key = z.tobytes()
+        if key != self._seen_key:
+            self._seen_key, self._still_since = key, now
+            return False
+        if key == self._followed_key or now - self._still_since < FOLLOW_AFTER:
+            return False
+        if self._drawing or not self.canvas.idle:
+            return False
+        self._followed_key = key
+        sent = self.canvas.last_sent
+        if sent is not None and sent.shape == z.shape and np.allclose(sent, z, atol=1e-6):
+            return False  # the canvas's own encoding: the drawing stays
+        self.canvas.start_from(z)
+        return True
+
     # ---- output context --------------------------------------------------------------------------------------
     def prepare(self, frame) -> None:
         self.keys_here = False  # set again by draw; a collapsed panel takes no keys
+        if self.canvas is not None:
+            self.follow(frame.now)
 
     # ---- operator context -------------------------------------------------------------------------------------
     def draw(self, imgui, operator, frame) -> None:

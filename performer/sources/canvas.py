@@ -53,6 +53,7 @@ class DesignCanvas:
         self.brush, self.brush_radius = WHITE, 12.0
         self.stats: dict[str, int] = {"encodes": 0, "strokes": 0, "encode_errors": 0, "picture_errors": 0}
         self.last_encode_ms = 0.0
+        self.last_sent: np.ndarray | None = None  # the last z this canvas moved the show to
         self.encode_threads: set[int] = set()  # the ids of the threads that encoded (tests: never the caller)
         self._pixels = np.zeros((self.size, self.size), dtype=np.float32)
         self._stroke_base: np.ndarray | None = None
@@ -118,13 +119,16 @@ class DesignCanvas:
         """R: the canvas shows the garment at z (the current one), rendered on the worker; drawing goes on from
         there. Nothing is encoded until the drawing changes."""
         z = np.asarray(z, dtype=np.float64).copy()
+        with self._cond:
+            asked_at = self._version
 
         def render() -> bool:
             if self.weights is None:
                 return False
             pixels = render_garment(self.weights, z, self.size)
             with self._cond:
-                self._replace(pixels)
+                if self._version == asked_at:  # a stroke drawn meanwhile wins over the garment asked for
+                    self._replace(pixels)
             return False
 
         self._post(render)
@@ -176,12 +180,19 @@ class DesignCanvas:
                 self._cond.wait(min(left, 0.01))
         return True
 
+    @property
+    def idle(self) -> bool:
+        """Nothing drawn waits for its encoding and nothing is being rendered: safe to show another garment."""
+        with self._cond:
+            return not (self._dirty or self._job is not None or self._busy or self._latest is not None)
+
     # ---- the Source protocol (the frame thread) ---------------------------------------------------------
     def events(self, now: float) -> list[ControlEvent]:
         with self._cond:
             z, self._latest = self._latest, None
         if z is None:
             return []
+        self.last_sent = np.asarray(z, dtype=np.float64).copy()  # the operator's canvas knows its own move
         values = tuple(float(v) for v in z)
         return [ControlEvent("osc", "/performer/z", values[0], None, "canvas", now, values, "canvas")]
 
