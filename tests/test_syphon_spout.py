@@ -179,7 +179,7 @@ def test_the_operators_output_panel_and_the_hud_have_a_line_per_output(app):
     app.add_output(SpoutOutput("wall", library=library))
     app.add_output(SyphonOutput("floor", library=FakeSyphon(clients=[False])))
     step(app, 3)
-    panels = SimpleNamespace(app=app, context=SimpleNamespace(renderer=app.renderer))
+    panels = SimpleNamespace(app=app, context=SimpleNamespace(renderer=app.renderer), record=lambda *a: None)
     imgui, operator = Imgui(), SimpleNamespace(preview_image=lambda target: None)
     OutputPanel(panels, None).draw(imgui, operator, SimpleNamespace(target=app.renderer.target))
     assert imgui.lines[1].endswith("dropped 2")  # Spout's two failed sends
