@@ -1,4 +1,5 @@
-"""Shared fixtures: small models with random weights, saved as real model files."""
+"""Shared fixtures: a headless GL context per test module, small models with random weights saved as real
+model files."""
 
 from __future__ import annotations
 
@@ -22,3 +23,13 @@ def random_model_file(tmp_path, small_config):
     generator, encoder = CPPN(small_config).eval(), Encoder(small_config).eval()
     path = save_model(tmp_path / "random.safetensors", small_config, generator, encoder, {"note": "test"})
     return path, generator, encoder
+
+
+@pytest.fixture(scope="module")
+def ctx():
+    """A headless EGL context (llvmpipe here) for one test module; a module may define its own instead."""
+    from performer.render.context import create_headless_context
+
+    context = create_headless_context()
+    yield context
+    context.release()

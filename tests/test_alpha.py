@@ -14,19 +14,11 @@ from alpha_frames import TRANSPARENT, garment_state, rgba
 from performer.canvas_pixels import render_garment
 from performer.outputs.base import CaptureOutput, OutputBase
 from performer.paths import DEFAULT_MODEL, SHADER_DIR
-from performer.render.context import create_headless_context
 from performer.render.cppn_renderer import CppnRenderer
 from performer.render.weights import CppnWeights
 from performer.state import PerformanceState
 
 MASK_LOW, MASK_HIGH = 0.04, 0.25  # shaders/cppn.glsl: the prints' mask ramps over these levels
-
-
-@pytest.fixture(scope="module")
-def ctx():
-    context = create_headless_context()
-    yield context
-    context.release()
 
 
 @pytest.fixture(scope="module")

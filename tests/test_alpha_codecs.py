@@ -19,18 +19,10 @@ from performer.paths import DEFAULT_MODEL
 from performer.record.codecs import CODECS
 from performer.record.probe import frames_kept, pixel_format, read_frames
 from performer.record.writer import FfmpegWriter
-from performer.render.context import create_headless_context
 from performer.render.cppn_renderer import CppnRenderer
 from performer.render.weights import CppnWeights
 
 ALPHA_FORMATS = {"hap_alpha": "rgba", "prores_4444": "yuva444p12le", "png": "rgba"}  # what ffprobe reports
-
-
-@pytest.fixture(scope="module")
-def ctx():
-    context = create_headless_context()
-    yield context
-    context.release()
 
 
 @pytest.fixture(scope="module")

@@ -30,15 +30,6 @@ needs_glslang = pytest.mark.skipif(shutil.which("glslangValidator") is None, rea
 
 
 @pytest.fixture(scope="module")
-def ctx():
-    from performer.render.context import create_headless_context
-
-    context = create_headless_context()
-    yield context
-    context.release()
-
-
-@pytest.fixture(scope="module")
 def shipped():
     """(weights, torch generator, the committed .fs text)."""
     return CppnWeights.from_file(DEFAULT_MODEL), load_model(DEFAULT_MODEL).generator, SHIPPED_ISF.read_text()

@@ -20,15 +20,6 @@ from performer.presets.landmarks import load_landmarks
 from performer.render.weights import CppnWeights
 
 
-@pytest.fixture(scope="module")
-def ctx():
-    from performer.render.context import create_headless_context
-
-    context = create_headless_context()
-    yield context
-    context.release()
-
-
 def structured_cppn(config: ModelConfig, seed: int) -> CPPN:
     """Weights with std 1: units saturate and the picture has structure at several scales, so a slip shows."""
     torch.manual_seed(seed)

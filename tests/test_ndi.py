@@ -23,7 +23,6 @@ import pytest
 from performer.outputs.base import Frame, OutputContext
 from performer.outputs.ndi import NdiOutput
 from performer.outputs.readback import FrameReadback
-from performer.render.context import create_headless_context
 from performer.render.target import OffscreenTarget
 
 TESTS = Path(__file__).resolve().parent
@@ -73,13 +72,6 @@ class FakeNdi:
 
     def send_destroy(self, sender) -> None:
         self.destroyed = True
-
-
-@pytest.fixture(scope="module")
-def ctx():
-    context = create_headless_context()
-    yield context
-    context.release()
 
 
 def target_with(ctx, rgba_bottom_first: np.ndarray) -> OffscreenTarget:

@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
-
 from performer.prints.live import PrintLayer, working_size
 from performer.prints.slots import LEARNED, NONE, print_uniforms, resolve, slots
-from performer.render.context import create_headless_context
 from performer.state import PerformanceState, check_param
 from performer.targets import parse_target
 
@@ -70,13 +67,6 @@ class Recorder:
 
     def stop(self):
         pass
-
-
-@pytest.fixture(scope="module")
-def ctx():
-    context = create_headless_context()
-    yield context
-    context.release()
 
 
 def test_what_the_worker_is_asked(ctx):

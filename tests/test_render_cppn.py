@@ -11,19 +11,11 @@ import torch
 from performer.model.config import ModelConfig
 from performer.model.cppn import CPPN
 from performer.palettes import PALETTE_NAMES, palette_table
-from performer.render.context import create_headless_context
 from performer.render.cppn_renderer import CppnRenderer
 from performer.render.weights import CppnWeights
 from performer.state import PerformanceState
 
 TOLERANCE = 2  # of 255, per pixel, max
-
-
-@pytest.fixture(scope="module")
-def ctx():
-    context = create_headless_context()
-    yield context
-    context.release()
 
 
 @pytest.fixture(scope="module")

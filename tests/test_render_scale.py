@@ -122,15 +122,6 @@ def test_bad_times_are_ignored():
 # GL ---------------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def ctx():
-    from performer.render.context import create_headless_context
-
-    context = create_headless_context()
-    yield context
-    context.release()
-
-
 def catmull_rom_upscale(small: np.ndarray, size: tuple[int, int]) -> np.ndarray:
     """shaders/upscale.glsl in numpy: each output pixel's centre mapped about the image centre by the ratio
     of the shorter sides, then 4x4 texels with Catmull-Rom weights, edges clamped."""

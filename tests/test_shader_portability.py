@@ -28,15 +28,6 @@ def validate(source: str, stage: str, tmp_path) -> subprocess.CompletedProcess:
     return subprocess.run(["glslangValidator", str(path)], capture_output=True, text=True, timeout=120)
 
 
-@pytest.fixture(scope="module")
-def ctx():
-    from performer.render.context import create_headless_context
-
-    context = create_headless_context()
-    yield context
-    context.release()
-
-
 @pytest.mark.parametrize("mode", WEIGHT_MODES)
 def test_cppn_program_passes_the_reference_compiler(ctx, random_model_file, mode, tmp_path):
     renderer = CppnRenderer(ctx, CppnWeights.from_file(random_model_file[0]), mode)
