@@ -48,7 +48,8 @@ def upsample(pixels: np.ndarray, size: int) -> np.ndarray:
 
 def render_garment(weights, z: np.ndarray, size: int, chunk: int = 1 << 14) -> np.ndarray:
     """The CPPN's garment at z, grey float32 [size, size] in [0, 1] (the mean of its channels), with the
-    coordinates of model/cppn.py's coordinate_grid at zoom 1. `weights` is a render.weights.CppnWeights."""
+    coordinates of model/cppn.py's coordinate_grid at zoom 1. `weights` is a render.weights.CppnWeights (its
+    layer0_activation: sin on the sine units, tanh on the rest)."""
     centres = (np.arange(size, dtype=np.float32) + 0.5) * (2.0 / size) - 1.0
     y, x = np.meshgrid(centres, centres, indexing="ij")
     xs, ys = x.reshape(-1) * weights.coord_scale, y.reshape(-1) * weights.coord_scale
@@ -58,7 +59,7 @@ def render_garment(weights, z: np.ndarray, size: int, chunk: int = 1 << 14) -> n
     coord_w, out_w, out_b = (a.astype(np.float32) for a in (weights.coord, weights.out_w, weights.out_b))
     out = np.empty(coords.shape[0], dtype=np.float32)
     for begin in range(0, coords.shape[0], chunk):
-        h = np.tanh(gains[0] * (coords[begin : begin + chunk] @ coord_w.T) + biases[0])
+        h = weights.layer0_activation(gains[0] * (coords[begin : begin + chunk] @ coord_w.T) + biases[0])
         for layer, w in enumerate(hidden, start=1):
             h = np.tanh(gains[layer] * (h @ w.T) + biases[layer])
         out[begin : begin + chunk] = (1.0 / (1.0 + np.exp(-(h @ out_w.T + out_b)))).mean(axis=1)

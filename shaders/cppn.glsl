@@ -6,6 +6,7 @@
 //   N             hidden units / 4 (units are packed into vec4s so every product is a mat4 * vec4)
 //   HIDDEN        number of hidden H->H layers (cppn_depth - 1); LAYERS = HIDDEN + 1
 //   CHANNELS      1 (grey) or 3 (RGB)
+//   SINE_BLOCKS   layer 0's first SINE_BLOCKS vec4s take sin instead of tanh (ModelConfig.cppn_sine_units / 4)
 //   WEIGHT_COUNT  vec4s in the packed weight table (see CppnWeights.pack)
 //   WEIGHTS_CONST | WEIGHTS_UBO | WEIGHTS_TEXTURE  where the table lives
 //   CPPN_GENERATED  with WEIGHTS_CONST: cppn_generated() is straight-line code with the weights in it
@@ -27,7 +28,8 @@ uniform float u_zoom;
 uniform vec2 u_pan;
 uniform float u_coord_scale;
 // Per-frame terms (CppnWeights.frame_terms), the same for every pixel: layer l is
-// tanh(u_gain[l] * (W_l h) + u_bias[l]); layer 0's bias holds W_z z + b, the latent's whole share.
+// tanh(u_gain[l] * (W_l h) + u_bias[l]); layer 0's bias holds W_z z + b, the latent's whole share, and its
+// first SINE_BLOCKS vec4s take sin instead of tanh.
 uniform vec4 u_gain[LAYERS * N];
 uniform vec4 u_bias[LAYERS * N];
 uniform int u_palette;
@@ -61,6 +63,10 @@ uniform sampler2D u_weights;  // RGBA32F, WEIGHT_TEXTURE_WIDTH texels a row
 #define WV(k) W[k]
 #endif
 
+#ifndef SINE_BLOCKS
+#define SINE_BLOCKS 0
+#endif
+
 // Offsets into the packed table: coordinates (3 columns per block), hidden mat4 blocks and biases, output.
 #define COORD_AT(i) ((i) * 3)
 #define HIDDEN_AT(l) (3 * N + (l) * 4 * N * N)
@@ -76,6 +82,12 @@ mat4 block(int k) {
     return mat4(WV(k), WV(k + 1), WV(k + 2), WV(k + 3));
 }
 
+// Layer 0's pre-activation for block i: the coordinates' share times the gain, plus the latent's bias.
+vec4 layer0(int i, vec2 xy, float r) {
+    int k = COORD_AT(i);
+    return u_gain[i] * (WV(k) * xy.x + WV(k + 1) * xy.y + WV(k + 2) * r) + u_bias[i];
+}
+
 // Output pre-activations (before the sigmoid) for one pixel.
 vec4 network(vec2 xy, float r) {
 #if defined CPPN_GENERATED
@@ -83,9 +95,11 @@ vec4 network(vec2 xy, float r) {
 #else
     vec4 h[N];
     vec4 g[N];
-    for (int i = 0; i < N; ++i) {
-        int k = COORD_AT(i);
-        h[i] = safe_tanh(u_gain[i] * (WV(k) * xy.x + WV(k + 1) * xy.y + WV(k + 2) * r) + u_bias[i]);
+    for (int i = 0; i < SINE_BLOCKS; ++i) {  // sine units (Fourier features) first, then tanh
+        h[i] = sin(layer0(i, xy, r));
+    }
+    for (int i = SINE_BLOCKS; i < N; ++i) {
+        h[i] = safe_tanh(layer0(i, xy, r));
     }
     for (int l = 0; l < HIDDEN; ++l) {
         int base = HIDDEN_AT(l);

@@ -39,8 +39,10 @@ def structured_cppn(config: ModelConfig, seed: int) -> CPPN:
         ModelConfig(latent_dim=6, channels=3, cppn_hidden=16, cppn_depth=3, latent_film=False),
         ModelConfig(latent_dim=5, channels=3, cppn_hidden=12, cppn_depth=4, latent_film=True),
         ModelConfig(latent_dim=8, channels=1, cppn_hidden=20, cppn_depth=2, latent_film=False),
+        ModelConfig(cppn_sine_units=16),
+        ModelConfig(cppn_hidden=8, cppn_depth=2, cppn_sine_units=4, latent_film=False),
     ],
-    ids=["rgb-plain", "rgb-film-z5", "grey-plain"],
+    ids=["rgb-plain", "rgb-film-z5", "grey-plain", "film-sine16", "plain-8x2-sine4"],
 )
 def test_other_shapes_render_the_torch_cppn(ctx, config):
     generator = structured_cppn(config, seed=config.cppn_hidden)

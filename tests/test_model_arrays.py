@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 import torch
+from safetensors import safe_open
 
 from performer.model.arrays import ModelFileError, generator_shapes, read_model_arrays
 from performer.model.checkpoint import load_model, save_model
@@ -16,10 +18,16 @@ from performer.model.cppn import CPPN, Encoder
 from performer.paths import DEFAULT_MODEL
 from performer.render.weights import CppnWeights
 
-CONFIGS = [ModelConfig(), ModelConfig(latent_film=False), ModelConfig(channels=3, cppn_hidden=16, cppn_depth=3)]
+CONFIGS = [
+    ModelConfig(),
+    ModelConfig(latent_film=False),
+    ModelConfig(channels=3, cppn_hidden=16, cppn_depth=3),
+    ModelConfig(cppn_sine_units=16),
+    ModelConfig(cppn_hidden=8, cppn_depth=2, cppn_sine_units=4, latent_film=False),
+]
 
 
-@pytest.mark.parametrize("config", CONFIGS, ids=["film", "plain", "rgb-16x3"])
+@pytest.mark.parametrize("config", CONFIGS, ids=["film", "plain", "rgb-16x3", "film-sine16", "plain-8x2-sine4"])
 def test_shape_table_is_the_torch_modules(config):
     torch_shapes = {k: tuple(v.shape) for k, v in CPPN(config).state_dict().items()}
     assert generator_shapes(config) == torch_shapes
@@ -34,6 +42,32 @@ def test_numpy_weights_equal_the_torch_loaders():
     for a, b in zip(got.frame_terms(z), expected.frame_terms(z), strict=True):
         assert np.array_equal(a, b)
     assert np.array_equal(got.garments, via_torch.garments)
+
+
+@pytest.mark.parametrize("config", CONFIGS[3:], ids=["film-sine16", "plain-8x2-sine4"])
+def test_sine_units_go_through_the_file(tmp_path, config):
+    torch.manual_seed(5)
+    generator = CPPN(config).eval()
+    path = save_model(tmp_path / "sine.safetensors", config, generator, Encoder(config))
+    got, expected = CppnWeights.from_file(path), CppnWeights.from_generator(generator)
+    assert got.sine_units == expected.sine_units == config.cppn_sine_units
+    assert read_model_arrays(path).config == config and np.array_equal(got.pack(), expected.pack())
+
+
+def test_a_file_from_before_sine_units_reads_as_none():
+    with safe_open(str(DEFAULT_MODEL), framework="numpy") as handle:
+        assert "cppn_sine_units" not in json.loads(handle.metadata()["config"])  # the shipped model is one
+    assert read_model_arrays(DEFAULT_MODEL).config.cppn_sine_units == 0
+    assert CppnWeights.from_file(DEFAULT_MODEL).sine_units == 0
+
+
+@pytest.mark.parametrize("sine_units", [2, 6, -4, 36, True, 4.0])
+def test_sine_units_the_shader_cannot_pack_are_refused(sine_units):
+    with pytest.raises(ValueError, match="cppn_sine_units"):
+        ModelConfig(cppn_sine_units=sine_units)
+    with pytest.raises(ValueError, match="cppn_sine_units"):
+        ModelConfig.from_dict({"cppn_hidden": 32, "cppn_sine_units": sine_units})
+    assert ModelConfig(cppn_hidden=8, cppn_sine_units=8).cppn_sine_units == 8  # every unit may be a sine
 
 
 def test_bad_files_are_refused_naming_the_file(tmp_path):

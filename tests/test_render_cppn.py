@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import math
 
 import numpy as np
@@ -9,7 +11,7 @@ import pytest
 import torch
 
 from performer.model.config import ModelConfig
-from performer.model.cppn import CPPN
+from performer.model.cppn import CPPN, coordinate_grid
 from performer.palettes import PALETTE_NAMES, palette_table
 from performer.render.cppn_renderer import CppnRenderer
 from performer.render.weights import CppnWeights
@@ -179,6 +181,25 @@ def test_brightness_contrast_background(renderers, cppn):
     assert np.abs(got - want).max() <= TOLERANCE
 
 
+# Sine units (ModelConfig.cppn_sine_units): sin on layer 0's first units, in the loop and the generated shader.
+SINE_CONFIGS = [
+    ModelConfig(cppn_sine_units=16),
+    ModelConfig(cppn_hidden=8, cppn_depth=2, cppn_sine_units=4, latent_film=False),
+]
+SINE_IDS = ["film-sine16", "plain-8x2-sine4"]
+
+
+def exact(model: CPPN, z, width: int, height: int) -> np.ndarray:
+    """The model in float64 as [height, width, 3] in 0..255 (grey repeated). Sines do not saturate as tanh
+    does: with std-1 FiLM gains (up to 27 at z = +-4) float32 torch is itself up to 3/255 off this at a few
+    pixels, the shader about 1/255, so the shader is held to the exact picture."""
+    coords = coordinate_grid(width, height, model.config.coord_scale).double()
+    with torch.no_grad():
+        out = copy.deepcopy(model).double()(torch.tensor(z, dtype=torch.float64)[None], coords)[0]
+    image = out.T.reshape(-1, height, width).numpy().transpose(1, 2, 0) * 255.0
+    return np.repeat(image, 3, axis=2) if image.shape[2] == 1 else image
+
+
 def scaled(config: ModelConfig, seed: int) -> CPPN:
     torch.manual_seed(seed)
     model = CPPN(config).eval()
@@ -196,18 +217,34 @@ def scaled(config: ModelConfig, seed: int) -> CPPN:
         ModelConfig(latent_film=True),
         ModelConfig(channels=3, cppn_hidden=16, cppn_depth=3),
         ModelConfig(cppn_hidden=8, cppn_depth=1, coord_scale=5.0),
+        *SINE_CONFIGS,
     ],
-    ids=["plain", "film", "rgb-16x3", "8x1"],
+    ids=["plain", "film", "rgb-16x3", "8x1", *SINE_IDS],
 )
 def test_parity_for_other_model_shapes(ctx, config):
     model = scaled(config, 21)
     renderer = CppnRenderer(ctx, CppnWeights.from_generator(model), "texture")  # quick to compile
     try:
         for z in (Z_CASES["prior"], Z_CASES["alternating"]):
-            with torch.no_grad():
-                want = model.render(torch.tensor(z, dtype=torch.float32)[None], 128, 96)[0].numpy() * 255.0
             got = shader(renderer, state_for(z), 128, 96)
-            want = np.repeat(want, 3, axis=0) if config.channels == 1 else want
-            assert np.abs(got - want.transpose(1, 2, 0)).max() <= TOLERANCE
+            assert np.abs(got - exact(model, z, 128, 96)).max() <= TOLERANCE
+    finally:
+        renderer.release()
+
+
+@pytest.mark.parametrize("mode", ["const", "ubo"])  # texture: test_parity_for_other_model_shapes
+@pytest.mark.parametrize("config", SINE_CONFIGS, ids=SINE_IDS)
+def test_sine_units_match_torch_in_the_other_weight_modes(ctx, config, mode):
+    """const is the generated straight-line code (generated_network), ubo the loops of shaders/cppn.glsl."""
+    model = scaled(config, 23)
+    tanh_twin = CPPN(dataclasses.replace(config, cppn_sine_units=0)).eval()  # the same weights, tanh throughout
+    tanh_twin.load_state_dict(model.state_dict())
+    renderer = CppnRenderer(ctx, CppnWeights.from_generator(model), mode)
+    try:
+        assert renderer.program.defines["SINE_BLOCKS"] == config.cppn_sine_units // 4
+        for z in (Z_CASES["prior"], Z_CASES["alternating"]):
+            want = exact(model, z, 128, 96)
+            assert np.abs(want - exact(tanh_twin, z, 128, 96)).max() > 50 * TOLERANCE  # tanh for sin would fail
+            assert np.abs(shader(renderer, state_for(z), 128, 96) - want).max() <= TOLERANCE
     finally:
         renderer.release()

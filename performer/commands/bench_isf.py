@@ -40,31 +40,34 @@ def interleaved_medians(first, second, runs: int) -> tuple[float, float]:
 
 
 def print_counts(weights, isf_fragment: str, performer_fragment: str) -> None:
-    from performer.export.cppn_glsl import shader_cost
+    from performer.export.cppn_glsl import activation_text, shader_cost
     from performer.export.spirv_count import spirv_counts, tools_missing
 
     cost = shader_cost(weights)
     print(
         f"counted from the source, per pixel: ISF {cost.total_macs:,} multiply-adds ({cost.network_macs:,} network"
-        f" + {cost.latent_macs:,} latent terms) and {cost.tanh} tanh; performer {cost.network_macs:,} and "
-        f"{cost.tanh} tanh (its latent terms are computed once a frame on the CPU)"
+        f" + {cost.latent_macs:,} latent terms) and {activation_text(cost)}; performer {cost.network_macs:,} and "
+        f"{activation_text(cost)} (its latent terms are computed once a frame on the CPU)"
     )
     missing = tools_missing()
     if missing:
         print(f"SPIR-V counts skipped: {missing}")
         return
     print()
-    print("| shader (SPIR-V after spirv-opt -O) | mat4*vec4 | their multiply-adds | exp lanes | other float lanes |")
-    print("|---|---:|---:|---:|---:|")
+    print(
+        "| shader (SPIR-V after spirv-opt -O) | mat4*vec4 | their multiply-adds | exp lanes | sin lanes "
+        "| other float lanes |"
+    )
+    print("|---|---:|---:|---:|---:|---:|")
     for name, source in (("ISF export", isf_fragment), ("performer (const weights)", performer_fragment)):
         try:
             counts = spirv_counts(source)
         except RuntimeError as exc:
-            print(f"| {name} | {exc} | | | |")
+            print(f"| {name} | {exc} | | | | |")
             continue
         print(
             f"| {name} | {counts.matrix_products} | {counts.matrix_macs:,} | {counts.exp_lanes} | "
-            f"{counts.other_lanes:,} |"
+            f"{counts.sin_lanes} | {counts.other_lanes:,} |"
         )
 
 

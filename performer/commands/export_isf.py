@@ -26,6 +26,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
 
 
 def run(args: argparse.Namespace) -> int:
+    from performer.export.cppn_glsl import activation_text
     from performer.export.files import export_files, export_look, plain_glsl_path
     from performer.model.arrays import ModelFileError
     from performer.presets.landmarks import LandmarkError, load_landmarks
@@ -65,6 +66,6 @@ def run(args: argparse.Namespace) -> int:
         print(f"wrote {files.glsl} ({files.glsl_bytes / 1024:.0f} KB): Shadertoy mainImage (walks {walk} garments)")
     print(
         f"per pixel: {cost.total_macs:,} multiply-adds ({cost.network_macs:,} network + {cost.latent_macs:,} "
-        f"latent terms, computed per pixel) and {cost.tanh} tanh"
+        f"latent terms, computed per pixel) and {activation_text(cost)}"
     )
     return 0

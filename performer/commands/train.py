@@ -29,6 +29,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--image-size", type=int, help="training resolution (default 28)")
     p.add_argument("--hidden", type=int, help="CPPN width (per-pixel shader cost grows with its square)")
     p.add_argument("--depth", type=int, help="CPPN layers")
+    p.add_argument("--sine-units", type=int, help="layer-0 units with sin instead of tanh (Fourier features)")
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
     for field in dataclasses.fields(TrainConfig):
         p.add_argument(
@@ -94,6 +95,8 @@ def run(args: argparse.Namespace) -> int:
                 model_overrides["cppn_hidden"] = args.hidden
             if args.depth:
                 model_overrides["cppn_depth"] = args.depth
+            if args.sine_units is not None:
+                model_overrides["cppn_sine_units"] = args.sine_units
             config = dataclasses.replace(ModelConfig(), **model_overrides)
             trainer = Trainer(config, train)
         images = load_images(args.data, config.image_size, config.channels)

@@ -100,6 +100,7 @@ class ShaderCost:
     network_macs: int  # the CPPN itself: as CppnWeights.macs_per_pixel (performer's shader does the same)
     latent_macs: int  # the per-frame terms, computed per pixel here (performer computes them once, on the CPU)
     tanh: int  # scalar tanh evaluations (an exp, a sign and 4 more operations each), the sigmoid included
+    sin: int = 0  # scalar sines: layer 0's sine units (ModelConfig.cppn_sine_units), not counted in tanh
 
     @property
     def total_macs(self) -> int:
@@ -109,8 +110,13 @@ class ShaderCost:
 def shader_cost(weights: CppnWeights) -> ShaderCost:
     gains, biases = latent_terms(weights)
     terms = len(gains) + sum(isinstance(term, LatentTerm) for term in biases.values())
-    h = weights.hidden_units
-    return ShaderCost(weights.macs_per_pixel, terms * h * weights.latent_dim, weights.layers * h + 4)
+    h, sines = weights.hidden_units, weights.sine_units
+    return ShaderCost(weights.macs_per_pixel, terms * h * weights.latent_dim, weights.layers * h + 4 - sines, sines)
+
+
+def activation_text(cost: ShaderCost) -> str:
+    """The nonlinearities of a ShaderCost in words ("132 tanh", "116 tanh and 16 sin"), for comments and reports."""
+    return f"{cost.tanh} tanh" + (f" and {cost.sin} sin" if cost.sin else "")
 
 
 def _term_lines(term: LatentTerm, blocks: int, latent_dim: int) -> list[str]:
@@ -134,7 +140,8 @@ def network_source(weights: CppnWeights) -> str:
         gain = f"gain{layer}_{i} * " if layer in gains else ""
         bias = biases[layer]
         offset = f"bias{layer}_{i}" if isinstance(bias, LatentTerm) else vec4(bias[4 * i : 4 * i + 4])
-        return f"cppn_tanh({gain}({product}) + {offset})"
+        function = "sin" if layer == 0 and i < weights.sine_blocks else "cppn_tanh"  # sine units: layer 0's first
+        return f"{function}({gain}({product}) + {offset})"
 
     def terms(layer: int) -> list[str]:
         chosen = [t for t in (gains.get(layer), biases[layer]) if isinstance(t, LatentTerm)]
@@ -147,9 +154,10 @@ def network_source(weights: CppnWeights) -> str:
         "    return sign(x) * (1.0 - t) / (1.0 + t);",
         "}",
         "",
-        f"// The CPPN ({weights.hidden_units} units x {weights.layers} layers) at one point: output pre-activations.",
+        f"// The CPPN ({weights.hidden_units} units x {weights.layers} layers) at one point: output pre-activations."
+        + (f" Layer 0's first {weights.sine_units} units are sines." if weights.sine_units else ""),
         f"// Per pixel: {cost.network_macs:,} multiply-adds for the network, {cost.latent_macs:,} for the latent's",
-        f"// per-frame terms (the same at every pixel, but ISF has no per-frame stage), {cost.tanh} tanh.",
+        f"// per-frame terms (the same at every pixel, but ISF has no per-frame stage), {activation_text(cost)}.",
         f"vec4 cppn_network(vec2 xy, float r, {latent_parameters(dim)}) {{",
     ]
     lines += terms(0)

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from performer.export.cppn_glsl import garment_source, glsl_number, latent_blocks, shader_cost, vec4
+from performer.export.cppn_glsl import activation_text, garment_source, glsl_number, latent_blocks, shader_cost, vec4
 from performer.palettes import PALETTE_NAMES
 from performer.render.weights import CppnWeights
 from performer.state import LATENT_PLAYABLE, PARAM_SPECS
@@ -83,7 +83,7 @@ def _cost_lines(weights: CppnWeights) -> list[str]:
     return [
         f"// Per pixel: {cost.total_macs:,} multiply-adds ({cost.network_macs:,} for the CPPN, "
         f"{cost.latent_macs:,} for the latent's per-frame",
-        f"// terms, computed at every pixel) and {cost.tanh} tanh; no textures, no loops.",
+        f"// terms, computed at every pixel) and {activation_text(cost)}; no textures, no loops.",
     ]
 
 

@@ -26,10 +26,11 @@ class SpirvCounts:
     matrix_macs: int  # their multiply-adds (rows x columns each)
     exp_lanes: int  # scalar exp evaluations (tanh is one each)
     other_lanes: int  # every other float arithmetic lane (adds, multiplies, mix, clamp, ...)
+    sin_lanes: int = 0  # scalar sin evaluations: layer 0's sine units (ModelConfig.cppn_sine_units)
 
     @property
     def total_lanes(self) -> int:
-        return self.matrix_macs + self.exp_lanes + self.other_lanes
+        return self.matrix_macs + self.exp_lanes + self.sin_lanes + self.other_lanes
 
 
 def tools_missing() -> str | None:
@@ -61,7 +62,7 @@ def count_spirv(text: str) -> SpirvCounts:
     lanes: dict[str, int] = {}
     matrix_shape: dict[str, int] = {}
     counts: Counter[str] = Counter()
-    macs = exp = other = 0
+    macs = exp = sin = other = 0
     for line in text.splitlines():
         match = INSTRUCTION.match(line)
         if match is None:
@@ -79,9 +80,11 @@ def count_spirv(text: str) -> SpirvCounts:
         elif op in ARITHMETIC and first in lanes:
             if op == "OpExtInst" and rest.split()[1] == "Exp":
                 exp += lanes[first]
+            elif op == "OpExtInst" and rest.split()[1] == "Sin":
+                sin += lanes[first]
             else:
                 other += lanes[first]
-    return SpirvCounts(counts["OpMatrixTimesVector"], macs, exp, other)
+    return SpirvCounts(counts["OpMatrixTimesVector"], macs, exp, other, sin_lanes=sin)
 
 
 def _type_of(text: str, value: str) -> str:

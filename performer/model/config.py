@@ -23,6 +23,12 @@ class ModelConfig:
     # work in the shader (a matrix-vector product per layer per frame), so per-pixel cost grows only by
     # one multiply per unit, yet z can now reshape the garment at every depth, not only shift layer 0.
     latent_film: bool = True
+    # Sine units (Fourier features, Tancik et al. 2020; SIREN's first layer): the first `cppn_sine_units`
+    # units of layer 0 take sin instead of tanh, so the network starts from a bank of stripes across the
+    # garment whose frequency (the FiLM gain) and phase (the latent bias) z sets per frame. A tanh MLP on raw
+    # coordinates is biased towards smooth images; sines give it edges and seams at no per-pixel
+    # multiply-add (a sine costs about what the shader's tanh does). 0 = the plain tanh CPPN.
+    cppn_sine_units: int = 0
     encoder_width: int = 32
     discriminator_width: int = 32
 
@@ -36,6 +42,13 @@ class ModelConfig:
         if self.cppn_hidden % 4:
             raise ValueError(f"cppn_hidden must be a multiple of 4 (the shader packs vec4s), got {self.cppn_hidden}")
         check_positive_int("cppn_depth", self.cppn_depth, 1, 12)
+        if isinstance(self.cppn_sine_units, bool) or not isinstance(self.cppn_sine_units, int):
+            raise ValueError(f"cppn_sine_units must be an integer, got {self.cppn_sine_units!r}")
+        if not 0 <= self.cppn_sine_units <= self.cppn_hidden or self.cppn_sine_units % 4:
+            raise ValueError(
+                f"cppn_sine_units must be a multiple of 4 in 0..cppn_hidden ({self.cppn_hidden}), "
+                f"got {self.cppn_sine_units}"
+            )
         if not 0.01 <= float(self.coord_scale) <= 100.0:
             raise ValueError(f"coord_scale must be in 0.01..100, got {self.coord_scale}")
         check_positive_int("encoder_width", self.encoder_width, 4, 512)

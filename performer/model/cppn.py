@@ -43,8 +43,19 @@ def coordinate_grid(
     return torch.stack([xs, ys, r], dim=-1).reshape(-1, 3)
 
 
+SINE_INIT_FREQUENCY = 6.0  # radians per coordinate unit: the highest starting stripe frequency of a sine unit
+
+
+def layer0_activation(pre: torch.Tensor, sine_units: int) -> torch.Tensor:
+    """Layer 0's activation: sin on the first `sine_units` units, tanh on the rest (shaders do the same)."""
+    if not sine_units:
+        return torch.tanh(pre)
+    return torch.cat([torch.sin(pre[..., :sine_units]), torch.tanh(pre[..., sine_units:])], dim=-1)
+
+
 class CPPN(nn.Module):
-    """tanh MLP on (x, y, r) plus a per-image latent bias; sigmoid output in [0, 1]."""
+    """tanh MLP on (x, y, r) plus a per-image latent bias; sigmoid output in [0, 1]. Optionally the first
+    units of layer 0 are sines (ModelConfig.cppn_sine_units)."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
@@ -55,6 +66,11 @@ class CPPN(nn.Module):
         self.latent = nn.Linear(config.latent_dim, h)
         self.hidden = nn.ModuleList(nn.Linear(h, h) for _ in range(config.cppn_depth - 1))
         self.out = nn.Linear(h, config.channels)
+        if config.cppn_sine_units:
+            # Frequencies spread evenly up to a few stripes across the garment; training moves them.
+            with torch.no_grad():
+                self.coord.weight[: config.cppn_sine_units].uniform_(-SINE_INIT_FREQUENCY, SINE_INIT_FREQUENCY)
+                self.latent.bias[: config.cppn_sine_units].uniform_(-math.pi, math.pi)  # every phase
         if config.latent_film:
             depth, dim = config.cppn_depth, config.latent_dim
             self.latent_gain = nn.ModuleList(nn.Linear(dim, h) for _ in range(depth))  # gain = 1 + this
@@ -78,13 +94,14 @@ class CPPN(nn.Module):
 
     def forward(self, z: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
         """z [B, latent_dim], coords [P, 3] -> pixels [B, P, channels] in [0, 1]."""
+        sine = self.config.cppn_sine_units
         if not self.config.latent_film:
-            h = torch.tanh(self.coord(coords).unsqueeze(0) + self.latent(z).unsqueeze(1))  # [B, P, H]
+            h = layer0_activation(self.coord(coords).unsqueeze(0) + self.latent(z).unsqueeze(1), sine)  # [B, P, H]
             for layer in self.hidden:
                 h = torch.tanh(layer(h))
             return torch.sigmoid(self.out(h))
         gains, biases = self.frame_terms(z)  # each [B, H]
-        h = torch.tanh(gains[0].unsqueeze(1) * self.coord(coords).unsqueeze(0) + biases[0].unsqueeze(1))
+        h = layer0_activation(gains[0].unsqueeze(1) * self.coord(coords).unsqueeze(0) + biases[0].unsqueeze(1), sine)
         for layer, gain, bias in zip(self.hidden, gains[1:], biases[1:], strict=True):
             h = torch.tanh(gain.unsqueeze(1) * layer(h) + bias.unsqueeze(1))  # [B, P, H]
         return torch.sigmoid(self.out(h))

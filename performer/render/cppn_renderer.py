@@ -53,9 +53,10 @@ def glsl_float(value: np.float32) -> str:
     return np.format_float_scientific(np.float32(value), unique=True, trim="0").replace("e+", "e")
 
 
-def generated_network(table: np.ndarray, blocks: int, hidden_layers: int) -> str:
+def generated_network(table: np.ndarray, blocks: int, hidden_layers: int, sine_blocks: int = 0) -> str:
     """GLSL for `const vec4 W[]` and cppn_generated(): shaders/cppn.glsl's network() with the loops
-    unrolled, so every index is a literal and the compiler can fold the weights (5x faster on llvmpipe)."""
+    unrolled, so every index is a literal and the compiler can fold the weights (5x faster on llvmpipe).
+    Layer 0's first `sine_blocks` vec4s take sin instead of tanh (as the shader's SINE_BLOCKS)."""
     n = blocks
 
     def mat(k: int) -> str:
@@ -71,8 +72,9 @@ def generated_network(table: np.ndarray, blocks: int, hidden_layers: int) -> str
     ]
     for i in range(n):
         k = 3 * i
+        activation = "sin" if i < sine_blocks else "safe_tanh"
         lines.append(
-            f"    h{i} = safe_tanh(gain[{i}] * (W[{k}] * xy.x + W[{k + 1}] * xy.y + W[{k + 2}] * r) + bias[{i}]);"
+            f"    h{i} = {activation}(gain[{i}] * (W[{k}] * xy.x + W[{k + 1}] * xy.y + W[{k + 2}] * r) + bias[{i}]);"
         )
     for layer in range(hidden_layers):
         base = 3 * n + layer * 4 * n * n
@@ -109,6 +111,7 @@ class CppnRenderer:
             "HIDDEN": len(weights.hidden),
             "LAYERS": weights.layers,
             "CHANNELS": weights.channels,
+            "SINE_BLOCKS": weights.sine_blocks,
             "WEIGHT_COUNT": len(table),
             f"WEIGHTS_{mode.upper()}": 1,
         }
@@ -117,7 +120,7 @@ class CppnRenderer:
         self.weight_texture: moderngl.Texture | None = None
         if mode == "const":
             defines["CPPN_GENERATED"] = 1
-            body = generated_network(table, weights.blocks, len(weights.hidden))
+            body = generated_network(table, weights.blocks, len(weights.hidden), weights.sine_blocks)
             prelude = "#if defined FRAGMENT_SHADER\n" + body + "\n#endif"
         elif mode == "ubo":
             self.weight_buffer = ctx.buffer(table.tobytes())
@@ -145,9 +148,10 @@ class CppnRenderer:
         self._vao: moderngl.VertexArray | None = None
         self._vao_generation = -1
         log.info(
-            "CPPN %dx%d, %d channel(s): %d multiply-adds per pixel, weights as %s (%d vec4)",
+            "CPPN %dx%d (%d sine units), %d channel(s): %d multiply-adds per pixel, weights as %s (%d vec4)",
             weights.hidden_units,
             len(weights.hidden) + 1,
+            weights.sine_units,
             weights.channels,
             weights.macs_per_pixel,
             mode,

@@ -22,6 +22,8 @@ class CppnWeights:
     out_w: np.ndarray  # [C, H]
     out_b: np.ndarray  # [C]
     coord_scale: float
+    # ModelConfig.cppn_sine_units: layer 0's first units take sin instead of tanh (a multiple of 4: whole vec4s).
+    sine_units: int = 0
     # FiLM (ModelConfig.latent_film): z also sets every layer's gain (1 + W z + b) and extra bias.
     film_gain: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # depth x (W [H, L], b [H])
     film_bias: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # (depth - 1) x (W [H, L], b [H])
@@ -30,6 +32,10 @@ class CppnWeights:
     garments: np.ndarray | None = None
     prior: object | None = None
 
+    def __post_init__(self) -> None:
+        if self.sine_units % 4 or not 0 <= self.sine_units <= self.hidden_units:
+            raise ValueError(f"sine_units must be a multiple of 4 in 0..{self.hidden_units}, got {self.sine_units}")
+
     @property
     def hidden_units(self) -> int:
         return self.coord.shape[0]
@@ -37,6 +43,11 @@ class CppnWeights:
     @property
     def blocks(self) -> int:
         return self.hidden_units // 4
+
+    @property
+    def sine_blocks(self) -> int:
+        """Layer 0's vec4 blocks that take sin (the first ones); the shaders' SINE_BLOCKS."""
+        return self.sine_units // 4
 
     @property
     def latent_dim(self) -> int:
@@ -73,6 +84,7 @@ class CppnWeights:
             out_w=arr(generator.out.weight),
             out_b=arr(generator.out.bias),
             coord_scale=float(generator.config.coord_scale),
+            sine_units=int(getattr(generator.config, "cppn_sine_units", 0)),
             film_gain=tuple((arr(g.weight), arr(g.bias)) for g in generator.latent_gain) if film else (),
             film_bias=tuple((arr(b.weight), arr(b.bias)) for b in generator.latent_bias) if film else (),
         )
@@ -94,6 +106,7 @@ class CppnWeights:
             out_w=g["out.weight"],
             out_b=g["out.bias"],
             coord_scale=float(config.coord_scale),
+            sine_units=config.cppn_sine_units,
             film_gain=pairs("latent_gain", config.cppn_depth) if film else (),
             film_bias=pairs("latent_bias", config.cppn_depth - 1) if film else (),
             garments=arrays.garments,
@@ -107,9 +120,9 @@ class CppnWeights:
 
     def frame_terms(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per-frame gain and bias of every layer, float32 [layers, H] each: layer l computes
-        tanh(gain[l] * (W_l h) + bias[l]). The hidden layers' own biases are folded in here
-        (gain * (W h + b) + film_bias = gain * W h + (gain * b + film_bias)), so the shader adds one
-        per-frame vector per layer whether or not the model has FiLM. Computed in float64.
+        tanh(gain[l] * (W_l h) + bias[l]) (layer 0: layer0_activation). The hidden layers' own biases are
+        folded in here (gain * (W h + b) + film_bias = gain * W h + (gain * b + film_bias)), so the shader adds
+        one per-frame vector per layer whether or not the model has FiLM. Computed in float64.
         """
         z = np.asarray(z, dtype=np.float64).reshape(self.latent_dim)
         h = self.hidden_units
@@ -123,6 +136,14 @@ class CppnWeights:
         for index, (_, layer_bias) in enumerate(self.hidden, start=1):
             biases[index] += gains[index] * layer_bias
         return gains.astype(np.float32), biases.astype(np.float32)
+
+    def layer0_activation(self, pre: np.ndarray) -> np.ndarray:
+        """Layer 0's activation on pre-activations [..., H]: sin on the first sine_units, tanh on the rest
+        (model/cppn.py layer0_activation). The dtype is kept."""
+        s = self.sine_units
+        if not s:
+            return np.tanh(pre)
+        return np.concatenate([np.sin(pre[..., :s]), np.tanh(pre[..., s:])], axis=-1)
 
     def pack(self) -> np.ndarray:
         """float32 [count, 4]: the layout shaders/cppn.glsl indexes (COORD_AT, HIDDEN_AT, OUT_AT).
