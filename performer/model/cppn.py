@@ -53,6 +53,24 @@ def layer0_activation(pre: torch.Tensor, sine_units: int) -> torch.Tensor:
     return torch.cat([torch.sin(pre[..., :sine_units]), torch.tanh(pre[..., sine_units:])], dim=-1)
 
 
+def layer0(coord: torch.Tensor, gain: torch.Tensor | None, bias: torch.Tensor, sine_units: int) -> torch.Tensor:
+    """Layer 0 for a batch: act(gain * coord + bias) with coord [P, H] (W x, the same for every image),
+    gain and bias [B, H] (per image; gain None = 1) -> [B, P, H]. The same as layer0_activation on the whole
+    pre-activation, but the sine and tanh units are split while the tensors are small ([P, H], [B, H]):
+    slicing the [B, P, H] pre-activation instead makes sin, tanh and their gradients run on strided memory,
+    which made a training step 25% slower on CPU."""
+    parts = []
+    for units, activation in ((slice(0, sine_units), torch.sin), (slice(sine_units, None), torch.tanh)):
+        if units.start == units.stop:
+            continue
+        pre = coord[:, units].unsqueeze(0)
+        pre = pre * gain[:, units].unsqueeze(1) if gain is not None else pre
+        part = activation(pre + bias[:, units].unsqueeze(1))
+        if part.shape[-1]:
+            parts.append(part)
+    return parts[0] if len(parts) == 1 else torch.cat(parts, dim=-1)
+
+
 class CPPN(nn.Module):
     """tanh MLP on (x, y, r) plus a per-image latent bias; sigmoid output in [0, 1]. Optionally the first
     units of layer 0 are sines (ModelConfig.cppn_sine_units)."""
@@ -96,12 +114,12 @@ class CPPN(nn.Module):
         """z [B, latent_dim], coords [P, 3] -> pixels [B, P, channels] in [0, 1]."""
         sine = self.config.cppn_sine_units
         if not self.config.latent_film:
-            h = layer0_activation(self.coord(coords).unsqueeze(0) + self.latent(z).unsqueeze(1), sine)  # [B, P, H]
+            h = layer0(self.coord(coords), None, self.latent(z), sine)  # [B, P, H]
             for layer in self.hidden:
                 h = torch.tanh(layer(h))
             return torch.sigmoid(self.out(h))
         gains, biases = self.frame_terms(z)  # each [B, H]
-        h = layer0_activation(gains[0].unsqueeze(1) * self.coord(coords).unsqueeze(0) + biases[0].unsqueeze(1), sine)
+        h = layer0(self.coord(coords), gains[0], biases[0], sine)
         for layer, gain, bias in zip(self.hidden, gains[1:], biases[1:], strict=True):
             h = torch.tanh(gain.unsqueeze(1) * layer(h) + bias.unsqueeze(1))  # [B, P, H]
         return torch.sigmoid(self.out(h))
