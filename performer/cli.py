@@ -26,6 +26,7 @@ COMMANDS = {
     "bench-record": "benchmark offline rendering and live recording",
     "train-prints": "train learned prints (fast style transfer)",
     "bench-prints": "benchmark learned prints and the render loop with them",
+    "train-loss-net": "train the learned prints' loss network on code-made texture patches",
     "soak": "a whole show under junk input, broken files and recording",
     "doctor": "check this machine before a show (GL, MIDI, OSC, ffmpeg, files)",
     "map": "add the garments' 2-D map and classes to a model file",

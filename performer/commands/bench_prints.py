@@ -33,6 +33,12 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         action="store_true",
         help="only judge how each learned print reads as its style (style, colour, round dots)",
     )
+    p.add_argument(
+        "--loss-net",
+        type=Path,
+        help="with --style: measure the style distance in this trained loss network "
+        "(default: the one the prints were trained with)",
+    )
     return p
 
 
@@ -102,9 +108,14 @@ def run(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     if args.style:
+        from performer.prints.features import FeatureError
         from performer.prints.style_report import judge_prints, markdown
 
-        print(markdown(*judge_prints(args.model, args.prints)))
+        try:
+            print(markdown(*judge_prints(args.model, args.prints, loss_net=args.loss_net)))
+        except FeatureError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
         return 0
     net = prints.net
     print(

@@ -33,6 +33,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         help="torchvision VGG16 weights you have (.safetensors or .pth state dict); "
         "default: a fixed random multi-scale loss network",
     )
+    p.add_argument(
+        "--loss-net",
+        type=Path,
+        help="the loss network trained here (`performer train-loss-net`), e.g. models/prints/loss_net.safetensors",
+    )
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--steps", type=int, default=d.steps_per_epoch, help="steps per epoch")
     p.add_argument("--batch", type=int, default=d.batch)
@@ -94,7 +99,9 @@ def run(args: argparse.Namespace) -> int:
     try:
         content = ContentSource(config.size, cppn, mnist, config.cppn_fraction, config.seed)
         preview_dir = args.preview_dir or Path("runs") / "prints" / args.out.stem
-        path = train_prints(args.styles, args.out, content, config, args.vgg, preview_dir, args.device)
+        path = train_prints(
+            args.styles, args.out, content, config, args.vgg, preview_dir, args.device, loss_net=args.loss_net
+        )
     except (ValueError, FeatureError) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -24,12 +24,28 @@ GARMENTS = 4
 DOTS = {"polka_dots": (WHITE, RED)}
 
 
-def judge_prints(model_path: Path, prints_path: Path, seed: int = 0) -> tuple[list[dict], dict]:
-    """(one row per print, the style images' own round-dots shares)."""
+def judge_loss_network(info: dict, loss_net: Path | None = None):
+    """(network, its name): `loss_net` if given, else the trained network the prints' training names (when
+    its file is still there), else the random network (seed 1234) the first shipped prints used."""
+    from performer.prints.features import RandomFeatures
+    from performer.prints.trained_features import load_loss_net
+
+    described = str(info.get("loss_network", ""))
+    if loss_net is None and described.startswith("trained (") and Path(described[9:-1]).is_file():
+        loss_net = Path(described[9:-1])
+    if loss_net is not None:
+        return load_loss_net(loss_net), f"trained ({loss_net})"
+    return RandomFeatures(), "random multi-scale (seed 1234)"
+
+
+def judge_prints(
+    model_path: Path, prints_path: Path, seed: int = 0, loss_net: Path | None = None
+) -> tuple[list[dict], dict]:
+    """(one row per print, the style images' own round-dots shares); every row names the loss network its
+    style distance is measured in."""
     import torch
 
     from performer.model.checkpoint import load_model
-    from performer.prints.features import RandomFeatures
     from performer.prints.files import load_prints
     from performer.prints.stylise import make_stylise
     from performer.prints.train import load_style
@@ -37,7 +53,7 @@ def judge_prints(model_path: Path, prints_path: Path, seed: int = 0) -> tuple[li
 
     model, prints = load_model(model_path), load_prints(prints_path)
     stylise = make_stylise(model.generator, prints.net)
-    loss_net = RandomFeatures()  # the network the shipped prints were trained with (seed 1234)
+    loss_net, network_name = judge_loss_network(prints.info, loss_net)
     picks = pick_garments(model, seed)
     styles = prints.info.get("styles") or [f"procedural:{name}" for name in prints.names]
 
@@ -51,7 +67,15 @@ def judge_prints(model_path: Path, prints_path: Path, seed: int = 0) -> tuple[li
         _, style_tensor = load_style(source, SIZE)
         style = style_tensor[0].permute(1, 2, 0).numpy()
         style_grams = grams(centre(style))
-        row = {"print": name, "style": [], "plain": [], "colour": [], "plain_colour": [], "round": []}
+        row = {
+            "print": name,
+            "network": network_name,
+            "style": [],
+            "plain": [],
+            "colour": [],
+            "plain_colour": [],
+            "round": [],
+        }
         for z, plain, inside in picks:
             request = PrintRequest(z=tuple(float(v) for v in z), a=index, b=index, mix=0.0, size=SIZE)
             printed = stylise(request).astype(np.float32) / 255.0
@@ -110,6 +134,9 @@ def markdown(rows: list[dict], reference: dict) -> str:
             f"| {row['print']} | {style:.3g} | {style / plain:.3f} | "
             f"{np.median(row['colour']):.3f} ({np.median(row['plain_colour']):.3f}) | {dots} |"
         )
+    networks = sorted({row.get("network", "") for row in rows} - {""})
+    if networks:
+        lines.append(f"\nstyle distance measured in the loss network: {', '.join(networks)}")
     for name, values in reference.items():
         lines.append(f"\nstyle image {name}: {(values >= ROUND).mean():.2f} of {len(values)} blobs round")
     return "\n".join(lines)

@@ -21,9 +21,10 @@ import torch
 from torch.nn import functional as F
 from tqdm import tqdm
 
-from performer.prints.features import gram, loss_network
+from performer.prints.features import gram
 from performer.prints.files import save_prints
 from performer.prints.network import PrintConfig, PrintNet
+from performer.prints.trained_features import choose_loss_network
 
 log = logging.getLogger(__name__)
 
@@ -127,6 +128,13 @@ def load_style(path_or_name: str, size: int) -> tuple[str, torch.Tensor]:
     return name.replace(":", "_"), image.clamp(0, 1)
 
 
+def describe_loss_network(vgg: Path | None, loss_net: Path | None) -> str:
+    """The training summary's words for its loss network; style_report reads a trained one's path back."""
+    if vgg:
+        return f"vgg16 ({vgg.name})"
+    return f"trained ({loss_net})" if loss_net else "random multi-scale (seed 1234)"
+
+
 def total_variation(image: torch.Tensor) -> torch.Tensor:
     return (image[..., 1:, :] - image[..., :-1, :]).abs().mean() + (image[..., :, 1:] - image[..., :, :-1]).abs().mean()
 
@@ -185,6 +193,7 @@ def train_prints(
     device: str | None = None,
     progress: bool = True,
     on_step: Callable[[int, dict[str, float]], None] | None = None,
+    loss_net: Path | None = None,
 ) -> Path:
     """Train one network holding every style in `styles`; write `out` (.safetensors) and return its path."""
     import imageio.v3 as iio
@@ -196,7 +205,7 @@ def train_prints(
     if len(set(names)) != len(names):
         raise ValueError(f"style names repeat: {names}; rename the files")
     style_images = torch.cat([image for _, image in loaded]).to(device)
-    features = loss_network(vgg).to(device)
+    features = choose_loss_network(vgg, loss_net).to(device)
     loss_fn = PrintLoss(features, style_images, config)
     net = PrintNet(
         PrintConfig(
@@ -244,7 +253,7 @@ def train_prints(
         "steps": step,
         "seconds": round(seconds, 1),
         "styles": styles,
-        "loss_network": f"vgg16 ({vgg.name})" if vgg else "random multi-scale (seed 1234)",
+        "loss_network": describe_loss_network(vgg, loss_net),
         "final_losses": {k: round(v, 4) for k, v in averages.items()},
         "train": dataclasses.asdict(config),
         "device": device,
