@@ -1,12 +1,14 @@
 """The GAN-VAE training loop.
 
 Objective (per batch of real images x [B, C, S, S]):
-  encoder + generator:  BCE_sum(G(z_q), x) + kl_weight * KL(q(z|x) || N(0, I)) + adv_weight * hinge_G(G(z_p))
-  critic:               hinge_D(x, G(z_p))            with spectral norm on every critic layer
+  encoder + generator:  BCE_sum(G(z_q), x) + kl_weight * KL(q(z|x) || N(0, I))
+                        + adv_weight * hinge_G(G(z_p)) + recon_adv_weight * hinge_G(G(z_q))
+  critic:               hinge_D(x, G(z_p) and G(z_q))   with spectral norm on every critic layer
 where z_q ~ q(z|x) by reparameterisation and z_p ~ N(0, I). The VAE terms make the space continuous and
-give an encoder; the critic only sees prior samples, so its gradient goes where the performer lives (the
-prior's range) and never pulls the encoder. Hinge + spectral norm was chosen over the original balancing
-rules because it needed no hand-tuned D/G step ratios to stay stable on this CPPN (see README).
+give an encoder; the critic judges prior samples and (VAE-GAN, Larsen et al.) reconstructions, so both the
+prior's range and the encoded region where landmarks and drawings live are sharpened. Hinge + spectral
+norm was chosen over the original balancing rules because it needed no hand-tuned D/G step ratios to stay
+stable on this CPPN (see README).
 """
 
 from __future__ import annotations
@@ -70,40 +72,47 @@ class Trainer:
         return pixels.transpose(1, 2).reshape(z.shape[0], self.config.channels, size, size)
 
     def train_step(self, real: torch.Tensor) -> dict[str, float]:
+        """One step of the critic, then one of encoder + generator, on the same renders: the prior samples
+        and reconstructions are drawn once with their graphs, the critic learns from them detached, and the
+        generator's loss then asks the updated critic about the same images (the standard GAN step; an
+        earlier loop drew them twice, which cost a third of the step)."""
         nets, cfg = self.nets, self.train
         batch = real.shape[0]
         adv_on = self.step >= cfg.adv_warmup_steps and cfg.adv_weight > 0
-
-        # critic: hinge loss, real vs prior samples
-        z_prior = torch.randn(batch, self.config.latent_dim, device=self.device)
-        loss_disc = torch.zeros((), device=self.device)
         recon_adv = adv_on and cfg.recon_adv_weight > 0
+
+        mean, logvar = nets.encoder(real)  # [B, L] each
+        z_post = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
+        recon = self.generate(z_post)
+        z_prior = torch.randn(batch, self.config.latent_dim, device=self.device)
+        prior = self.generate(z_prior) if adv_on else None
+
+        # critic: hinge loss, real vs prior samples (and reconstructions in VAE-GAN)
+        loss_disc = torch.zeros((), device=self.device)
         if adv_on:
-            with torch.no_grad():
-                fake = self.generate(z_prior)
-                if recon_adv:  # the critic also learns what reconstructions look like
-                    mean, logvar = nets.encoder(real)
-                    fake = torch.cat([fake, self.generate(mean + torch.randn_like(mean) * torch.exp(0.5 * logvar))])
-            loss_disc = F.relu(1 - nets.discriminator(real)).mean() + F.relu(1 + nets.discriminator(fake)).mean()
+            fake = torch.cat([prior, recon]) if recon_adv else prior
+            loss_disc = (
+                F.relu(1 - nets.discriminator(real)).mean() + F.relu(1 + nets.discriminator(fake.detach())).mean()
+            )
             nets.opt_disc.zero_grad(set_to_none=True)
             loss_disc.backward()
             nets.opt_disc.step()
 
-        # encoder + generator: ELBO, plus the hinge generator loss on prior samples
-        mean, logvar = nets.encoder(real)  # [B, L] each
-        z_post = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
-        recon = self.generate(z_post)
+        # encoder + generator: ELBO, plus the hinge generator loss on prior samples (and reconstructions)
         loss_recon = F.binary_cross_entropy(recon, real, reduction="sum") / batch
         loss_kl = -0.5 * torch.sum(1 + logvar - mean.pow(2) - logvar.exp()) / batch
         loss = loss_recon + cfg.kl_weight * loss_kl
         loss_adv = torch.zeros((), device=self.device)
         loss_recon_adv = torch.zeros((), device=self.device)
         if adv_on:
-            loss_adv = -nets.discriminator(self.generate(z_prior)).mean()
+            nets.discriminator.requires_grad_(False)  # the generator's step leaves the critic's gradients alone
+            scores = nets.discriminator(torch.cat([prior, recon]) if recon_adv else prior)
+            nets.discriminator.requires_grad_(True)
+            loss_adv = -scores[:batch].mean()
             loss = loss + cfg.adv_weight * loss_adv
-        if recon_adv:
-            loss_recon_adv = -nets.discriminator(recon).mean()
-            loss = loss + cfg.recon_adv_weight * loss_recon_adv
+            if recon_adv:
+                loss_recon_adv = -scores[batch:].mean()
+                loss = loss + cfg.recon_adv_weight * loss_recon_adv
         nets.opt_vae.zero_grad(set_to_none=True)
         loss.backward()
         nets.opt_vae.step()
