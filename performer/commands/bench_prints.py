@@ -36,7 +36,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument(
         "--loss-net",
         type=Path,
-        help="with --style: measure the style distance in this trained loss network "
+        help="with --style: measure the style distance in this trained loss network, or 'random' "
         "(default: the one the prints were trained with)",
     )
     return p

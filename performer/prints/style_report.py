@@ -25,12 +25,14 @@ DOTS = {"polka_dots": (WHITE, RED)}
 
 
 def judge_loss_network(info: dict, loss_net: Path | None = None):
-    """(network, its name): `loss_net` if given, else the trained network the prints' training names (when
-    its file is still there), else the random network (seed 1234) the first shipped prints used."""
+    """(network, its name): `loss_net` if given ("random": the random network), else the trained network
+    the prints' training names (when its file is still there), else the random network (seed 1234)."""
     from performer.prints.features import RandomFeatures
     from performer.prints.trained_features import load_loss_net
 
     described = str(info.get("loss_network", ""))
+    if loss_net is not None and str(loss_net) == "random":
+        return RandomFeatures(), "random multi-scale (seed 1234)"
     if loss_net is None and described.startswith("trained (") and Path(described[9:-1]).is_file():
         loss_net = Path(described[9:-1])
     if loss_net is not None:
