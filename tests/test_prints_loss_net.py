@@ -166,3 +166,16 @@ def test_the_commands_take_the_loss_network():
     assert str(args.loss_net) == "models/prints/loss_net.safetensors"
     args = build_parser(["train-loss-net"]).parse_args(["train-loss-net", "--out", "n.safetensors", "--steps", "3"])
     assert args.steps == 3
+
+
+def test_the_style_judge_picks_its_loss_network(saved):
+    from pathlib import Path
+
+    from performer.prints.features import RandomFeatures
+    from performer.prints.style_report import judge_loss_network
+
+    _, path = saved
+    assert isinstance(judge_loss_network({})[0], RandomFeatures)  # prints from before the trained network
+    assert isinstance(judge_loss_network({"loss_network": "trained (/gone.safetensors)"})[0], RandomFeatures)
+    assert isinstance(judge_loss_network({}, Path("random"))[0], RandomFeatures)
+    assert judge_loss_network({}, path)[1] == f"trained ({path})"
