@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 import torch
@@ -11,6 +13,7 @@ from performer.model.checkpoint import load_model
 from performer.model.config import ModelConfig
 from performer.train.config import TrainConfig
 from performer.train.loop import Trainer
+from performer.train.nets import feature_distance
 
 pytestmark = pytest.mark.skipif(not DEFAULT_DIR.exists(), reason="Debian package dataset-fashion-mnist")
 
@@ -52,3 +55,35 @@ def test_ema_is_a_moving_average_and_is_what_ships(tiny_slice, tmp_path):
     resumed = Trainer.resume(tmp_path / "checkpoint.safetensors", config, torch.device("cpu"))
     for key, value in resumed.ema.state_dict().items():
         assert torch.equal(value, trainer.ema.state_dict()[key]), key
+
+
+def test_feature_reconstruction_is_the_critics_feature_distance(tiny_slice):
+    config = TrainConfig(batch_size=32, adv_warmup_steps=0, recon_adv_weight=30.0, feature_recon_weight=2.0)
+    trainer = Trainer(ModelConfig(), config, torch.device("cpu"))
+    critic, batch = trainer.nets.discriminator, tiny_slice[:32]
+    blank = torch.full_like(batch, 0.5)
+    critic.eval()  # spectral norm's power iteration would move the weights between the calls compared
+    with torch.no_grad():
+        # the third convolution's activations, layer by layer: conv, leaky ReLU (slope 0.2), three times
+        expected_features = batch
+        for index in range(0, 6, 2):
+            expected_features = critic.net[index](expected_features)
+            expected_features = torch.where(expected_features > 0, expected_features, 0.2 * expected_features)
+        assert torch.allclose(critic.features(batch), expected_features, atol=1e-6)
+        distance = feature_distance(critic, batch, blank).item()
+        by_hand = ((critic.features(blank) - expected_features) ** 2).sum().item() / 32
+    assert distance == pytest.approx(by_hand, rel=1e-5) and distance > 0
+    assert feature_distance(critic, batch, batch.clone()).item() == 0.0
+    critic.train()
+
+    # the term reaches the generator: same seed and batch, with and without it, the steps part ways
+    plain = Trainer(ModelConfig(), dataclasses.replace(config, feature_recon_weight=0.0), torch.device("cpu"))
+    torch.manual_seed(5)
+    with_term = trainer.train_step(batch)
+    torch.manual_seed(5)
+    without = plain.train_step(batch)
+    assert with_term["feature"] > 0.0 and without["feature"] == 0.0
+    assert with_term["recon"] == pytest.approx(without["recon"], rel=1e-6)  # same noise, same images
+    # (gradients, not weights: Adam's first step is lr * sign(gradient) wherever the gradient is not tiny)
+    pushed, unpushed = trainer.nets.generator.out.weight.grad, plain.nets.generator.out.weight.grad
+    assert (pushed - unpushed).abs().max().item() > 1e-3 * unpushed.abs().max().item()

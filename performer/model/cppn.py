@@ -184,5 +184,10 @@ class Discriminator(nn.Module):
             sn(nn.Linear(2 * d * 16, 1)),
         )
 
+    FEATURE_LAYERS = 6  # the third convolution's activations [B, 2d, 7, 7]: what feature reconstruction compares
+
+    def features(self, images: torch.Tensor) -> torch.Tensor:
+        return self.net[: self.FEATURE_LAYERS](images)
+
     def forward(self, images: torch.Tensor) -> torch.Tensor:
         return self.net(images).squeeze(1)

@@ -23,6 +23,10 @@ class TrainConfig:
     # VAE-GAN (Larsen et al.): the critic also judges reconstructions G(z_q), and the generator is pushed to
     # make them real, so the encoded region (landmarks, R, drawings) is sharpened, not only the prior's.
     recon_adv_weight: float = 0.0  # 0 = critic on prior samples only (the first shipped models)
+    # Larsen et al.'s learned similarity: reconstructions also match the real image in the critic's features
+    # (summed squared difference of its third convolution's activations), on top of the pixel BCE, which
+    # alone pulls towards the blurry average of what an image could be. 0 = pixels only.
+    feature_recon_weight: float = 0.0
     # An exponential moving average of the generator's weights is what gets exported (and sampled each
     # epoch): it averages out the GAN's step-to-step wobble. 0 = off, else the decay per step (e.g. 0.999).
     ema_decay: float = 0.0

@@ -40,7 +40,7 @@ from performer.model.garments import encode_garments
 from performer.model.prior import fit_mixture
 from performer.train.config import TrainConfig
 from performer.train.map_export import export_map
-from performer.train.nets import build_nets, pick_device
+from performer.train.nets import build_nets, feature_distance, pick_device
 from performer.train.timelapse import write_timelapse
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,7 @@ class Trainer:
         loss = loss_recon + cfg.kl_weight * loss_kl
         loss_adv = torch.zeros((), device=self.device)
         loss_recon_adv = torch.zeros((), device=self.device)
+        loss_feature = torch.zeros((), device=self.device)
         if adv_on:
             nets.discriminator.requires_grad_(False)  # the generator's step leaves the critic's gradients alone
             scores = nets.discriminator(torch.cat([prior, recon]) if recon_adv else prior)
@@ -113,18 +114,18 @@ class Trainer:
             if recon_adv:
                 loss_recon_adv = -scores[batch:].mean()
                 loss = loss + cfg.recon_adv_weight * loss_recon_adv
+            if cfg.feature_recon_weight > 0:
+                nets.discriminator.requires_grad_(False)
+                loss_feature = feature_distance(nets.discriminator, real, recon)
+                nets.discriminator.requires_grad_(True)
+                loss = loss + cfg.feature_recon_weight * loss_feature
         nets.opt_vae.zero_grad(set_to_none=True)
         loss.backward()
         nets.opt_vae.step()
         self.update_ema()
         self.step += 1
-        return {
-            "recon": loss_recon.item(),
-            "kl": loss_kl.item(),
-            "adv": loss_adv.item(),
-            "recon_adv": loss_recon_adv.item(),
-            "disc": loss_disc.item(),
-        }
+        terms = {"recon": loss_recon, "kl": loss_kl, "adv": loss_adv, "recon_adv": loss_recon_adv}
+        return {name: value.item() for name, value in (terms | {"feature": loss_feature, "disc": loss_disc}).items()}
 
     @torch.no_grad()
     def update_ema(self) -> None:

@@ -29,3 +29,11 @@ def build_nets(config: ModelConfig, train: TrainConfig, device: torch.device) ->
     opt_vae = torch.optim.Adam([*generator.parameters(), *encoder.parameters()], lr=train.lr)
     opt_disc = torch.optim.Adam(disc.parameters(), lr=train.lr_disc, betas=(0.5, 0.999))
     return Nets(generator, encoder, disc, opt_vae, opt_disc)
+
+
+def feature_distance(critic, real: torch.Tensor, recon: torch.Tensor) -> torch.Tensor:
+    """Summed squared difference of the critic's features of real images and their reconstructions, per
+    image; the gradient flows through the reconstructions only."""
+    with torch.no_grad():
+        target = critic.features(real)
+    return (critic.features(recon) - target).pow(2).sum() / real.shape[0]
