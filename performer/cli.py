@@ -24,6 +24,7 @@ COMMANDS = {
     "landmarks": "list landmarks and draw their contact sheet",
     "show": "live performer with a display, else render the landmark tour",
     "bench-record": "benchmark offline rendering and live recording",
+    "bench-train": "CPU time of one training step and what a CPU-minute buys (--compare another checkout)",
     "train-prints": "train learned prints (fast style transfer)",
     "bench-prints": "benchmark learned prints and the render loop with them",
     "train-loss-net": "train the learned prints' loss network on code-made texture patches",
