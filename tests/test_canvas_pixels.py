@@ -8,6 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 import torch
+from saturated_cppn import saturated_cppn
 
 from performer.canvas_pixels import render_garment
 from performer.model.config import ModelConfig
@@ -25,17 +26,6 @@ CONFIGS = [
 IDS = ["plain", "film", "rgb-16x3", "film-sine16", "plain-8x2-sine4"]
 
 
-def scaled(config: ModelConfig, seed: int) -> CPPN:
-    """Weights with std 1 (the shader tests' choice): units saturate and a slip shows."""
-    torch.manual_seed(seed)
-    model = CPPN(config).eval()
-    with torch.no_grad():
-        for layer in model.modules():
-            if isinstance(layer, torch.nn.Linear):
-                layer.weight.normal_(0.0, 1.0)
-    return model
-
-
 def exact(model: CPPN, z: np.ndarray, size: int) -> np.ndarray:
     """The torch CPPN in float64, grey [size, size] (the mean of its channels, as render_garment)."""
     coords = coordinate_grid(size, size, model.config.coord_scale).double()
@@ -46,7 +36,7 @@ def exact(model: CPPN, z: np.ndarray, size: int) -> np.ndarray:
 
 @pytest.mark.parametrize("config", CONFIGS, ids=IDS)
 def test_render_garment_is_the_torch_cppn(config):
-    model = scaled(config, 31)
+    model = saturated_cppn(config, 31)
     weights = CppnWeights.from_generator(model)
     assert weights.sine_units == config.cppn_sine_units
     tanh_twin = CPPN(dataclasses.replace(config, cppn_sine_units=0)).eval()  # the same weights, no sines

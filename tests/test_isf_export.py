@@ -7,30 +7,16 @@ import json
 
 import numpy as np
 import pytest
-import torch
+from saturated_cppn import saturated_cppn
 from test_isf import NEUTRAL, SIZE, TOLERANCE, inputs_for, reference
 
 from performer.cli import main
 from performer.export.isf import ExportLook, isf_source
 from performer.export.isf_host import IsfError, IsfHost, parse_isf
 from performer.model.config import ModelConfig
-from performer.model.cppn import CPPN
 from performer.paths import DEFAULT_LANDMARKS
 from performer.presets.landmarks import load_landmarks
 from performer.render.weights import CppnWeights
-
-
-def structured_cppn(config: ModelConfig, seed: int) -> CPPN:
-    """Weights with std 1: units saturate and the picture has structure at several scales, so a slip shows."""
-    torch.manual_seed(seed)
-    model = CPPN(config).eval()
-    with torch.no_grad():
-        for layer in model.modules():
-            if isinstance(layer, torch.nn.Linear):
-                layer.weight.normal_(0.0, 1.0)
-                if layer.bias is not None:
-                    layer.bias.normal_(0.0, 0.5)
-    return model
 
 
 @pytest.mark.parametrize(
@@ -45,7 +31,7 @@ def structured_cppn(config: ModelConfig, seed: int) -> CPPN:
     ids=["rgb-plain", "rgb-film-z5", "grey-plain", "film-sine16", "plain-8x2-sine4"],
 )
 def test_other_shapes_render_the_torch_cppn(ctx, config):
-    generator = structured_cppn(config, seed=config.cppn_hidden)
+    generator = saturated_cppn(config, seed=config.cppn_hidden, bias_std=0.5)
     weights = CppnWeights.from_generator(generator)
     z = np.random.default_rng(config.latent_dim).standard_normal(config.latent_dim)
     host = IsfHost(ctx, isf_source(weights, ExportLook(z=tuple(z)), "random"))

@@ -9,6 +9,7 @@ import math
 import numpy as np
 import pytest
 import torch
+from saturated_cppn import saturated_cppn
 
 from performer.model.config import ModelConfig
 from performer.model.cppn import CPPN, coordinate_grid
@@ -200,16 +201,6 @@ def exact(model: CPPN, z, width: int, height: int) -> np.ndarray:
     return np.repeat(image, 3, axis=2) if image.shape[2] == 1 else image
 
 
-def scaled(config: ModelConfig, seed: int) -> CPPN:
-    torch.manual_seed(seed)
-    model = CPPN(config).eval()
-    with torch.no_grad():
-        for layer in model.modules():
-            if isinstance(layer, torch.nn.Linear):
-                layer.weight.normal_(0.0, 1.0)
-    return model
-
-
 @pytest.mark.parametrize(
     "config",
     [
@@ -222,7 +213,7 @@ def scaled(config: ModelConfig, seed: int) -> CPPN:
     ids=["plain", "film", "rgb-16x3", "8x1", *SINE_IDS],
 )
 def test_parity_for_other_model_shapes(ctx, config):
-    model = scaled(config, 21)
+    model = saturated_cppn(config, 21)
     renderer = CppnRenderer(ctx, CppnWeights.from_generator(model), "texture")  # quick to compile
     try:
         for z in (Z_CASES["prior"], Z_CASES["alternating"]):
@@ -236,7 +227,7 @@ def test_parity_for_other_model_shapes(ctx, config):
 @pytest.mark.parametrize("config", SINE_CONFIGS, ids=SINE_IDS)
 def test_sine_units_match_torch_in_the_other_weight_modes(ctx, config, mode):
     """const is the generated straight-line code (generated_network), ubo the loops of shaders/cppn.glsl."""
-    model = scaled(config, 23)
+    model = saturated_cppn(config, 23)
     tanh_twin = CPPN(dataclasses.replace(config, cppn_sine_units=0)).eval()  # the same weights, tanh throughout
     tanh_twin.load_state_dict(model.state_dict())
     renderer = CppnRenderer(ctx, CppnWeights.from_generator(model), mode)

@@ -34,6 +34,19 @@ def gram(features: torch.Tensor) -> torch.Tensor:
     return flat @ flat.transpose(1, 2) / (c * h * w)
 
 
+def multiscale_features(convs: nn.ModuleList, image: torch.Tensor) -> list[torch.Tensor]:
+    """image [B, 3, H, W] in 0..1 -> the ReLU output of every stage; each stage after the first halves the
+    resolution (average pooling) before its convolution. The random and the trained loss networks share it."""
+    x = image * 2.0 - 1.0
+    out = []
+    for index, conv in enumerate(convs):
+        if index:
+            x = F.avg_pool2d(x, 2)
+        x = F.relu(conv(x))
+        out.append(x)
+    return out
+
+
 class RandomFeatures(nn.Module):
     """A fixed random multi-scale network. Returns the ReLU features of each stage (finest first).
 
@@ -63,14 +76,7 @@ class RandomFeatures(nn.Module):
 
     def forward(self, image: torch.Tensor) -> list[torch.Tensor]:
         """image [B, 3, H, W] in 0..1 -> features of every stage."""
-        x = image * 2.0 - 1.0
-        out = []
-        for index, conv in enumerate(self.convs):
-            if index:
-                x = F.avg_pool2d(x, 2)
-            x = F.relu(conv(x))
-            out.append(x)
-        return out
+        return multiscale_features(self.convs, image)
 
 
 # torchvision's vgg16().features: conv channel widths, "M" = max pool. Indices in the state dict follow

@@ -25,7 +25,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from performer.prints.features import FeatureError, loss_network
+from performer.prints.features import FeatureError, loss_network, multiscale_features
 from performer.prints.texture_patches import CLASSES, patch_batch
 from performer.safe_files import MB, FileTooLarge, atomic_path, read_bounded
 
@@ -57,14 +57,7 @@ class TrainedFeatures(nn.Module):
 
     def forward(self, image: torch.Tensor) -> list[torch.Tensor]:
         """image [B, 3, H, W] in 0..1 -> the ReLU features of every stage."""
-        x = image * 2.0 - 1.0
-        out = []
-        for index, conv in enumerate(self.convs):
-            if index:
-                x = F.avg_pool2d(x, 2)
-            x = F.relu(conv(x))
-            out.append(x)
-        return out
+        return multiscale_features(self.convs, image)
 
     def classify(self, image: torch.Tensor) -> torch.Tensor:
         stats = []
