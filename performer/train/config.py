@@ -30,9 +30,30 @@ class TrainConfig:
     # An exponential moving average of the generator's weights is what gets exported (and sampled each
     # epoch): it averages out the GAN's step-to-step wobble. 0 = off, else the decay per step (e.g. 0.999).
     ema_decay: float = 0.0
+    # Both learning rates fall linearly to zero over the budget's last part, from this fraction of it on,
+    # so the run ends settled rather than mid-wobble. The budget is whichever limit ends the run first
+    # (CPU or wall minutes, steps, epochs), so a resumed run keeps one schedule. 0 = constant rates.
+    lr_decay_start: float = 0.0
     limit: int = 0  # use only the first N training images (0 = all)
     seed: int = 0
     grid_size: int = 8  # the epoch sample grid and timelapse show grid_size^2 fixed z's
+
+    def budget_spent(self, step: int, steps_per_epoch: int, wall_seconds: float, cpu_seconds: float) -> float:
+        """The fraction (0..1) of the run done, by the limit nearest its end."""
+        spent = [step / max(1, self.epochs * steps_per_epoch)]
+        if self.max_steps:
+            spent.append(step / self.max_steps)
+        if self.max_minutes:
+            spent.append(wall_seconds / (self.max_minutes * 60))
+        if self.max_cpu_minutes:
+            spent.append(cpu_seconds / (self.max_cpu_minutes * 60))
+        return min(1.0, max(spent))
+
+    def lr_scale(self, spent: float) -> float:
+        """The learning-rate multiplier once `spent` of the budget is done."""
+        if self.lr_decay_start <= 0 or spent <= self.lr_decay_start:
+            return 1.0
+        return max(0.0, (1.0 - spent) / (1.0 - self.lr_decay_start))
 
     def to_dict(self) -> dict:
         return dataclasses.asdict(self)

@@ -127,6 +127,11 @@ class Trainer:
         terms = {"recon": loss_recon, "kl": loss_kl, "adv": loss_adv, "recon_adv": loss_recon_adv}
         return {name: value.item() for name, value in (terms | {"feature": loss_feature, "disc": loss_disc}).items()}
 
+    def set_lr_scale(self, scale: float) -> None:
+        for opt, base in ((self.nets.opt_vae, self.train.lr), (self.nets.opt_disc, self.train.lr_disc)):
+            for group in opt.param_groups:
+                group["lr"] = base * scale
+
     @torch.no_grad()
     def update_ema(self) -> None:
         if self.ema is None:
@@ -152,7 +157,8 @@ class Trainer:
         shuffle = torch.Generator().manual_seed(cfg.seed + self.epoch)
         started = time.monotonic() - self.seconds
         cpu_started = time.process_time() - self.cpu_seconds
-        stop = bool(cfg.max_steps and self.step >= cfg.max_steps)  # a resumed run already there: no steps
+        # a resumed run already at its budget's end makes no steps
+        stop = cfg.budget_spent(self.step, steps_per_epoch, self.seconds, self.cpu_seconds) >= 1.0
         while self.epoch < cfg.epochs and not stop:
             order = torch.randperm(count, generator=shuffle)
             totals: dict[str, float] = {}
@@ -172,15 +178,12 @@ class Trainer:
                     totals[key] = totals.get(key, 0.0) + value
                 if index % 10 == 0:
                     bar.set_postfix({k: f"{v:.3g}" for k, v in losses.items()})
-                if cfg.max_steps and self.step >= cfg.max_steps:
+                wall, cpu = time.monotonic() - started, time.process_time() - cpu_started
+                spent = cfg.budget_spent(self.step, steps_per_epoch, wall, cpu)
+                if spent >= 1.0:
                     stop = True
                     break
-                if cfg.max_minutes and time.monotonic() - started > cfg.max_minutes * 60:
-                    stop = True
-                    break
-                if cfg.max_cpu_minutes and time.process_time() - cpu_started > cfg.max_cpu_minutes * 60:
-                    stop = True
-                    break
+                self.set_lr_scale(cfg.lr_scale(spent))  # for the next step
             bar.close()
             self.epoch += 1
             self.seconds = time.monotonic() - started
