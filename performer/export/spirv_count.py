@@ -18,6 +18,8 @@ from pathlib import Path
 # Float instructions counted by the lanes of their result; a mat4 * vec4 is counted apart, as multiply-adds.
 ARITHMETIC = {"OpFAdd", "OpFSub", "OpFMul", "OpFDiv", "OpFNegate", "OpVectorTimesScalar", "OpDot", "OpExtInst"}
 INSTRUCTION = re.compile(r"^\s*(%\S+)\s*=\s*(Op\w+)\s+(%\S+)(.*)$")
+# OpTypeFloat's operand is a literal width, not an id, so INSTRUCTION does not match it
+FLOAT_TYPE = re.compile(r"^\s*(%\S+)\s*=\s*OpTypeFloat\s+\d+")
 
 
 @dataclass(frozen=True)
@@ -64,13 +66,15 @@ def count_spirv(text: str) -> SpirvCounts:
     counts: Counter[str] = Counter()
     macs = exp = sin = other = 0
     for line in text.splitlines():
+        scalar = FLOAT_TYPE.match(line)
+        if scalar is not None:  # scalar float results count one lane each
+            lanes[scalar.group(1)] = 1
+            continue
         match = INSTRUCTION.match(line)
         if match is None:
             continue
         result, op, first, rest = match.groups()
-        if op == "OpTypeFloat":
-            lanes[result] = 1
-        elif op == "OpTypeVector":
+        if op == "OpTypeVector":
             lanes[result] = lanes.get(first, 1) * int(rest.split()[0])
         elif op == "OpTypeMatrix":
             matrix_shape[result] = lanes.get(first, 1) * int(rest.split()[0])
