@@ -22,8 +22,9 @@ CONFIGS = [
     ModelConfig(channels=3, cppn_hidden=16, cppn_depth=3),
     ModelConfig(cppn_sine_units=16),
     ModelConfig(cppn_hidden=8, cppn_depth=2, cppn_sine_units=4, latent_film=False),
+    ModelConfig(latent_mapping=32),
 ]
-IDS = ["plain", "film", "rgb-16x3", "film-sine16", "plain-8x2-sine4"]
+IDS = ["plain", "film", "rgb-16x3", "film-sine16", "plain-8x2-sine4", "film-mapping32"]
 
 
 def exact(model: CPPN, z: np.ndarray, size: int) -> np.ndarray:

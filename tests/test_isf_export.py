@@ -1,5 +1,5 @@
-"""export-isf beyond the shipped model: other shapes (no FiLM, RGB, a latent that is not a multiple of 4) render
-the torch CPPN through the ISF host, and the command writes both files or says in one line why not."""
+"""export-isf beyond the shipped model: other shapes (no FiLM, RGB, a latent that is not a multiple of 4, a latent
+mapping) render the torch CPPN through the ISF host, and the command writes both files or says in one line why not."""
 
 from __future__ import annotations
 
@@ -27,8 +27,10 @@ from performer.render.weights import CppnWeights
         ModelConfig(latent_dim=8, channels=1, cppn_hidden=20, cppn_depth=2, latent_film=False),
         ModelConfig(cppn_sine_units=16),
         ModelConfig(cppn_hidden=8, cppn_depth=2, cppn_sine_units=4, latent_film=False),
+        ModelConfig(latent_mapping=32),
+        ModelConfig(latent_dim=5, channels=3, cppn_hidden=12, cppn_depth=3, latent_mapping=8, latent_film=False),
     ],
-    ids=["rgb-plain", "rgb-film-z5", "grey-plain", "film-sine16", "plain-8x2-sine4"],
+    ids=["rgb-plain", "rgb-film-z5", "grey-plain", "film-sine16", "plain-8x2-sine4", "film-mapping32", "rgb-z5-map8"],
 )
 def test_other_shapes_render_the_torch_cppn(ctx, config):
     generator = saturated_cppn(config, seed=config.cppn_hidden, bias_std=0.5)

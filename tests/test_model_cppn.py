@@ -82,11 +82,11 @@ def test_macs_per_pixel_formula():
     assert ModelConfig(cppn_hidden=32, cppn_depth=4, latent_film=True).macs_per_pixel == 3328
 
 
-@pytest.mark.parametrize("film", [True, False])
-def test_frame_terms_reproduce_forward(film):
+@pytest.mark.parametrize("film,mapping", [(True, 0), (False, 0), (True, 16), (False, 8)])
+def test_frame_terms_reproduce_forward(film, mapping):
     """The per-frame terms the shader receives, applied per pixel by hand, give the network's output."""
     torch.manual_seed(11)
-    model = CPPN(ModelConfig(latent_film=film)).eval()
+    model = CPPN(ModelConfig(latent_film=film, latent_mapping=mapping)).eval()
     z, coords = torch.randn(2, 8), torch.randn(50, 3)
     with torch.no_grad():
         gains, biases = model.frame_terms(z)

@@ -209,8 +209,10 @@ def exact(model: CPPN, z, width: int, height: int) -> np.ndarray:
         ModelConfig(channels=3, cppn_hidden=16, cppn_depth=3),
         ModelConfig(cppn_hidden=8, cppn_depth=1, coord_scale=5.0),
         *SINE_CONFIGS,
+        ModelConfig(latent_mapping=32),
+        ModelConfig(channels=3, cppn_hidden=16, cppn_depth=3, latent_mapping=8, latent_film=False),
     ],
-    ids=["plain", "film", "rgb-16x3", "8x1", *SINE_IDS],
+    ids=["plain", "film", "rgb-16x3", "8x1", *SINE_IDS, "film-mapping32", "rgb-plain-mapping8"],
 )
 def test_parity_for_other_model_shapes(ctx, config):
     model = saturated_cppn(config, 21)

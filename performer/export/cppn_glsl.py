@@ -12,7 +12,9 @@ The latent's per-frame terms (render/weights.py frame_terms: FiLM gains, biases,
 folded in) are affine in z, so each is one [H, L] matrix and an offset here, computed in the shader for
 every pixel: ISF has no per-frame stage, and a compiler that keeps uniform-only arithmetic on a scalar unit
 is not to be counted on. With FiLM that is 2 * layers terms of H * L multiply-adds (8 x 256 = 2,048 for the
-shipped model) on top of the network's 3,328: see ShaderCost.
+shipped model) on top of the network's 3,328: see ShaderCost. A model with a mapping (ModelConfig.latent_mapping)
+first computes m = tanh(A z + a) at every pixel too, M/4 vec4s (M * L multiply-adds and M tanh more), and its
+terms are affine in m instead (H * M each).
 """
 
 from __future__ import annotations
@@ -72,7 +74,8 @@ class LatentTerm:
 
 
 def latent_terms(weights: CppnWeights) -> tuple[dict[int, LatentTerm], dict[int, LatentTerm | np.ndarray]]:
-    """(gains by layer, biases by layer): what weights.frame_terms(z) computes, as affine maps of z.
+    """(gains by layer, biases by layer): what weights.frame_terms(z) computes, as affine maps of the code
+    weights.latent_code(z) reads (z itself, or the mapping's m: matrices [H, weights.code_dim]).
 
     A hidden layer's own bias is folded in as frame_terms does: gain * b + film_bias, where gain = 1 + Wg z + bg,
     is (diag(b) Wg + Wb) z + (b (1 + bg) + bb). Without FiLM there are no gains and the hidden layers' biases
@@ -98,8 +101,10 @@ class ShaderCost:
     """Per-pixel arithmetic of the exported shader, counted from what the generator writes."""
 
     network_macs: int  # the CPPN itself: as CppnWeights.macs_per_pixel (performer's shader does the same)
-    latent_macs: int  # the per-frame terms, computed per pixel here (performer computes them once, on the CPU)
-    tanh: int  # scalar tanh evaluations (an exp, a sign and 4 more operations each), the sigmoid included
+    # the per-frame terms, computed per pixel here (performer computes them once, on the CPU): terms * H * code
+    # width, plus the mapping's M * L
+    latent_macs: int
+    tanh: int  # scalar tanh evaluations (an exp, a sign and 4 more operations each), the sigmoid and mapping included
     sin: int = 0  # scalar sines: layer 0's sine units (ModelConfig.cppn_sine_units), not counted in tanh
 
     @property
@@ -111,7 +116,9 @@ def shader_cost(weights: CppnWeights) -> ShaderCost:
     gains, biases = latent_terms(weights)
     terms = len(gains) + sum(isinstance(term, LatentTerm) for term in biases.values())
     h, sines = weights.hidden_units, weights.sine_units
-    return ShaderCost(weights.macs_per_pixel, terms * h * weights.latent_dim, weights.layers * h + 4 - sines, sines)
+    mapped = weights.code_dim if weights.mapping is not None else 0  # M
+    latent_macs = terms * h * weights.code_dim + mapped * weights.latent_dim
+    return ShaderCost(weights.macs_per_pixel, latent_macs, weights.layers * h + 4 - sines + mapped, sines)
 
 
 def activation_text(cost: ShaderCost) -> str:
@@ -119,20 +126,39 @@ def activation_text(cost: ShaderCost) -> str:
     return f"{cost.tanh} tanh" + (f" and {cost.sin} sin" if cost.sin else "")
 
 
-def _term_lines(term: LatentTerm, blocks: int, latent_dim: int) -> list[str]:
-    padded = np.zeros((term.matrix.shape[0], 4 * latent_blocks(latent_dim)))
-    padded[:, :latent_dim] = term.matrix
-    lines = []
-    for i in range(blocks):
+def _affine_blocks(matrix: np.ndarray, offset: np.ndarray, source: str) -> list[str]:
+    """matrix @ v + offset as vec4 expressions, one per 4 rows; v is the vec4s source0, source1... (zero padded)."""
+    width = matrix.shape[1]
+    padded = np.zeros((matrix.shape[0], 4 * latent_blocks(width)))
+    padded[:, :width] = matrix
+    expressions = []
+    for i in range(matrix.shape[0] // 4):
         rows = slice(4 * i, 4 * i + 4)
-        products = [f"{mat4(padded[rows, 4 * k : 4 * k + 4])} * z{k}" for k in range(latent_blocks(latent_dim))]
-        lines.append(f"    vec4 {term.name}_{i} = " + JOIN.join(products) + f"{JOIN}{vec4(term.offset[rows])};")
+        products = [f"{mat4(padded[rows, 4 * k : 4 * k + 4])} * {source}{k}" for k in range(latent_blocks(width))]
+        expressions.append(JOIN.join(products) + f"{JOIN}{vec4(offset[rows])}")
+    return expressions
+
+
+def _term_lines(term: LatentTerm, source: str) -> list[str]:
+    return [
+        f"    vec4 {term.name}_{i} = {text};" for i, text in enumerate(_affine_blocks(term.matrix, term.offset, source))
+    ]
+
+
+def _mapping_lines(weights: CppnWeights) -> list[str]:
+    """The mapping code m0, m1...: tanh(A z + a) in vec4s (M is a multiple of 4), what the terms then read."""
+    if weights.mapping is None:
+        return []
+    lines = [f"    // the mapping: m = tanh(A z + a), {weights.code_dim} values that the per-frame terms read"]
+    for k, text in enumerate(_affine_blocks(*weights.mapping, "z")):
+        lines.append(f"    vec4 m{k} = cppn_tanh({text});")
     return lines
 
 
 def network_source(weights: CppnWeights) -> str:
     """cppn_tanh() and cppn_network(xy, r, z0, z1...): the CPPN's output pre-activations (before the sigmoid)."""
     n, dim = weights.blocks, weights.latent_dim
+    source = "z" if weights.mapping is None else "m"  # what the terms read: z, or the mapping's m
     gains, biases = latent_terms(weights)
     cost = shader_cost(weights)
 
@@ -145,7 +171,7 @@ def network_source(weights: CppnWeights) -> str:
 
     def terms(layer: int) -> list[str]:
         chosen = [t for t in (gains.get(layer), biases[layer]) if isinstance(t, LatentTerm)]
-        return [line for term in chosen for line in _term_lines(term, n, dim)]
+        return [line for term in chosen for line in _term_lines(term, source)]
 
     lines = [
         "// tanh from exp: GLSL 1.10 and ES 1.00 have none, and some drivers' tanh overflows to NaN for large |x|.",
@@ -157,9 +183,12 @@ def network_source(weights: CppnWeights) -> str:
         f"// The CPPN ({weights.hidden_units} units x {weights.layers} layers) at one point: output pre-activations."
         + (f" Layer 0's first {weights.sine_units} units are sines." if weights.sine_units else ""),
         f"// Per pixel: {cost.network_macs:,} multiply-adds for the network, {cost.latent_macs:,} for the latent's",
-        f"// per-frame terms (the same at every pixel, but ISF has no per-frame stage), {activation_text(cost)}.",
+        "// per-frame terms"
+        + (" and its mapping" if weights.mapping is not None else "")
+        + f" (the same at every pixel, but ISF has no per-frame stage), {activation_text(cost)}.",
         f"vec4 cppn_network(vec2 xy, float r, {latent_parameters(dim)}) {{",
     ]
+    lines += _mapping_lines(weights)
     lines += terms(0)
     for i in range(n):
         k = 4 * i

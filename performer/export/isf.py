@@ -80,10 +80,13 @@ def isf_inputs(latent_dim: int, look: ExportLook) -> list[dict]:
 
 def _cost_lines(weights: CppnWeights) -> list[str]:
     cost = shader_cost(weights)
+    mapping = (
+        f" (its {weights.code_dim}-value mapping m = tanh(A z + a) included)" if weights.mapping is not None else ""
+    )
     return [
         f"// Per pixel: {cost.total_macs:,} multiply-adds ({cost.network_macs:,} for the CPPN, "
         f"{cost.latent_macs:,} for the latent's per-frame",
-        f"// terms, computed at every pixel) and {activation_text(cost)}; no textures, no loops.",
+        f"// terms{mapping}, computed at every pixel) and {activation_text(cost)}; no textures, no loops.",
     ]
 
 

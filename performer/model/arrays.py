@@ -27,8 +27,11 @@ class ModelFileError(Exception):
 
 def generator_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
     """Every tensor of model/cppn.py's CPPN for this config, by state-dict name (tests hold the two equal)."""
-    h, dim = config.cppn_hidden, config.latent_dim
+    h, dim = config.cppn_hidden, config.latent_code_dim  # the per-frame terms read m (with a mapping) or z
     shapes: dict[str, tuple[int, ...]] = {"coord.weight": (h, 3), "latent.weight": (h, dim), "latent.bias": (h,)}
+    if config.latent_mapping:
+        shapes["mapping.weight"] = (config.latent_mapping, config.latent_dim)
+        shapes["mapping.bias"] = (config.latent_mapping,)
     for index in range(config.cppn_depth - 1):
         shapes[f"hidden.{index}.weight"], shapes[f"hidden.{index}.bias"] = (h, h), (h,)
     shapes["out.weight"], shapes["out.bias"] = (config.channels, h), (config.channels,)

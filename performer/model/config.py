@@ -29,6 +29,12 @@ class ModelConfig:
     # coordinates is biased towards smooth images; sines give it edges and seams at no per-pixel
     # multiply-add (a sine costs about what the shader's tanh does). 0 = the plain tanh CPPN.
     cppn_sine_units: int = 0
+    # Mapping (StyleGAN's mapping network in its smallest form): with M > 0 the per-frame terms (layer 0's
+    # latent bias, FiLM's gains and biases) read m = tanh(A z + a), M values, instead of z. They are affine in z
+    # without it, so z could only add fixed directions of modulation; through m it can select garment-specific
+    # modulations nonlinearly. m is per-frame work (M * latent_dim multiply-adds on the CPU), so the shader and
+    # its per-pixel cost are unchanged. A multiple of 4 (the exported shaders carry m as vec4s); 0 = off.
+    latent_mapping: int = 0
     encoder_width: int = 32
     discriminator_width: int = 32
 
@@ -49,10 +55,19 @@ class ModelConfig:
                 f"cppn_sine_units must be a multiple of 4 in 0..cppn_hidden ({self.cppn_hidden}), "
                 f"got {self.cppn_sine_units}"
             )
+        if isinstance(self.latent_mapping, bool) or not isinstance(self.latent_mapping, int):
+            raise ValueError(f"latent_mapping must be an integer, got {self.latent_mapping!r}")
+        if not 0 <= self.latent_mapping <= 256 or self.latent_mapping % 4:
+            raise ValueError(f"latent_mapping must be a multiple of 4 in 0..256, got {self.latent_mapping}")
         if not 0.01 <= float(self.coord_scale) <= 100.0:
             raise ValueError(f"coord_scale must be in 0.01..100, got {self.coord_scale}")
         check_positive_int("encoder_width", self.encoder_width, 4, 512)
         check_positive_int("discriminator_width", self.discriminator_width, 4, 512)
+
+    @property
+    def latent_code_dim(self) -> int:
+        """The width the per-frame terms read: the mapping's M, else z's own latent_dim."""
+        return self.latent_mapping or self.latent_dim
 
     @property
     def macs_per_pixel(self) -> int:

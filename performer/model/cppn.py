@@ -73,15 +73,21 @@ def layer0(coord: torch.Tensor, gain: torch.Tensor | None, bias: torch.Tensor, s
 
 class CPPN(nn.Module):
     """tanh MLP on (x, y, r) plus a per-image latent bias; sigmoid output in [0, 1]. Optionally the first
-    units of layer 0 are sines (ModelConfig.cppn_sine_units)."""
+    units of layer 0 are sines (ModelConfig.cppn_sine_units), and z reaches the per-image terms through a
+    mapping m = tanh(A z + a) (ModelConfig.latent_mapping)."""
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config
         h = config.cppn_hidden
         self.coord = nn.Linear(3, h, bias=False)
+        code = config.latent_code_dim  # what the per-frame terms read: z, or the mapping's m = tanh(A z + a)
+        if config.latent_mapping:
+            self.mapping = nn.Linear(config.latent_dim, config.latent_mapping)
+            # Pre-activations about N(0, 1) for z ~ N(0, I): tanh starts in its curved range, not linear nor sign.
+            nn.init.normal_(self.mapping.weight, std=config.latent_dim**-0.5)
         # The latent enters as a bias of layer 0: one matrix-vector product per image, none per pixel.
-        self.latent = nn.Linear(config.latent_dim, h)
+        self.latent = nn.Linear(code, h)
         self.hidden = nn.ModuleList(nn.Linear(h, h) for _ in range(config.cppn_depth - 1))
         self.out = nn.Linear(h, config.channels)
         if config.cppn_sine_units:
@@ -90,12 +96,16 @@ class CPPN(nn.Module):
                 self.coord.weight[: config.cppn_sine_units].uniform_(-SINE_INIT_FREQUENCY, SINE_INIT_FREQUENCY)
                 self.latent.bias[: config.cppn_sine_units].uniform_(-math.pi, math.pi)  # every phase
         if config.latent_film:
-            depth, dim = config.cppn_depth, config.latent_dim
+            depth, dim = config.cppn_depth, code
             self.latent_gain = nn.ModuleList(nn.Linear(dim, h) for _ in range(depth))  # gain = 1 + this
             self.latent_bias = nn.ModuleList(nn.Linear(dim, h) for _ in range(depth - 1))
             for layer in self.latent_gain:  # start as the plain CPPN: gain 1
                 nn.init.normal_(layer.weight, std=0.01)
                 nn.init.zeros_(layer.bias)
+
+    def latent_code(self, z: torch.Tensor) -> torch.Tensor:
+        """What the per-frame terms read, [B, latent_code_dim]: tanh(mapping(z)) with a mapping, else z itself."""
+        return torch.tanh(self.mapping(z)) if self.config.latent_mapping else z
 
     def frame_terms(self, z: torch.Tensor) -> tuple[list[torch.Tensor], list[torch.Tensor]]:
         """Per-image (not per-pixel) terms: gains [depth x [B, H]] and biases [depth x [B, H]].
@@ -103,18 +113,19 @@ class CPPN(nn.Module):
         Without FiLM the gains are 1 and only layer 0 has a latent bias. The shader receives exactly these.
         """
         ones = torch.ones(z.shape[0], self.config.cppn_hidden, device=z.device)
+        code = self.latent_code(z)
         if not self.config.latent_film:
             zeros = torch.zeros_like(ones)
-            return [ones] * self.config.cppn_depth, [self.latent(z)] + [zeros] * (self.config.cppn_depth - 1)
-        gains = [1.0 + layer(z) for layer in self.latent_gain]
-        biases = [self.latent(z)] + [layer(z) for layer in self.latent_bias]
+            return [ones] * self.config.cppn_depth, [self.latent(code)] + [zeros] * (self.config.cppn_depth - 1)
+        gains = [1.0 + layer(code) for layer in self.latent_gain]
+        biases = [self.latent(code)] + [layer(code) for layer in self.latent_bias]
         return gains, biases
 
     def forward(self, z: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
         """z [B, latent_dim], coords [P, 3] -> pixels [B, P, channels] in [0, 1]."""
         sine = self.config.cppn_sine_units
         if not self.config.latent_film:
-            h = layer0(self.coord(coords), None, self.latent(z), sine)  # [B, P, H]
+            h = layer0(self.coord(coords), None, self.latent(self.latent_code(z)), sine)  # [B, P, H]
             for layer in self.hidden:
                 h = torch.tanh(layer(h))
             return torch.sigmoid(self.out(h))

@@ -16,7 +16,7 @@ from performer.model.arrays import ModelArrays, read_model_arrays
 @dataclass(frozen=True)
 class CppnWeights:
     coord: np.ndarray  # [H, 3]   x, y, r -> layer 0 (no bias)
-    latent_w: np.ndarray  # [H, L]
+    latent_w: np.ndarray  # [H, L], or [H, M] with a mapping (it reads m)
     latent_b: np.ndarray  # [H]
     hidden: tuple[tuple[np.ndarray, np.ndarray], ...]  # (W [H, H], b [H]) per hidden layer
     out_w: np.ndarray  # [C, H]
@@ -27,6 +27,9 @@ class CppnWeights:
     # FiLM (ModelConfig.latent_film): z also sets every layer's gain (1 + W z + b) and extra bias.
     film_gain: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # depth x (W [H, L], b [H])
     film_bias: tuple[tuple[np.ndarray, np.ndarray], ...] = ()  # (depth - 1) x (W [H, L], b [H])
+    # ModelConfig.latent_mapping: (A [M, L], a [M]); the per-frame terms above read m = tanh(A z + a), not z
+    # (their matrices are then [H, M]). None: they read z.
+    mapping: tuple[np.ndarray, np.ndarray] | None = None
     # Not for the shader: where real garments sit in the latent space, [N, L] (random jumps land there),
     # and the learned prior over them (model/prior.py), when the file has them.
     garments: np.ndarray | None = None
@@ -35,6 +38,8 @@ class CppnWeights:
     def __post_init__(self) -> None:
         if self.sine_units % 4 or not 0 <= self.sine_units <= self.hidden_units:
             raise ValueError(f"sine_units must be a multiple of 4 in 0..{self.hidden_units}, got {self.sine_units}")
+        if self.mapping is not None and self.mapping[0].shape[0] != self.latent_w.shape[1]:
+            raise ValueError(f"the mapping makes {self.mapping[0].shape[0]} values, the terms read {self.code_dim}")
 
     @property
     def hidden_units(self) -> int:
@@ -51,6 +56,12 @@ class CppnWeights:
 
     @property
     def latent_dim(self) -> int:
+        """z's width (what the sources and the faders feed), with or without a mapping."""
+        return self.mapping[0].shape[1] if self.mapping is not None else self.latent_w.shape[1]
+
+    @property
+    def code_dim(self) -> int:
+        """The width the per-frame terms read: the mapping's M, else latent_dim."""
         return self.latent_w.shape[1]
 
     @property
@@ -76,6 +87,7 @@ class CppnWeights:
             return tensor.detach().to("cpu").double().numpy()
 
         film = bool(getattr(generator.config, "latent_film", False))
+        mapped = bool(getattr(generator.config, "latent_mapping", 0))
         return cls(
             coord=arr(generator.coord.weight),
             latent_w=arr(generator.latent.weight),
@@ -87,6 +99,7 @@ class CppnWeights:
             sine_units=int(getattr(generator.config, "cppn_sine_units", 0)),
             film_gain=tuple((arr(g.weight), arr(g.bias)) for g in generator.latent_gain) if film else (),
             film_bias=tuple((arr(b.weight), arr(b.bias)) for b in generator.latent_bias) if film else (),
+            mapping=(arr(generator.mapping.weight), arr(generator.mapping.bias)) if mapped else None,
         )
 
     @classmethod
@@ -109,6 +122,7 @@ class CppnWeights:
             sine_units=config.cppn_sine_units,
             film_gain=pairs("latent_gain", config.cppn_depth) if film else (),
             film_bias=pairs("latent_bias", config.cppn_depth - 1) if film else (),
+            mapping=(g["mapping.weight"], g["mapping.bias"]) if config.latent_mapping else None,
             garments=arrays.garments,
             prior=arrays.prior,
         )
@@ -118,21 +132,30 @@ class CppnWeights:
         """Raises performer.model.arrays.ModelFileError for a file that cannot be used. No torch."""
         return cls.from_arrays(read_model_arrays(path))
 
+    def latent_code(self, z: np.ndarray) -> np.ndarray:
+        """What the per-frame terms read, float64 [code_dim]: m = tanh(A z + a) with a mapping, else z."""
+        z = np.asarray(z, dtype=np.float64).reshape(self.latent_dim)
+        if self.mapping is None:
+            return z
+        weight, bias = self.mapping
+        return np.tanh(weight @ z + bias)
+
     def frame_terms(self, z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per-frame gain and bias of every layer, float32 [layers, H] each: layer l computes
         tanh(gain[l] * (W_l h) + bias[l]) (layer 0: layer0_activation). The hidden layers' own biases are
         folded in here (gain * (W h + b) + film_bias = gain * W h + (gain * b + film_bias)), so the shader adds
-        one per-frame vector per layer whether or not the model has FiLM. Computed in float64.
+        one per-frame vector per layer whether or not the model has FiLM. Computed in float64, from z's
+        mapping code m when the model has a mapping (latent_code).
         """
-        z = np.asarray(z, dtype=np.float64).reshape(self.latent_dim)
+        code = self.latent_code(z)
         h = self.hidden_units
         gains = np.ones((self.layers, h))
         biases = np.zeros((self.layers, h))
         if self.film_gain:
-            gains = np.stack([1.0 + w @ z + b for w, b in self.film_gain])
+            gains = np.stack([1.0 + w @ code + b for w, b in self.film_gain])
             for index, (w, b) in enumerate(self.film_bias, start=1):
-                biases[index] = w @ z + b
-        biases[0] += self.latent_w @ z + self.latent_b
+                biases[index] = w @ code + b
+        biases[0] += self.latent_w @ code + self.latent_b
         for index, (_, layer_bias) in enumerate(self.hidden, start=1):
             biases[index] += gains[index] * layer_bias
         return gains.astype(np.float32), biases.astype(np.float32)
