@@ -90,7 +90,8 @@ def test_the_compiler_counts_the_same_sines(ctx, weights):
     isf = spirv_counts(wrap_fragment(parse_isf(isf_source(weights, ExportLook(z=(0.0,) * 8), "sines"))))
     if isf is None:
         pytest.skip("spirv-opt is not installed")
-    assert (isf.exp_lanes, isf.sin_lanes) == (116, 16)  # one exp per tanh, one sin per sine unit
+    # one exp per tanh, one sin per sine unit, and the view rotation's sin (ISF inputs are per-pixel uniforms)
+    assert (isf.exp_lanes, isf.sin_lanes) == (116, 16 + 1)
     renderer = CppnRenderer(ctx, weights, "const")
     try:
         ours = spirv_counts(renderer.program.sources()["FRAGMENT_SHADER"])
