@@ -125,6 +125,21 @@ def test_train_cli_on_awkward_folder(tmp_path, capsys):
     assert code == 0
     printed = capsys.readouterr().out
     assert "skipped 1 unreadable file(s)" in printed and "broken.jpg" in printed
+    assert "over the live shader's budget" not in printed  # 3,328 multiply-adds a pixel
     model = load_model(export)
     assert model.config.channels == 3 and model.config.image_size == 16
     assert (out / "timelapse.mp4").stat().st_size > 0
+
+
+def test_the_shader_budget_is_stated_and_train_says_when_a_model_is_over_it(tmp_path, capsys):
+    from performer.model.config import MACS_PER_PIXEL_BUDGET
+
+    # 48 wide: 3*48 + 3*48^2 + 48 + 4*48 (FiLM gains) = 7,296; 52 wide: 156 + 8,112 + 52 + 208 = 8,528
+    assert ModelConfig(cppn_hidden=48).macs_per_pixel == 7296 <= MACS_PER_PIXEL_BUDGET == 8000
+    assert ModelConfig(cppn_hidden=52).macs_per_pixel == 8528
+    write_awkward_folder(tmp_path / "lookbook")
+    args = ["train", "--data", str(tmp_path / "lookbook"), "--out", str(tmp_path / "run"), "--hidden", "52"]
+    code = main(args + ["--image-size", "16", "--max-steps", "1", "--batch-size", "2", "--grid-size", "2"])
+    assert code == 0
+    # a folder trains colour: the output layer is 3 x 52, so 156 + 8,112 + 156 + 208 = 8,632
+    assert "8,632 multiply-adds a pixel is over the live shader's budget of 8,000" in capsys.readouterr().out

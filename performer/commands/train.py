@@ -73,7 +73,7 @@ def run(args: argparse.Namespace) -> int:
     import torch
 
     from performer.model.checkpoint import ModelFileError
-    from performer.model.config import ModelConfig
+    from performer.model.config import MACS_PER_PIXEL_BUDGET, ModelConfig
     from performer.train.loop import Trainer
 
     overrides = {
@@ -116,6 +116,11 @@ def run(args: argparse.Namespace) -> int:
         f"training on {images.shape[0]} images {tuple(images.shape[1:])} on {trainer.device}; "
         f"CPPN {config.cppn_hidden}x{config.cppn_depth}: {config.macs_per_pixel} multiply-adds per pixel"
     )
+    if config.macs_per_pixel > MACS_PER_PIXEL_BUDGET:
+        print(
+            f"note: {config.macs_per_pixel:,} multiply-adds a pixel is over the live shader's budget of "
+            f"{MACS_PER_PIXEL_BUDGET:,}: fine offline (render, sample), likely too slow to play at 1080p"
+        )
     summary = trainer.fit(images, args.out, timelapse=args.timelapse)
     print(f"done: {summary}; checkpoint {args.out / 'checkpoint.safetensors'}")
     if args.export:

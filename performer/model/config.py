@@ -5,6 +5,11 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass
 
+# The live shader's per-pixel budget: a 1080p frame at 60 fps is 124 M pixels a second, so 8,000 multiply-adds
+# a pixel is about 1 TMAC/s, what a mid-range GPU of 2020 gives a fragment shader with room for the prints
+# and the output. Larger models train and render offline; `performer train` says when one is over it.
+MACS_PER_PIXEL_BUDGET = 8_000
+
 
 @dataclass(frozen=True)
 class ModelConfig:
