@@ -33,12 +33,11 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--latent-mapping", type=int, help="z -> tanh(A z + a) of this width before the per-frame terms")
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
     for field in dataclasses.fields(TrainConfig):
-        p.add_argument(
-            f"--{field.name.replace('_', '-')}",
-            type=type(field.default),
-            default=None,
-            help=f"(default {field.default})",
-        )
+        flag, help_text = f"--{field.name.replace('_', '-')}", f"(default {field.default})"
+        if isinstance(field.default, bool):  # --flag / --no-flag: type=bool would read "False" as true
+            p.add_argument(flag, action=argparse.BooleanOptionalAction, default=None, help=help_text)
+        else:
+            p.add_argument(flag, type=type(field.default), default=None, help=help_text)
     return p
 
 

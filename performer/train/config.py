@@ -34,6 +34,9 @@ class TrainConfig:
     # so the run ends settled rather than mid-wobble. The budget is whichever limit ends the run first
     # (CPU or wall minutes, steps, epochs), so a resumed run keeps one schedule. 0 = constant rates.
     lr_decay_start: float = 0.0
+    # Render each step at coordinates shifted by a random sub-pixel offset, against the real images resampled
+    # there (train/jitter.py), so the CPPN is trained between the pixel centres the show renders at 4K.
+    subpixel_jitter: bool = False
     limit: int = 0  # use only the first N training images (0 = all)
     seed: int = 0
     grid_size: int = 8  # the epoch sample grid and timelapse show grid_size^2 fixed z's

@@ -39,6 +39,7 @@ from performer.model.garments import TENSOR as GARMENTS
 from performer.model.garments import encode_garments
 from performer.model.prior import fit_mixture
 from performer.train.config import TrainConfig
+from performer.train.jitter import jittered_view
 from performer.train.map_export import export_map
 from performer.train.nets import build_nets, feature_distance, pick_device
 from performer.train.timelapse import write_timelapse
@@ -65,27 +66,27 @@ class Trainer:
         self.history: list[dict] = []
 
     # ---- one optimiser step -------------------------------------------------------------------------
-    def generate(self, z: torch.Tensor) -> torch.Tensor:
-        """z [B, L] -> images [B, C, S, S] on the training grid."""
+    def generate(self, z: torch.Tensor, coords: torch.Tensor | None = None) -> torch.Tensor:
+        """z [B, L] -> images [B, C, S, S] on the training grid (or on `coords`, [S*S, 3])."""
         size = self.config.image_size
-        pixels = self.nets.generator(z, self.coords)  # [B, S*S, C]
+        pixels = self.nets.generator(z, self.coords if coords is None else coords)  # [B, S*S, C]
         return pixels.transpose(1, 2).reshape(z.shape[0], self.config.channels, size, size)
 
     def train_step(self, real: torch.Tensor) -> dict[str, float]:
-        """One step of the critic, then one of encoder + generator, on the same renders: the prior samples
-        and reconstructions are drawn once with their graphs, the critic learns from them detached, and the
-        generator's loss then asks the updated critic about the same images (the standard GAN step; an
-        earlier loop drew them twice, which cost a third of the step)."""
+        """One critic step, then one encoder + generator step on the same renders (drawn once with their
+        graphs; the critic learns from them detached, then the generator asks the updated critic)."""
         nets, cfg = self.nets, self.train
         batch = real.shape[0]
         adv_on = self.step >= cfg.adv_warmup_steps and cfg.adv_weight > 0
         recon_adv = adv_on and cfg.recon_adv_weight > 0
 
         mean, logvar = nets.encoder(real)  # [B, L] each
+        # with jitter, renders and their targets (the critic's real images too) move by a sub-pixel offset
+        coords, real = jittered_view(real, self.config.coord_scale) if cfg.subpixel_jitter else (self.coords, real)
         z_post = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
-        recon = self.generate(z_post)
+        recon = self.generate(z_post, coords)
         z_prior = torch.randn(batch, self.config.latent_dim, device=self.device)
-        prior = self.generate(z_prior) if adv_on else None
+        prior = self.generate(z_prior, coords) if adv_on else None
 
         # critic: hinge loss, real vs prior samples (and reconstructions in VAE-GAN)
         loss_disc = torch.zeros((), device=self.device)

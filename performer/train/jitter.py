@@ -1,0 +1,27 @@
+"""Sub-pixel jitter: each step renders the garment at coordinates shifted by up to half a pixel and asks for
+the real image resampled at the same points.
+
+Trained only at the 28x28 pixel centres, the CPPN is free between them, and what it puts there shows the
+moment the show renders larger than 28 pixels: a dark "keyhole" in the chest of every top at 64x64 that
+no 28x28 measure sees. Jitter makes every point of the garment a training point.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from performer.model.cppn import coordinate_grid
+
+
+def jittered_view(real: torch.Tensor, coord_scale: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """real [B, C, S, S] -> (coords [S*S, 3] shifted by one random sub-pixel offset, the real images
+    bilinearly resampled at those points [B, C, S, S]; outside the image is background, 0)."""
+    batch, _, size, _ = real.shape
+    shift = (torch.rand(2) - 0.5) * (2.0 / size)  # half a pixel each way, in garment units (2 / size a pixel)
+    coords = coordinate_grid(size, size, coord_scale, pan=(float(shift[0]), float(shift[1])), device=real.device)
+    # Garment units are grid_sample's normalised coordinates: the image spans [-1, 1] at its pixel edges
+    # (align_corners=False) and y grows downwards in both.
+    grid = (coords[:, :2] / coord_scale).reshape(1, size, size, 2).expand(batch, -1, -1, -1)
+    target = F.grid_sample(real, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+    return coords, target

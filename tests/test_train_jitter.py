@@ -1,0 +1,73 @@
+"""Sub-pixel jitter: the shifted coordinates and the resampled targets agree with a hand-worked bilinear
+shift, and a jittered training step runs."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from performer.model.config import ModelConfig
+from performer.model.cppn import coordinate_grid
+from performer.train import jitter
+from performer.train.config import TrainConfig
+from performer.train.loop import Trainer
+
+
+def fixed_rand(values):
+    return lambda *shape: torch.tensor(values, dtype=torch.float32)
+
+
+def test_no_shift_is_the_training_grid_and_the_image_itself(monkeypatch):
+    real = torch.rand(3, 1, 8, 8)
+    monkeypatch.setattr(jitter.torch, "rand", fixed_rand([0.5, 0.5]))  # jitter's only random draw
+    coords, target = jitter.jittered_view(real, coord_scale=2.0)
+    assert torch.allclose(coords, coordinate_grid(8, 8, 2.0), atol=1e-6)
+    assert torch.allclose(target, real, atol=1e-6)
+
+
+def test_half_a_pixel_right_and_a_quarter_up_is_the_bilinear_blend(monkeypatch):
+    # rand 1.0 -> +0.5 pixel in x; rand 0.25 -> -0.25 pixel in y (y grows downwards: a quarter pixel up)
+    size = 6
+    real = torch.rand(2, 1, size, size)
+    monkeypatch.setattr(jitter.torch, "rand", fixed_rand([1.0, 0.25]))
+    coords, target = jitter.jittered_view(real, coord_scale=3.0)
+    plain = coordinate_grid(size, size, 3.0)
+    pixel = 3.0 * 2.0 / size  # one pixel in scaled coordinates
+    assert torch.allclose(coords[:, 0] - plain[:, 0], torch.full((size * size,), 0.5 * pixel), atol=1e-5)
+    assert torch.allclose(coords[:, 1] - plain[:, 1], torch.full((size * size,), -0.25 * pixel), atol=1e-5)
+    assert torch.allclose(coords[:, 2], coords[:, :2].norm(dim=1), atol=1e-5)  # r of the shifted point
+    # by hand: sample (row i - 0.25, column j + 0.5) with zeros outside the image
+    padded = np.zeros((2, size + 2, size + 2))
+    padded[:, 1:-1, 1:-1] = real[:, 0].numpy()
+    expected = np.zeros((2, size, size))
+    for i in range(size):
+        for j in range(size):
+            # rows i-1 and i (weights 0.25, 0.75), columns j and j+1 (0.5 each); +1 for the padding
+            rows = padded[:, i, j + 1 : j + 3] * 0.25 + padded[:, i + 1, j + 1 : j + 3] * 0.75
+            expected[:, i, j] = rows.mean(axis=1)
+    assert np.allclose(target[:, 0].numpy(), expected, atol=1e-5)
+
+
+def test_a_jittered_step_trains_and_the_flag_parses():
+    from performer.cli import build_parser
+
+    parser = build_parser()
+    assert parser.parse_args(["train", "--subpixel-jitter"]).subpixel_jitter is True
+    assert parser.parse_args(["train", "--no-subpixel-jitter"]).subpixel_jitter is False
+    assert parser.parse_args(["train"]).subpixel_jitter is None  # the config's default then
+    config = TrainConfig(batch_size=4, adv_warmup_steps=0, recon_adv_weight=30.0, subpixel_jitter=True)
+    trainer = Trainer(ModelConfig(), config, torch.device("cpu"))
+    before = trainer.nets.generator.coord.weight.clone()
+    losses = trainer.train_step(torch.rand(4, 1, 28, 28))
+    assert all(np.isfinite(v) for v in losses.values()) and losses["disc"] > 0
+    assert not torch.equal(before, trainer.nets.generator.coord.weight)
+    assert trainer.coords.shape == (784, 3)  # the unjittered grid is kept for samples
+
+
+@pytest.mark.parametrize("flag", ["--subpixel-jitter=yes"])
+def test_a_bool_flag_takes_no_value(flag, capsys):
+    from performer.cli import build_parser
+
+    with pytest.raises(SystemExit):
+        build_parser().parse_args(["train", flag])
