@@ -31,3 +31,36 @@ def test_judge_counts_confident_images_and_classes():
     result = judge(classifier, images, reference, floor=2.0)
     assert result["confident"] == 1.0 and result["classes"] == 1 and result["per_class"][3] == 400
     assert result["fd_ratio"] == pytest.approx(result["fd"] / 2.0, rel=1e-2)
+
+
+class FakeGenerator:
+    """render(z, size): grey everywhere, plus at 4x a white block of `spot` x `spot` pixels per image."""
+
+    def __init__(self, spot: int) -> None:
+        self.spot = spot
+
+    def render(self, z, size):
+        import torch
+
+        images = torch.full((z.shape[0], 1, size, size), 0.5)
+        if size > 28:
+            images[:, 0, 50 : 50 + self.spot, 60 : 60 + self.spot] = 1.0
+        return images
+
+
+@pytest.mark.parametrize(
+    "spot, expected",
+    [
+        (0, {"mean": 0.0, "p99": 0.0}),
+        # 16 of 112 x 112 = 12,544 pixels off by 0.5 of full scale: mean 16 * 127.5 / 12,544; under 1% of them
+        (4, {"mean": 0.16, "p99": 0.0}),
+        # 144 pixels, 1.15%: the 99th percentile is inside the block
+        (12, {"mean": 1.46, "p99": 127.5}),
+    ],
+)
+def test_off_grid_detail_sees_only_what_lies_between_the_pixels(spot, expected):
+    import torch
+
+    from performer.quality_report import off_grid_detail
+
+    assert off_grid_detail(FakeGenerator(spot), torch.zeros(200, 8)) == expected
