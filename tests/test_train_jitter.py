@@ -71,3 +71,18 @@ def test_a_bool_flag_takes_no_value(flag, capsys):
 
     with pytest.raises(SystemExit):
         build_parser().parse_args(["train", flag])
+
+
+def test_bicubic_keeps_an_edge_sharper_than_bilinear_and_stays_in_range(monkeypatch):
+    # a hard vertical edge (0 | 1) shifted by a quarter pixel: bilinear gives 0.25 beside it, bicubic
+    # (Keys, a = -0.75) less, and its overshoot is clamped to [0, 1]
+    real = torch.zeros(1, 1, 8, 8)
+    real[..., 4:] = 1.0
+    monkeypatch.setattr(jitter.torch, "rand", fixed_rand([0.75, 0.5]))  # +0.25 pixel in x
+    _, bilinear = jitter.jittered_view(real, 2.0, "bilinear")
+    _, bicubic = jitter.jittered_view(real, 2.0, "bicubic")
+    assert bilinear[0, 0, 3, 3].item() == pytest.approx(0.25, abs=1e-5)
+    assert bicubic[0, 0, 3, 3].item() < 0.25
+    assert bicubic.min().item() >= 0.0 and bicubic.max().item() <= 1.0
+    with pytest.raises(ValueError, match="jitter_resample"):
+        TrainConfig(jitter_resample="nearest")

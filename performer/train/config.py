@@ -37,9 +37,14 @@ class TrainConfig:
     # Render each step at coordinates shifted by a random sub-pixel offset, against the real images resampled
     # there (train/jitter.py), so the CPPN is trained between the pixel centres the show renders at 4K.
     subpixel_jitter: bool = False
+    jitter_resample: str = "bilinear"  # how the real images are resampled there: "bilinear" or "bicubic" (sharper)
     limit: int = 0  # use only the first N training images (0 = all)
     seed: int = 0
     grid_size: int = 8  # the epoch sample grid and timelapse show grid_size^2 fixed z's
+
+    def __post_init__(self) -> None:
+        if self.jitter_resample not in ("bilinear", "bicubic"):
+            raise ValueError(f"jitter_resample must be bilinear or bicubic, got {self.jitter_resample!r}")
 
     def budget_spent(self, step: int, steps_per_epoch: int, wall_seconds: float, cpu_seconds: float) -> float:
         """The fraction (0..1) of the run done, by the limit nearest its end."""

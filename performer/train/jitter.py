@@ -12,16 +12,30 @@ import torch
 import torch.nn.functional as F
 
 from performer.model.cppn import coordinate_grid
+from performer.train.config import TrainConfig
 
 
-def jittered_view(real: torch.Tensor, coord_scale: float) -> tuple[torch.Tensor, torch.Tensor]:
+def jittered_view(
+    real: torch.Tensor, coord_scale: float, resample: str = "bilinear"
+) -> tuple[torch.Tensor, torch.Tensor]:
     """real [B, C, S, S] -> (coords [S*S, 3] shifted by one random sub-pixel offset, the real images
-    bilinearly resampled at those points [B, C, S, S]; outside the image is background, 0)."""
+    resampled at those points [B, C, S, S]; outside the image is background, 0). Bilinear resampling
+    blurs the targets a little (a half-pixel shift averages two pixels); bicubic keeps more of their edges,
+    clamped to [0, 1] because it overshoots."""
     batch, _, size, _ = real.shape
     shift = (torch.rand(2) - 0.5) * (2.0 / size)  # half a pixel each way, in garment units (2 / size a pixel)
     coords = coordinate_grid(size, size, coord_scale, pan=(float(shift[0]), float(shift[1])), device=real.device)
     # Garment units are grid_sample's normalised coordinates: the image spans [-1, 1] at its pixel edges
     # (align_corners=False) and y grows downwards in both.
     grid = (coords[:, :2] / coord_scale).reshape(1, size, size, 2).expand(batch, -1, -1, -1)
-    target = F.grid_sample(real, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
-    return coords, target
+    target = F.grid_sample(real, grid, mode=resample, padding_mode="zeros", align_corners=False)
+    return coords, target.clamp(0.0, 1.0)
+
+
+def training_view(
+    real: torch.Tensor, grid: torch.Tensor, coord_scale: float, train: TrainConfig
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """A step's (coords, targets): jittered when train.subpixel_jitter, else the training grid and the images."""
+    if not train.subpixel_jitter:
+        return grid, real
+    return jittered_view(real, coord_scale, train.jitter_resample)

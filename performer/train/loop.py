@@ -39,7 +39,7 @@ from performer.model.garments import TENSOR as GARMENTS
 from performer.model.garments import encode_garments
 from performer.model.prior import fit_mixture
 from performer.train.config import TrainConfig
-from performer.train.jitter import jittered_view
+from performer.train.jitter import training_view
 from performer.train.map_export import export_map
 from performer.train.nets import build_nets, feature_distance, pick_device
 from performer.train.timelapse import write_timelapse
@@ -82,7 +82,7 @@ class Trainer:
 
         mean, logvar = nets.encoder(real)  # [B, L] each
         # with jitter, renders and their targets (the critic's real images too) move by a sub-pixel offset
-        coords, real = jittered_view(real, self.config.coord_scale) if cfg.subpixel_jitter else (self.coords, real)
+        coords, real = training_view(real, self.coords, self.config.coord_scale, cfg)
         z_post = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
         recon = self.generate(z_post, coords)
         z_prior = torch.randn(batch, self.config.latent_dim, device=self.device)
