@@ -117,9 +117,10 @@ def test_start_from_shows_the_current_garment(canvas, model):
     with torch.no_grad():
         want = model.generator.render(torch.from_numpy(z.astype(np.float32))[None], 280)[0].mean(0).numpy()
     # float32 on both sides: another CPU's BLAS sums in another order and an edge pixel may move by 1e-2
-    # (seen on CI); the garment as a whole must match, and another garment differs by 0.37 on average
+    # (seen on CI; also here with torch's thread count changing under load: 0.999 quantile 0.0057); the garment
+    # as a whole must match, and another garment differs by 0.37 on average
     error = np.abs(canvas.image()[1] - want)
-    assert error.mean() < 1e-4 and np.quantile(error, 0.999) < 1e-3 and error.max() < 0.05
+    assert error.mean() < 1e-4 and np.quantile(error, 0.999) < 1e-2 and error.max() < 0.05
     assert canvas.events(1.0) == []  # showing the garment is not a move
 
 
