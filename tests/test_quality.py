@@ -64,3 +64,39 @@ def test_off_grid_detail_sees_only_what_lies_between_the_pixels(spot, expected):
     from performer.quality_report import off_grid_detail
 
     assert off_grid_detail(FakeGenerator(spot), torch.zeros(200, 8)) == expected
+
+
+class EdgeGenerator:
+    """28x28: background in columns 0-13, grey 0.5 in 14-27; at 4x, its bicubic enlargement plus +0.25 in a
+    `spot` x `spot` block inside the flat grey (columns 20-21 at 28x28) and one in the background."""
+
+    def __init__(self, spot: int) -> None:
+        self.spot = spot
+
+    def render(self, z, size):
+        small = torch.zeros(z.shape[0], 1, 28, 28)
+        small[..., 14:] = 0.5
+        if size == 28:
+            return small
+        big = torch.nn.functional.interpolate(small, size=size, mode="bicubic", align_corners=False)
+        big[:, 0, 40 : 40 + self.spot, 80 : 80 + self.spot] += 0.25
+        big[:, 0, 40 : 40 + self.spot, 4 : 4 + self.spot] += 0.25  # off the garment: not counted
+        return big
+
+
+@pytest.mark.parametrize(
+    "spot, mean, p99",
+    [
+        # flat grey: columns 15-27 (14's neighbourhood reaches the background), 28 x 13 = 364 of 784 pixels;
+        # at 4x 5,824 pixels, 16 of them off by 0.25 = 63.75 of 255: mean 16 * 63.75 / 5,824, under 1% of them
+        (4, 0.18, 0.0),
+        # 64 pixels, 1.1%: the 99th percentile is inside the block
+        (8, 0.70, 63.8),
+    ],
+)
+def test_flat_off_grid_detail_counts_only_flat_garment(spot, mean, p99):
+    from performer.quality_report import flat_off_grid_detail
+
+    result = flat_off_grid_detail(EdgeGenerator(spot), torch.zeros(200, 8))
+    assert result["share"] == pytest.approx(364 / 784, abs=1e-3)
+    assert result["mean"] == pytest.approx(mean, abs=0.006) and result["p99"] == pytest.approx(p99, abs=0.06)

@@ -86,3 +86,21 @@ def test_bicubic_keeps_an_edge_sharper_than_bilinear_and_stays_in_range(monkeypa
     assert bicubic.min().item() >= 0.0 and bicubic.max().item() <= 1.0
     with pytest.raises(ValueError, match="jitter_resample"):
         TrainConfig(jitter_resample="nearest")
+
+
+def test_jitter_from_a_fraction_of_the_budget_on(tmp_path, monkeypatch):
+    config = TrainConfig(
+        batch_size=8, epochs=1, max_steps=8, subpixel_jitter=True, jitter_start=0.5, adv_warmup_steps=2, grid_size=2
+    )
+    assert [config.jitter_on(k / 8) for k in range(8)] == [False] * 4 + [True] * 4
+    assert not TrainConfig(jitter_start=0.5).jitter_on(0.9)  # the start alone does not switch jitter on
+    with pytest.raises(ValueError, match="jitter_start"):
+        TrainConfig(jitter_start=1.0)
+    trainer = Trainer(ModelConfig(), config, torch.device("cpu"))
+    calls: list[int] = []
+    monkeypatch.setattr(jitter, "jittered_view", lambda *a, **k: calls.append(trainer.step) or shifted(*a, **k))
+    trainer.fit(torch.rand(64, 1, 28, 28), tmp_path)
+    assert trainer.step == 8 and calls == [4, 5, 6, 7]  # step k runs once k of the 8 steps are done
+
+
+shifted = jitter.jittered_view

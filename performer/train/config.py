@@ -38,6 +38,9 @@ class TrainConfig:
     # there (train/jitter.py), so the CPPN is trained between the pixel centres the show renders at 4K.
     subpixel_jitter: bool = False
     jitter_resample: str = "bilinear"  # how the real images are resampled there: "bilinear" or "bicubic" (sharper)
+    # Jitter only from this fraction of the budget on: the space is learnt on the grid first (sharper at
+    # 28x28), then the last part irons out what it drew between the pixels. 0 = jitter from the start.
+    jitter_start: float = 0.0
     limit: int = 0  # use only the first N training images (0 = all)
     seed: int = 0
     grid_size: int = 8  # the epoch sample grid and timelapse show grid_size^2 fixed z's
@@ -45,6 +48,12 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.jitter_resample not in ("bilinear", "bicubic"):
             raise ValueError(f"jitter_resample must be bilinear or bicubic, got {self.jitter_resample!r}")
+        if not 0.0 <= self.jitter_start < 1.0:
+            raise ValueError(f"jitter_start is a fraction of the budget in [0, 1), got {self.jitter_start}")
+
+    def jitter_on(self, spent: float) -> bool:
+        """Whether a step taken once `spent` of the budget is done renders at a sub-pixel offset."""
+        return self.subpixel_jitter and spent >= self.jitter_start
 
     def budget_spent(self, step: int, steps_per_epoch: int, wall_seconds: float, cpu_seconds: float) -> float:
         """The fraction (0..1) of the run done, by the limit nearest its end."""

@@ -33,9 +33,10 @@ def jittered_view(
 
 
 def training_view(
-    real: torch.Tensor, grid: torch.Tensor, coord_scale: float, train: TrainConfig
+    real: torch.Tensor, grid: torch.Tensor, coord_scale: float, train: TrainConfig, spent: float
 ) -> tuple[torch.Tensor, torch.Tensor]:
-    """A step's (coords, targets): jittered when train.subpixel_jitter, else the training grid and the images."""
-    if not train.subpixel_jitter:
+    """A step's (coords, targets): jittered when the config jitters at `spent` of the budget, else the training
+    grid and the images."""
+    if not train.jitter_on(spent):
         return grid, real
     return jittered_view(real, coord_scale, train.jitter_resample)

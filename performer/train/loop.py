@@ -63,6 +63,7 @@ class Trainer:
         if train.ema_decay > 0:
             self.ema = copy.deepcopy(self.nets.generator).eval().requires_grad_(False)
         self.step, self.epoch, self.seconds, self.cpu_seconds = 0, 0, 0.0, 0.0
+        self.spent = 0.0  # the fraction of the budget done (fit keeps it; the jitter schedule reads it)
         self.history: list[dict] = []
 
     # ---- one optimiser step -------------------------------------------------------------------------
@@ -82,7 +83,7 @@ class Trainer:
 
         mean, logvar = nets.encoder(real)  # [B, L] each
         # with jitter, renders and their targets (the critic's real images too) move by a sub-pixel offset
-        coords, real = training_view(real, self.coords, self.config.coord_scale, cfg)
+        coords, real = training_view(real, self.coords, self.config.coord_scale, cfg, self.spent)
         z_post = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar)
         recon = self.generate(z_post, coords)
         z_prior = torch.randn(batch, self.config.latent_dim, device=self.device)
@@ -159,7 +160,8 @@ class Trainer:
         started = time.monotonic() - self.seconds
         cpu_started = time.process_time() - self.cpu_seconds
         # a resumed run already at its budget's end makes no steps
-        stop = cfg.budget_spent(self.step, steps_per_epoch, self.seconds, self.cpu_seconds) >= 1.0
+        self.spent = cfg.budget_spent(self.step, steps_per_epoch, self.seconds, self.cpu_seconds)
+        stop = self.spent >= 1.0
         while self.epoch < cfg.epochs and not stop:
             order = torch.randperm(count, generator=shuffle)
             totals: dict[str, float] = {}
@@ -180,11 +182,11 @@ class Trainer:
                 if index % 10 == 0:
                     bar.set_postfix({k: f"{v:.3g}" for k, v in losses.items()})
                 wall, cpu = time.monotonic() - started, time.process_time() - cpu_started
-                spent = cfg.budget_spent(self.step, steps_per_epoch, wall, cpu)
-                if spent >= 1.0:
+                self.spent = cfg.budget_spent(self.step, steps_per_epoch, wall, cpu)
+                if self.spent >= 1.0:
                     stop = True
                     break
-                self.set_lr_scale(cfg.lr_scale(spent))  # for the next step
+                self.set_lr_scale(cfg.lr_scale(self.spent))  # for the next step
             bar.close()
             self.epoch += 1
             self.seconds = time.monotonic() - started
