@@ -100,3 +100,12 @@ def test_flat_off_grid_detail_counts_only_flat_garment(spot, mean, p99):
     result = flat_off_grid_detail(EdgeGenerator(spot), torch.zeros(200, 8))
     assert result["share"] == pytest.approx(364 / 784, abs=1e-3)
     assert result["mean"] == pytest.approx(mean, abs=0.006) and result["p99"] == pytest.approx(p99, abs=0.06)
+
+
+def test_columns_are_named_apart_when_files_share_a_name():
+    from pathlib import Path
+
+    from performer.commands.bench_quality import column_names
+
+    paths = [Path("models/fashion.safetensors"), Path("runs/a/fashion.safetensors"), Path("runs/b32.safetensors")]
+    assert column_names(paths) == ["models/fashion", "a/fashion", "b32"]

@@ -34,6 +34,12 @@ def learned_prior(model):
     return fit_mixture(model.garments)
 
 
+def column_names(paths: list[Path]) -> list[str]:
+    """Each model's column heading: its file name's stem, with its folder when two stems are the same."""
+    stems = [p.stem for p in paths]
+    return [f"{p.parent.name}/{p.stem}" if stems.count(p.stem) > 1 else p.stem for p in paths]
+
+
 def run(args: argparse.Namespace) -> int:
     from performer.model.checkpoint import ModelFileError, load_model
     from performer.quality import cached_classifier
@@ -64,5 +70,5 @@ def run(args: argparse.Namespace) -> int:
             )
         )
     else:
-        print(markdown_table([p.stem for p in paths], results, judge))
+        print(markdown_table(column_names(paths), results, judge))
     return 0
