@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 import torch
 import torch.nn.functional as F
+from older_files import shipped_without_config_keys
 from safetensors import safe_open
 from safetensors.torch import save_file
 from saturated_cppn import saturated_cppn
@@ -26,7 +27,6 @@ from performer.model.arrays import ModelFileError, generator_shapes, read_model_
 from performer.model.checkpoint import load_model, read_file, save_model
 from performer.model.config import ModelConfig
 from performer.model.cppn import CPPN, Encoder
-from performer.paths import DEFAULT_MODEL
 from performer.render.weights import CppnWeights
 
 FILM = ModelConfig(latent_mapping=32)  # 32 units x 4 layers, FiLM, 8 latents -> 32 mapping values
@@ -120,12 +120,13 @@ def test_a_file_that_says_mapping_without_its_tensors_is_refused(random_model_fi
         load_model(path)
 
 
-def test_a_file_from_before_the_mapping_is_unchanged():
-    """The shipped model has no latent_mapping key: it reads as none, and its terms are the affine ones."""
-    with safe_open(str(DEFAULT_MODEL), framework="numpy") as handle:
+def test_a_file_from_before_the_mapping_is_unchanged(tmp_path):
+    """A file with no latent_mapping key reads as none, and its terms are the affine ones."""
+    older = shipped_without_config_keys(tmp_path, "latent_mapping")
+    with safe_open(str(older), framework="numpy") as handle:
         assert "latent_mapping" not in json.loads(handle.metadata()["config"])
-    arrays = read_model_arrays(DEFAULT_MODEL)
-    g, weights = arrays.generator, CppnWeights.from_file(DEFAULT_MODEL)
+    arrays = read_model_arrays(older)
+    g, weights = arrays.generator, CppnWeights.from_file(older)
     assert arrays.config.latent_mapping == 0 and weights.mapping is None and not any("mapping" in k for k in g)
     z = np.random.default_rng(4).standard_normal(8) * 2
     gains = [1.0 + g[f"latent_gain.{i}.weight"] @ z + g[f"latent_gain.{i}.bias"] for i in range(4)]
@@ -136,7 +137,7 @@ def test_a_file_from_before_the_mapping_is_unchanged():
     got_gains, got_biases = weights.frame_terms(z)
     assert np.array_equal(got_gains, np.stack(gains).astype(np.float32))
     assert np.array_equal(got_biases, np.stack(biases).astype(np.float32))
-    generator = load_model(DEFAULT_MODEL).generator
+    generator = load_model(older).generator
     assert not hasattr(generator, "mapping")
     zt = torch.tensor(z, dtype=torch.float32)[None]
     with torch.no_grad():  # torch's terms: z straight into the affine layers, as before the mapping

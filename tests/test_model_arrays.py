@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pytest
 import torch
+from older_files import shipped_without_config_keys
 from safetensors import safe_open
 
 from performer.model.arrays import ModelFileError, generator_shapes, read_model_arrays
@@ -54,11 +55,12 @@ def test_sine_units_go_through_the_file(tmp_path, config):
     assert read_model_arrays(path).config == config and np.array_equal(got.pack(), expected.pack())
 
 
-def test_a_file_from_before_sine_units_reads_as_none():
-    with safe_open(str(DEFAULT_MODEL), framework="numpy") as handle:
-        assert "cppn_sine_units" not in json.loads(handle.metadata()["config"])  # the shipped model is one
-    assert read_model_arrays(DEFAULT_MODEL).config.cppn_sine_units == 0
-    assert CppnWeights.from_file(DEFAULT_MODEL).sine_units == 0
+def test_a_file_from_before_sine_units_reads_as_none(tmp_path):
+    older = shipped_without_config_keys(tmp_path, "cppn_sine_units")
+    with safe_open(str(older), framework="numpy") as handle:
+        assert "cppn_sine_units" not in json.loads(handle.metadata()["config"])
+    assert read_model_arrays(older).config.cppn_sine_units == 0
+    assert CppnWeights.from_file(older).sine_units == 0
 
 
 @pytest.mark.parametrize("sine_units", [2, 6, -4, 36, True, 4.0])

@@ -62,8 +62,8 @@ class Trainer:
         self.ema: CPPN | None = None
         if train.ema_decay > 0:
             self.ema = copy.deepcopy(self.nets.generator).eval().requires_grad_(False)
-        self.step, self.epoch, self.seconds, self.cpu_seconds = 0, 0, 0.0, 0.0
-        self.spent = 0.0  # the fraction of the budget done (fit keeps it; the jitter schedule reads it)
+        # spent: the fraction of the budget done (fit keeps it; the jitter schedule reads it)
+        self.step, self.epoch, self.seconds, self.cpu_seconds, self.spent = 0, 0, 0.0, 0.0, 0.0
         self.history: list[dict] = []
 
     # ---- one optimiser step -------------------------------------------------------------------------
@@ -166,11 +166,7 @@ class Trainer:
             order = torch.randperm(count, generator=shuffle)
             totals: dict[str, float] = {}
             bar = tqdm(
-                range(steps_per_epoch),
-                desc=f"epoch {self.epoch + 1}/{cfg.epochs}",
-                unit="step",
-                dynamic_ncols=True,
-                leave=True,
+                range(steps_per_epoch), desc=f"epoch {self.epoch + 1}/{cfg.epochs}", unit="step", dynamic_ncols=True
             )
             done = 0
             for index in bar:
