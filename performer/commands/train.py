@@ -78,9 +78,16 @@ def run(args: argparse.Namespace) -> int:
     overrides = {
         f.name: getattr(args, f.name) for f in dataclasses.fields(TrainConfig) if getattr(args, f.name) is not None
     }
-    train = dataclasses.replace(TrainConfig(), **overrides)
+    try:
+        train = dataclasses.replace(TrainConfig(), **overrides)
+    except ValueError as exc:
+        print(f"error: {exc}")
+        return 2
     if args.threads:
         torch.set_num_threads(args.threads)
+    if train.teacher_cpu_minutes and args.resume:
+        print("error: a distilled run resumes itself: run the same command with the same --out again")
+        return 2
     try:
         if args.resume:
             trainer = Trainer.resume(args.resume, train)
@@ -120,7 +127,17 @@ def run(args: argparse.Namespace) -> int:
             f"note: {config.macs_per_pixel:,} multiply-adds a pixel is over the live shader's budget of "
             f"{MACS_PER_PIXEL_BUDGET:,}: fine offline (render, sample), likely too slow to play at 1080p"
         )
-    summary = trainer.fit(images, args.out, timelapse=args.timelapse)
+    if train.teacher_cpu_minutes:
+        from performer.train.distill import train_distilled
+
+        print(
+            f"distilling: a conv teacher for {train.teacher_cpu_minutes:g} CPU-minutes ({args.out / 'teacher'}), "
+            f"then the CPPN fitted to it for {train.max_cpu_minutes - train.teacher_cpu_minutes:g}"
+        )
+        trainer = train_distilled(config, train, images, args.out, timelapse=args.timelapse)
+        summary = trainer.history[-1] if trainer.history else {}
+    else:
+        summary = trainer.fit(images, args.out, timelapse=args.timelapse)
     print(f"done: {summary}; checkpoint {args.out / 'checkpoint.safetensors'}")
     if args.export:
         trainer.export(args.export, images, load_labels(args.data))

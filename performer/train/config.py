@@ -41,6 +41,12 @@ class TrainConfig:
     # Jitter only from this fraction of the budget on: the space is learnt on the grid first (sharper at
     # 28x28), then the last part irons out what it drew between the pixels. 0 = jitter from the start.
     jitter_start: float = 0.0
+    # Distillation (train/distill.py): with teacher_cpu_minutes > 0, `performer train` first trains a conv
+    # decoder (train/teacher.py) by this same objective for that many CPU minutes, then fits the CPPN to it
+    # by regression for the rest of max_cpu_minutes. 0 = the CPPN is trained by the GAN-VAE directly.
+    teacher_cpu_minutes: float = 0.0
+    teacher_width: int = 64  # the conv teacher's channels at 7x7 (halved at 14x14 and again at 28x28)
+    decoder: str = "cppn"  # what this run's loop trains: "cppn" or "conv" (the teacher stage sets it)
     limit: int = 0  # use only the first N training images (0 = all)
     seed: int = 0
     grid_size: int = 8  # the epoch sample grid and timelapse show grid_size^2 fixed z's
@@ -48,6 +54,17 @@ class TrainConfig:
     def __post_init__(self) -> None:
         if self.jitter_resample not in ("bilinear", "bicubic"):
             raise ValueError(f"jitter_resample must be bilinear or bicubic, got {self.jitter_resample!r}")
+        if self.decoder not in ("cppn", "conv"):
+            raise ValueError(f"decoder must be cppn or conv, got {self.decoder!r}")
+        if self.decoder == "conv" and self.subpixel_jitter:
+            raise ValueError("the conv teacher renders on its pixel grid only: no sub-pixel jitter")
+        if self.teacher_cpu_minutes < 0 or self.teacher_width < 4 or self.teacher_width % 4:
+            raise ValueError("teacher_cpu_minutes must be >= 0 and teacher_width a multiple of 4")
+        if self.teacher_cpu_minutes and not 0 < self.teacher_cpu_minutes < self.max_cpu_minutes:
+            raise ValueError(
+                f"teacher_cpu_minutes ({self.teacher_cpu_minutes}) is a part of max_cpu_minutes "
+                f"({self.max_cpu_minutes}): it must be smaller"
+            )
         if not 0.0 <= self.jitter_start < 1.0:
             raise ValueError(f"jitter_start is a fraction of the budget in [0, 1), got {self.jitter_start}")
 

@@ -9,6 +9,7 @@ import torch
 from performer.model.config import ModelConfig
 from performer.model.cppn import CPPN, Discriminator, Encoder
 from performer.train.config import TrainConfig
+from performer.train.teacher import ConvDecoder
 
 
 def pick_device() -> torch.device:
@@ -17,7 +18,7 @@ def pick_device() -> torch.device:
 
 @dataclass
 class Nets:
-    generator: CPPN
+    generator: CPPN | ConvDecoder
     encoder: Encoder
     discriminator: Discriminator
     opt_vae: torch.optim.Optimizer
@@ -25,7 +26,8 @@ class Nets:
 
 
 def build_nets(config: ModelConfig, train: TrainConfig, device: torch.device) -> Nets:
-    generator, encoder, disc = CPPN(config).to(device), Encoder(config).to(device), Discriminator(config).to(device)
+    generator = CPPN(config) if train.decoder == "cppn" else ConvDecoder(config, train.teacher_width)
+    generator, encoder, disc = generator.to(device), Encoder(config).to(device), Discriminator(config).to(device)
     opt_vae = torch.optim.Adam([*generator.parameters(), *encoder.parameters()], lr=train.lr)
     opt_disc = torch.optim.Adam(disc.parameters(), lr=train.lr_disc, betas=(0.5, 0.999))
     return Nets(generator, encoder, disc, opt_vae, opt_disc)
