@@ -9,13 +9,14 @@ import pytest
 import torch
 
 from performer.cli import main
+from performer.commands.bench_quality import column_names
 from performer.data.fashion_mnist import DEFAULT_DIR, load_fashion_mnist
-from performer.model.checkpoint import load_model, read_file
+from performer.model.checkpoint import ModelFileError, load_model, read_file
 from performer.model.config import ModelConfig
 from performer.model.cppn import coordinate_grid
 from performer.train.config import TrainConfig
 from performer.train.distill import Distiller, stage_configs
-from performer.train.teacher import ConvDecoder
+from performer.train.teacher import ConvDecoder, load_teacher
 
 needs_data = pytest.mark.skipif(not DEFAULT_DIR.exists(), reason="Debian package dataset-fashion-mnist")
 
@@ -157,3 +158,16 @@ def test_two_stage_command_trains_resumes_and_exports(tmp_path):
     metadata, _ = read_file(out / "checkpoint.safetensors")
     assert json.loads(metadata["progress"])["step"] == 4
     assert main(args[:-2] + ["--resume", str(out / "checkpoint.safetensors")]) == 2
+
+    # bench-quality judges the teacher beside its student: as a model with garments and a learned prior
+    images, _ = load_fashion_mnist("train")
+    images = torch.from_numpy(images[:300].astype(np.float32) / 255.0).unsqueeze(1)
+    teacher = load_teacher(out / "teacher" / "checkpoint.safetensors", images)
+    assert teacher.garments.shape == (300, 8) and teacher.prior is not None
+    assert teacher.generator.render(torch.zeros(2, 8), 28).shape == (2, 1, 28, 28)
+    with pytest.raises(ModelFileError, match="not a conv teacher"):
+        load_teacher(tmp_path / "model.safetensors", images)
+    assert column_names([out / "teacher" / "checkpoint.safetensors", tmp_path / "model.safetensors"]) == [
+        "teacher",
+        "model",
+    ]

@@ -18,6 +18,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         action="append",
         help=f"a model or checkpoint .safetensors; repeat to compare (default {DEFAULT_MODEL})",
     )
+    p.add_argument(
+        "--teacher",
+        type=Path,
+        action="append",
+        default=[],
+        help="a distillation teacher's checkpoint (OUT/teacher/checkpoint.safetensors) to judge too; repeatable",
+    )
     p.add_argument("--samples", type=int, default=2000, help="images per place (default 2000)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--json", action="store_true", help="print every number as JSON instead of the table")
@@ -35,9 +42,10 @@ def learned_prior(model):
 
 
 def column_names(paths: list[Path]) -> list[str]:
-    """Each model's column heading: its file name's stem, with its folder when two stems are the same."""
-    stems = [p.stem for p in paths]
-    return [f"{p.parent.name}/{p.stem}" if stems.count(p.stem) > 1 else p.stem for p in paths]
+    """Each model's column heading: its file name's stem (a checkpoint's: its folder's name), with its folder
+    when two stems are the same."""
+    stems = [p.parent.name if p.stem == "checkpoint" else p.stem for p in paths]
+    return [f"{p.parent.name}/{stem}" if stems.count(stem) > 1 else stem for p, stem in zip(paths, stems, strict=True)]
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,9 +53,18 @@ def run(args: argparse.Namespace) -> int:
     from performer.quality import cached_classifier
     from performer.quality_report import Judge, markdown_table
 
-    paths = args.model or [DEFAULT_MODEL]
+    paths = args.model or ([] if args.teacher else [DEFAULT_MODEL])
     try:
         models = [load_model(path) for path in paths]
+        if args.teacher:
+            import torch
+
+            from performer.data.fashion_mnist import load_fashion_mnist
+            from performer.train.teacher import load_teacher
+
+            train_images = torch.from_numpy(load_fashion_mnist("train")[0].copy()).float().div(255.0).unsqueeze(1)
+            models += [load_teacher(path, train_images) for path in args.teacher]
+            paths = [*paths, *args.teacher]
     except ModelFileError as exc:
         print(f"error: {exc}")
         return 2

@@ -51,3 +51,31 @@ class ConvDecoder(nn.Module):
         """For the epoch sample grids: the 28x28 image scaled to width x height (bilinear)."""
         images = self.images(z)
         return F.interpolate(images, size=(height or width, width), mode="bilinear", align_corners=False)
+
+
+def load_teacher(path, images: torch.Tensor):
+    """A teacher's training checkpoint as a LoadedModel (its EMA decoder when it kept one), with garment
+    latents and a learned prior fitted here from `images` [N, C, S, S], as an exported model has them:
+    so `bench-quality` judges a teacher beside the CPPN distilled from it."""
+    import json
+
+    from performer.model.checkpoint import LoadedModel, ModelFileError, load_state, parse_config, read_file
+    from performer.model.cppn import Encoder
+    from performer.model.garments import encode_garments
+    from performer.model.prior import fit_mixture
+
+    metadata, tensors = read_file(path)
+    config = parse_config(path, metadata)
+    info = json.loads(metadata.get("info", "{}"))
+    train = info.get("train", {})
+    if train.get("decoder") != "conv":
+        raise ModelFileError(f"{path}: not a conv teacher's checkpoint")
+    decoder, encoder = ConvDecoder(config, train.get("teacher_width", 64)), Encoder(config)
+    ema = any(key.startswith("ema.") for key in tensors)
+    load_state(path, decoder, "ema" if ema else "generator", tensors)
+    load_state(path, encoder, "encoder", tensors)
+    decoder.eval().requires_grad_(False)
+    encoder.eval().requires_grad_(False)
+    garments = encode_garments(encoder, images).numpy()
+    prior = fit_mixture(encode_garments(encoder, images, count=20000).numpy())
+    return LoadedModel(config, decoder, encoder, info, path, garments, prior)
