@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import numpy as np
@@ -15,7 +16,8 @@ from performer.model.checkpoint import ModelFileError, load_model, read_file
 from performer.model.config import ModelConfig
 from performer.model.cppn import coordinate_grid
 from performer.train.config import TrainConfig
-from performer.train.distill import Distiller, stage_configs
+from performer.train.distill import Distiller, fine_tune, stage_configs
+from performer.train.loop import Trainer
 from performer.train.teacher import ConvDecoder, load_teacher
 
 needs_data = pytest.mark.skipif(not DEFAULT_DIR.exists(), reason="Debian package dataset-fashion-mnist")
@@ -46,10 +48,13 @@ def test_conv_decoder_is_called_like_the_cppn():
 
 def test_stage_configs_split_the_budget():
     train = TrainConfig(max_cpu_minutes=140, teacher_cpu_minutes=45, subpixel_jitter=True, jitter_start=0.75)
-    teacher, student = stage_configs(train)
+    teacher, student, _ = stage_configs(train)
     assert (teacher.decoder, teacher.max_cpu_minutes, teacher.subpixel_jitter) == ("conv", 45, False)
     assert (student.decoder, student.max_cpu_minutes, student.subpixel_jitter) == ("cppn", 95, True)
     assert teacher.teacher_cpu_minutes == student.teacher_cpu_minutes == 0
+    teacher, student, tune = stage_configs(dataclasses.replace(train, tune_cpu_minutes=20))
+    assert (teacher.max_cpu_minutes, student.max_cpu_minutes, tune.max_cpu_minutes) == (45, 75, 20)
+    assert tune.decoder == "cppn" and tune.tune_cpu_minutes == 0
 
 
 @pytest.mark.parametrize(
@@ -58,6 +63,8 @@ def test_stage_configs_split_the_budget():
         ({"decoder": "unet"}, "decoder must be"),
         ({"decoder": "conv", "subpixel_jitter": True}, "no sub-pixel jitter"),
         ({"teacher_cpu_minutes": 60, "max_cpu_minutes": 60}, "must be smaller"),
+        ({"teacher_cpu_minutes": 30, "tune_cpu_minutes": 30, "max_cpu_minutes": 60}, "must be smaller"),
+        ({"tune_cpu_minutes": 5, "max_cpu_minutes": 60}, "needs teacher_cpu_minutes"),
         ({"teacher_cpu_minutes": 10}, "must be smaller"),  # no total budget to take it from
         ({"teacher_width": 30}, "multiple of 4"),
     ],
@@ -171,3 +178,59 @@ def test_two_stage_command_trains_resumes_and_exports(tmp_path):
         "teacher",
         "model",
     ]
+
+
+@needs_data
+def test_fine_tune_starts_from_the_student_with_the_teachers_critic_on(tiny_slice):
+    config = ModelConfig()
+    train = TrainConfig(batch_size=32, ema_decay=0.99)
+    teacher = Trainer(config, dataclasses.replace(train, decoder="conv"), torch.device("cpu"))
+    student = Distiller(config, train, torch.device("cpu"))
+    student.attach(teacher.nets.generator, teacher.nets.encoder)
+    for step in range(3):
+        student.train_step(tiny_slice[step * 32 : (step + 1) * 32])
+    tuner = fine_tune(config, train, student, teacher)
+    for mine, theirs in (
+        (tuner.nets.generator, student.shipped_generator),
+        (tuner.ema, student.shipped_generator),
+        (tuner.nets.encoder, teacher.nets.encoder),
+        (tuner.nets.discriminator, teacher.nets.discriminator),
+    ):
+        for key, value in mine.state_dict().items():
+            assert torch.equal(value, theirs.state_dict()[key]), key
+    losses = tuner.train_step(tiny_slice[:32])
+    assert losses["disc"] > 0 and losses["adv"] != 0  # the critic is on from the first step
+
+
+@needs_data
+def test_three_stage_command_tunes_and_says_so(tmp_path):
+    out = tmp_path / "run"
+    args = [
+        "train",
+        "--teacher-cpu-minutes",
+        "5",
+        "--tune-cpu-minutes",
+        "2",
+        "--max-cpu-minutes",
+        "10",
+        "--max-steps",
+        "3",
+        "--limit",
+        "96",
+        "--batch-size",
+        "32",
+        "--grid-size",
+        "2",
+        "--threads",
+        "1",
+        "--out",
+        str(out),
+        "--export",
+        str(tmp_path / "model.safetensors"),
+    ]
+    assert main(args) == 0
+    model = load_model(tmp_path / "model.safetensors")
+    assert model.info["steps"] == 3 and model.info["student"]["steps"] == 3
+    assert model.info["distilled_from"]["train"]["decoder"] == "conv"
+    metadata, _ = read_file(out / "tune" / "checkpoint.safetensors")
+    assert json.loads(metadata["progress"])["step"] == 3

@@ -132,7 +132,9 @@ def run(args: argparse.Namespace) -> int:
 
         print(
             f"distilling: a conv teacher for {train.teacher_cpu_minutes:g} CPU-minutes ({args.out / 'teacher'}), "
-            f"then the CPPN fitted to it for {train.max_cpu_minutes - train.teacher_cpu_minutes:g}"
+            f"then the CPPN fitted to it for "
+            f"{train.max_cpu_minutes - train.teacher_cpu_minutes - train.tune_cpu_minutes:g}"
+            + (f", then tuned by the GAN-VAE for {train.tune_cpu_minutes:g}" if train.tune_cpu_minutes else "")
         )
         trainer = train_distilled(config, train, images, args.out, timelapse=args.timelapse)
         summary = trainer.history[-1] if trainer.history else {}

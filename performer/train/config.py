@@ -45,6 +45,9 @@ class TrainConfig:
     # decoder (train/teacher.py) by this same objective for that many CPU minutes, then fits the CPPN to it
     # by regression for the rest of max_cpu_minutes. 0 = the CPPN is trained by the GAN-VAE directly.
     teacher_cpu_minutes: float = 0.0
+    # ... and then, for the last tune_cpu_minutes, the student trained on by the GAN-VAE loop itself, with
+    # the teacher's encoder and critic (train/distill.py: fine_tune). 0 = the distilled student is exported.
+    tune_cpu_minutes: float = 0.0
     teacher_width: int = 64  # the conv teacher's channels at 7x7 (halved at 14x14 and again at 28x28)
     decoder: str = "cppn"  # what this run's loop trains: "cppn" or "conv" (the teacher stage sets it)
     limit: int = 0  # use only the first N training images (0 = all)
@@ -60,10 +63,13 @@ class TrainConfig:
             raise ValueError("the conv teacher renders on its pixel grid only: no sub-pixel jitter")
         if self.teacher_cpu_minutes < 0 or self.teacher_width < 4 or self.teacher_width % 4:
             raise ValueError("teacher_cpu_minutes must be >= 0 and teacher_width a multiple of 4")
-        if self.teacher_cpu_minutes and not 0 < self.teacher_cpu_minutes < self.max_cpu_minutes:
+        stages = self.teacher_cpu_minutes + self.tune_cpu_minutes
+        if self.tune_cpu_minutes < 0 or (self.tune_cpu_minutes and not self.teacher_cpu_minutes):
+            raise ValueError("tune_cpu_minutes is a stage of a distilled run: it needs teacher_cpu_minutes")
+        if self.teacher_cpu_minutes and not 0 < stages < self.max_cpu_minutes:
             raise ValueError(
-                f"teacher_cpu_minutes ({self.teacher_cpu_minutes}) is a part of max_cpu_minutes "
-                f"({self.max_cpu_minutes}): it must be smaller"
+                f"teacher_cpu_minutes + tune_cpu_minutes ({stages:g}) are parts of max_cpu_minutes "
+                f"({self.max_cpu_minutes}): they must be smaller"
             )
         if not 0.0 <= self.jitter_start < 1.0:
             raise ValueError(f"jitter_start is a fraction of the budget in [0, 1), got {self.jitter_start}")

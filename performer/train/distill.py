@@ -13,6 +13,7 @@ different step.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import logging
 from pathlib import Path
 
@@ -77,27 +78,48 @@ class Distiller(Trainer):
         return super().info() | {"distilled_from": self.teacher_info}
 
 
-def stage_configs(train: TrainConfig) -> tuple[TrainConfig, TrainConfig]:
-    """The teacher's run (the conv decoder by the GAN-VAE for teacher_cpu_minutes, on the pixel grid) and
-    the student's (the rest of max_cpu_minutes, with the run's jitter)."""
-    teacher = dataclasses.replace(
-        train, decoder="conv", max_cpu_minutes=train.teacher_cpu_minutes, teacher_cpu_minutes=0.0, subpixel_jitter=False
-    )
-    student = dataclasses.replace(
-        train,
-        decoder="cppn",
-        max_cpu_minutes=train.max_cpu_minutes - train.teacher_cpu_minutes,
-        teacher_cpu_minutes=0.0,
-    )
-    return teacher, student
+def stage_configs(train: TrainConfig) -> tuple[TrainConfig, TrainConfig, TrainConfig]:
+    """The teacher's run (the conv decoder by the GAN-VAE for teacher_cpu_minutes, on the pixel grid), the
+    student's (what is left of max_cpu_minutes, with the run's jitter) and the fine-tune's (tune_cpu_minutes;
+    unused when 0). Each stage's schedule (rate decay, jitter) runs over its own budget."""
+    stage = functools.partial(dataclasses.replace, train, teacher_cpu_minutes=0.0, tune_cpu_minutes=0.0)
+    teacher = stage(decoder="conv", max_cpu_minutes=train.teacher_cpu_minutes, subpixel_jitter=False)
+    rest = train.max_cpu_minutes - train.teacher_cpu_minutes - train.tune_cpu_minutes
+    student = stage(decoder="cppn", max_cpu_minutes=rest)
+    tune = stage(decoder="cppn", max_cpu_minutes=train.tune_cpu_minutes)
+    return teacher, student, tune
+
+
+class FineTuner(Trainer):
+    """The GAN-VAE Trainer on a distilled student; its model files say what it was distilled from."""
+
+    lineage: dict = {}
+
+    def info(self) -> dict:
+        return super().info() | self.lineage
+
+
+def fine_tune(config: ModelConfig, train: TrainConfig, student: Distiller, teacher: Trainer) -> FineTuner:
+    """A GAN-VAE Trainer for the CPPN that starts where distillation left it: the student's (EMA) weights,
+    the teacher's encoder and its critic, already trained against garments of this space, so the
+    adversarial terms are on from the first step."""
+    tuner = FineTuner(config, dataclasses.replace(train, adv_warmup_steps=0))
+    weights = student.shipped_generator.state_dict()
+    tuner.nets.generator.load_state_dict(weights)
+    if tuner.ema is not None:
+        tuner.ema.load_state_dict(weights)
+    tuner.nets.encoder.load_state_dict(teacher.nets.encoder.state_dict())
+    tuner.nets.discriminator.load_state_dict(teacher.nets.discriminator.state_dict())
+    return tuner
 
 
 def train_distilled(
     config: ModelConfig, train: TrainConfig, images: torch.Tensor, out_dir: Path, timelapse: bool = False
-) -> Distiller:
-    """Teacher into out_dir/teacher, then the student into out_dir. Run again with the same arguments, it
-    resumes whichever stage was cut off (a finished teacher makes no more steps)."""
-    teacher_train, student_train = stage_configs(train)
+) -> Trainer:
+    """Teacher into out_dir/teacher, the student into out_dir, the fine-tune (if any) into out_dir/tune; what
+    is returned exports the model. Run again with the same arguments, it resumes whichever stage was cut
+    off (a finished stage makes no more steps)."""
+    teacher_train, student_train, tune_train = stage_configs(train)
     teacher_dir = out_dir / "teacher"
     if (teacher_dir / CHECKPOINT).is_file():
         teacher = Trainer.resume(teacher_dir / CHECKPOINT, teacher_train)
@@ -114,4 +136,16 @@ def train_distilled(
         student = Distiller(config, student_train)
         student.attach(teacher.shipped_generator, teacher.nets.encoder, teacher_info)
     student.fit(images, out_dir, timelapse)
-    return student
+    if not train.tune_cpu_minutes:
+        return student
+    tune_dir = out_dir / "tune"
+    if (tune_dir / CHECKPOINT).is_file():
+        tuner = FineTuner.resume(tune_dir / CHECKPOINT, dataclasses.replace(tune_train, adv_warmup_steps=0))
+    else:
+        tuner = fine_tune(config, tune_train, student, teacher)
+    tuner.lineage = {
+        "distilled_from": teacher_info,
+        "student": {"steps": student.step, "train": student_train.to_dict()},
+    }
+    tuner.fit(images, tune_dir, timelapse)
+    return tuner
