@@ -165,6 +165,7 @@ def test_two_stage_command_trains_resumes_and_exports(tmp_path):
     metadata, _ = read_file(out / "checkpoint.safetensors")
     assert json.loads(metadata["progress"])["step"] == 4
     assert main(args[:-2] + ["--resume", str(out / "checkpoint.safetensors")]) == 2
+    assert main(["train", "--decoder", "conv", "--out", str(tmp_path / "c"), "--export", str(tmp_path / "c.st")]) == 2
 
     # bench-quality judges the teacher beside its student: as a model with garments and a learned prior
     images, _ = load_fashion_mnist("train")

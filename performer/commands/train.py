@@ -85,6 +85,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     if args.threads:
         torch.set_num_threads(args.threads)
+    if train.decoder == "conv" and args.export:
+        print("error: a conv decoder is a teacher, not a model the shader draws: --teacher-cpu-minutes distils it")
+        return 2
     if train.teacher_cpu_minutes and args.resume:
         print("error: a distilled run resumes itself: run the same command with the same --out again")
         return 2
