@@ -126,32 +126,18 @@ def test_targets_are_half_posterior_half_prior(tiny_slice):
     assert torch.equal(images, teacher.images(z))
 
 
+def distill_command(out, export, *flags: str) -> list[str]:
+    """`performer train` distilling for a few steps on a tiny slice: teacher 5 of 10 CPU-minutes."""
+    tiny = ["--batch-size", "32", "--grid-size", "2", "--threads", "1"]
+    budget = ["--teacher-cpu-minutes", "5", "--max-cpu-minutes", "10"]
+    return ["train", *budget, *flags, *tiny, "--out", str(out), "--export", str(export)]
+
+
 @needs_data
 def test_two_stage_command_trains_resumes_and_exports(tmp_path):
     out = tmp_path / "run"
-    args = [
-        "train",
-        "--teacher-cpu-minutes",
-        "5",
-        "--max-cpu-minutes",
-        "10",
-        "--max-steps",
-        "4",
-        "--limit",
-        "128",
-        "--batch-size",
-        "32",
-        "--grid-size",
-        "2",
-        "--ema-decay",
-        "0.99",
-        "--threads",
-        "1",
-        "--out",
-        str(out),
-        "--export",
-        str(tmp_path / "model.safetensors"),
-    ]
+    args = distill_command(out, tmp_path / "model.safetensors", "--max-steps", "4", "--limit", "128")
+    args += ["--ema-decay", "0.99"]
     assert main(args) == 0
     model = load_model(tmp_path / "model.safetensors")
     _, teacher_tensors = read_file(out / "teacher" / "checkpoint.safetensors")
@@ -164,7 +150,7 @@ def test_two_stage_command_trains_resumes_and_exports(tmp_path):
     assert main(args) == 0
     metadata, _ = read_file(out / "checkpoint.safetensors")
     assert json.loads(metadata["progress"])["step"] == 4
-    assert main(args[:-2] + ["--resume", str(out / "checkpoint.safetensors")]) == 2
+    assert main(args + ["--resume", str(out / "checkpoint.safetensors")]) == 2
     assert main(["train", "--decoder", "conv", "--out", str(tmp_path / "c"), "--export", str(tmp_path / "c.st")]) == 2
 
     # bench-quality judges the teacher beside its student: as a model with garments and a learned prior
@@ -206,29 +192,8 @@ def test_fine_tune_starts_from_the_student_with_the_teachers_critic_on(tiny_slic
 @needs_data
 def test_three_stage_command_tunes_and_says_so(tmp_path):
     out = tmp_path / "run"
-    args = [
-        "train",
-        "--teacher-cpu-minutes",
-        "5",
-        "--tune-cpu-minutes",
-        "2",
-        "--max-cpu-minutes",
-        "10",
-        "--max-steps",
-        "3",
-        "--limit",
-        "96",
-        "--batch-size",
-        "32",
-        "--grid-size",
-        "2",
-        "--threads",
-        "1",
-        "--out",
-        str(out),
-        "--export",
-        str(tmp_path / "model.safetensors"),
-    ]
+    args = distill_command(out, tmp_path / "model.safetensors", "--max-steps", "3", "--limit", "96")
+    args += ["--tune-cpu-minutes", "2"]
     assert main(args) == 0
     model = load_model(tmp_path / "model.safetensors")
     assert model.info["steps"] == 3 and model.info["student"]["steps"] == 3
