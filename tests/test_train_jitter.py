@@ -104,3 +104,46 @@ def test_jitter_from_a_fraction_of_the_budget_on(tmp_path, monkeypatch):
 
 
 shifted = jitter.jittered_view
+
+
+def ramp(z, coords):
+    """A generator that draws 0.5 + 0.1 x: what bilinear resampling reproduces exactly between pixels."""
+    return (0.5 + 0.1 * coords[:, 0]).reshape(1, 1, 6, 6).expand(z.shape[0], -1, -1, -1)
+
+
+def test_the_between_pixel_term_sees_only_what_the_pixels_do_not_show(monkeypatch):
+    monkeypatch.setattr(jitter.torch, "rand", fixed_rand([1.0, 0.5]))  # half a pixel right, no shift in y
+    z = torch.zeros(2, 8)
+    grid = coordinate_grid(6, 6, 1.0)
+    loss = jitter.between_pixel_loss(ramp, z, ramp(z, grid), coord_scale=1.0)
+    # inside, the ramp half a pixel on is the blend of its pixels; the last column's target is held at the
+    # edge pixel, 0.1 * half a pixel (1/6 of a unit) below what the ramp draws there: 6 rows of it per image
+    assert loss.item() == pytest.approx(6 * (0.1 / 6) ** 2, rel=1e-4)
+    constant = lambda z, coords: torch.full((z.shape[0], 1, 6, 6), 0.7)  # noqa: E731
+    assert jitter.between_pixel_loss(constant, z, constant(z, grid), 1.0).item() == pytest.approx(0.0, abs=1e-9)
+
+
+def test_the_between_pixel_term_trains_from_jitter_start_on(tmp_path, monkeypatch):
+    from performer.cli import build_parser
+    from performer.train import loop
+
+    assert build_parser().parse_args(["train", "--between-pixel-weight", "10"]).between_pixel_weight == 10.0
+    with pytest.raises(ValueError, match="between_pixel_weight"):
+        TrainConfig(between_pixel_weight=10.0, subpixel_jitter=True)
+    config = TrainConfig(batch_size=8, max_steps=8, between_pixel_weight=10.0, jitter_start=0.5, grid_size=2)
+    trainer = Trainer(ModelConfig(), config, torch.device("cpu"))
+    seen: list[int] = []
+    values: list[float] = []
+
+    def recorded(*args):
+        seen.append(trainer.step)
+        values.append(between(*args))
+        return values[-1]
+
+    between = loop.between_pixel_loss
+    monkeypatch.setattr(loop, "between_pixel_loss", recorded)
+    trainer.fit(torch.rand(64, 1, 28, 28), tmp_path)
+    assert seen == [4, 5, 6, 7]
+    assert all(value.item() > 0 and value.requires_grad and torch.isfinite(value) for value in values)
+    losses = Trainer(ModelConfig(), config, torch.device("cpu")).train_step(torch.rand(8, 1, 28, 28))
+    assert losses["between"] == 0.0  # before jitter_start

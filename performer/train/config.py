@@ -41,6 +41,10 @@ class TrainConfig:
     # Jitter only from this fraction of the budget on: the space is learnt on the grid first (sharper at
     # 28x28), then the last part irons out what it drew between the pixels. 0 = jitter from the start.
     jitter_start: float = 0.0
+    # The between-pixel term (train/jitter.py: between_pixel_loss), from jitter_start on, instead of jitter:
+    # each step also renders the reconstructions at a random sub-pixel offset and asks for their own 28x28
+    # render resampled there, at this weight on the summed squared difference. 0 = off.
+    between_pixel_weight: float = 0.0
     # Distillation (train/distill.py): with teacher_cpu_minutes > 0, `performer train` first trains a conv
     # decoder (train/teacher.py) by this same objective for that many CPU minutes, then fits the CPPN to it
     # by regression for the rest of max_cpu_minutes. 0 = the CPPN is trained by the GAN-VAE directly.
@@ -71,12 +75,18 @@ class TrainConfig:
                 f"teacher_cpu_minutes + tune_cpu_minutes ({stages:g}) are parts of max_cpu_minutes "
                 f"({self.max_cpu_minutes}): they must be smaller"
             )
+        if self.between_pixel_weight < 0 or (self.between_pixel_weight and self.subpixel_jitter):
+            raise ValueError("between_pixel_weight is >= 0 and replaces subpixel_jitter: use one of them")
         if not 0.0 <= self.jitter_start < 1.0:
             raise ValueError(f"jitter_start is a fraction of the budget in [0, 1), got {self.jitter_start}")
 
     def jitter_on(self, spent: float) -> bool:
         """Whether a step taken once `spent` of the budget is done renders at a sub-pixel offset."""
         return self.subpixel_jitter and spent >= self.jitter_start
+
+    def between_pixel_on(self, spent: float) -> bool:
+        """Whether a step taken once `spent` of the budget is done adds the between-pixel term."""
+        return self.between_pixel_weight > 0 and spent >= self.jitter_start
 
     def budget_spent(self, step: int, steps_per_epoch: int, wall_seconds: float, cpu_seconds: float) -> float:
         """The fraction (0..1) of the run done, by the limit nearest its end."""

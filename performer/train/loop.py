@@ -39,7 +39,7 @@ from performer.model.garments import TENSOR as GARMENTS
 from performer.model.garments import encode_garments
 from performer.model.prior import fit_mixture
 from performer.train.config import TrainConfig
-from performer.train.jitter import training_view
+from performer.train.jitter import between_pixel_loss, training_view
 from performer.train.map_export import export_map
 from performer.train.nets import build_nets, feature_distance, pick_device
 from performer.train.timelapse import write_timelapse
@@ -104,6 +104,10 @@ class Trainer:
         loss_recon = F.binary_cross_entropy(recon, real, reduction="sum") / batch
         loss_kl = -0.5 * torch.sum(1 + logvar - mean.pow(2) - logvar.exp()) / batch
         loss = loss_recon + cfg.kl_weight * loss_kl
+        loss_between = torch.zeros((), device=self.device)
+        if cfg.between_pixel_on(self.spent):
+            loss_between = between_pixel_loss(self.generate, z_post, recon, self.config.coord_scale)
+            loss = loss + cfg.between_pixel_weight * loss_between
         loss_adv = torch.zeros((), device=self.device)
         loss_recon_adv = torch.zeros((), device=self.device)
         loss_feature = torch.zeros((), device=self.device)
@@ -127,7 +131,8 @@ class Trainer:
         self.update_ema()
         self.step += 1
         terms = {"recon": loss_recon, "kl": loss_kl, "adv": loss_adv, "recon_adv": loss_recon_adv}
-        return {name: value.item() for name, value in (terms | {"feature": loss_feature, "disc": loss_disc}).items()}
+        terms |= {"feature": loss_feature, "between": loss_between, "disc": loss_disc}
+        return {name: value.item() for name, value in terms.items()}
 
     def set_lr_scale(self, scale: float) -> None:
         for opt, base in ((self.nets.opt_vae, self.train.lr), (self.nets.opt_disc, self.train.lr_disc)):
