@@ -104,13 +104,10 @@ class Trainer:
         loss_recon = F.binary_cross_entropy(recon, real, reduction="sum") / batch
         loss_kl = -0.5 * torch.sum(1 + logvar - mean.pow(2) - logvar.exp()) / batch
         loss = loss_recon + cfg.kl_weight * loss_kl
-        loss_between = torch.zeros((), device=self.device)
+        loss_between, loss_adv, loss_recon_adv, loss_feature = (torch.zeros((), device=self.device) for _ in range(4))
         if cfg.between_pixel_on(self.spent):
             loss_between = between_pixel_loss(self.generate, z_post, recon, self.config.coord_scale)
             loss = loss + cfg.between_pixel_weight * loss_between
-        loss_adv = torch.zeros((), device=self.device)
-        loss_recon_adv = torch.zeros((), device=self.device)
-        loss_feature = torch.zeros((), device=self.device)
         if adv_on:
             nets.discriminator.requires_grad_(False)  # the generator's step leaves the critic's gradients alone
             scores = nets.discriminator(torch.cat([prior, recon]) if recon_adv else prior)
