@@ -31,6 +31,7 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--depth", type=int, help="CPPN layers")
     p.add_argument("--sine-units", type=int, help="layer-0 units with sin instead of tanh (Fourier features)")
     p.add_argument("--latent-mapping", type=int, help="z -> tanh(A z + a) of this width before the per-frame terms")
+    p.add_argument("--weight-modulation", type=int, help="rank R of z's per-frame modulation of the hidden weights")
     p.add_argument("--threads", type=int, help="CPU threads for torch (default: torch's choice)")
     for field in dataclasses.fields(TrainConfig):
         flag, help_text = f"--{field.name.replace('_', '-')}", f"(default {field.default})"
@@ -109,6 +110,8 @@ def run(args: argparse.Namespace) -> int:
                 model_overrides["cppn_sine_units"] = args.sine_units
             if args.latent_mapping is not None:
                 model_overrides["latent_mapping"] = args.latent_mapping
+            if args.weight_modulation is not None:
+                model_overrides["weight_modulation"] = args.weight_modulation
             config = dataclasses.replace(ModelConfig(), **model_overrides)
             trainer = Trainer(config, train)
         images = load_images(args.data, config.image_size, config.channels)

@@ -39,6 +39,10 @@ def generator_shapes(config: ModelConfig) -> dict[str, tuple[int, ...]]:
         for name, count in (("latent_gain", config.cppn_depth), ("latent_bias", config.cppn_depth - 1)):
             for index in range(count):
                 shapes[f"{name}.{index}.weight"], shapes[f"{name}.{index}.bias"] = (h, dim), (h,)
+    rank = config.weight_modulation
+    for name in ("modulation_rows", "modulation_cols") if rank else ():
+        for index in range(config.cppn_depth - 1):
+            shapes[f"{name}.{index}.weight"], shapes[f"{name}.{index}.bias"] = (h * rank, dim), (h * rank,)
     return shapes
 
 

@@ -40,6 +40,11 @@ class ModelConfig:
     # modulations nonlinearly. m is per-frame work (M * latent_dim multiply-adds on the CPU), so the shader and
     # its per-pixel cost are unchanged. A multiple of 4 (the exported shaders carry m as vec4s); 0 = off.
     latent_mapping: int = 0
+    # Modulated weights (INR-GAN's factorised multiplicative modulation; CIPS modulates weights too): with
+    # R > 0 each hidden layer's matrix is W * (1 + A(c) B(c)^T) for the per-frame code c, A and B [H, R]
+    # linear in c. Per-frame work (H * H * R multiply-adds a layer on the CPU), so per-pixel cost is
+    # unchanged, but z then reshapes the layers' weights, not only their gains and biases. 0 = off.
+    weight_modulation: int = 0
     encoder_width: int = 32
     discriminator_width: int = 32
 
@@ -64,6 +69,12 @@ class ModelConfig:
             raise ValueError(f"latent_mapping must be an integer, got {self.latent_mapping!r}")
         if not 0 <= self.latent_mapping <= 256 or self.latent_mapping % 4:
             raise ValueError(f"latent_mapping must be a multiple of 4 in 0..256, got {self.latent_mapping}")
+        if isinstance(self.weight_modulation, bool) or not isinstance(self.weight_modulation, int):
+            raise ValueError(f"weight_modulation must be an integer, got {self.weight_modulation!r}")
+        if not 0 <= self.weight_modulation <= 16:
+            raise ValueError(f"weight_modulation must be a rank in 0..16, got {self.weight_modulation}")
+        if self.weight_modulation and not self.latent_film:
+            raise ValueError("weight_modulation modulates the FiLM network: it needs latent_film")
         if not 0.01 <= float(self.coord_scale) <= 100.0:
             raise ValueError(f"coord_scale must be in 0.01..100, got {self.coord_scale}")
         check_positive_int("encoder_width", self.encoder_width, 4, 512)

@@ -102,6 +102,13 @@ class CPPN(nn.Module):
             for layer in self.latent_gain:  # start as the plain CPPN: gain 1
                 nn.init.normal_(layer.weight, std=0.01)
                 nn.init.zeros_(layer.bias)
+        if config.weight_modulation:
+            size, layers = h * config.weight_modulation, config.cppn_depth - 1
+            self.modulation_rows = nn.ModuleList(nn.Linear(code, size) for _ in range(layers))
+            self.modulation_cols = nn.ModuleList(nn.Linear(code, size) for _ in range(layers))
+            for layer in self.modulation_cols:  # A B^T = 0: training starts from the unmodulated network,
+                nn.init.zeros_(layer.weight)  # and with A not zero, B still gets a gradient
+                nn.init.zeros_(layer.bias)
 
     def latent_code(self, z: torch.Tensor) -> torch.Tensor:
         """What the per-frame terms read, [B, latent_code_dim]: tanh(mapping(z)) with a mapping, else z itself."""
@@ -121,9 +128,27 @@ class CPPN(nn.Module):
         biases = [self.latent(code)] + [layer(code) for layer in self.latent_bias]
         return gains, biases
 
+    def frame_weights(self, z: torch.Tensor) -> list[torch.Tensor]:
+        """Per-image hidden matrices with weight modulation: W_l * (1 + A_l B_l^T), depth - 1 x [B, H, H]."""
+        code, h, rank = self.latent_code(z), self.config.cppn_hidden, self.config.weight_modulation
+        weights = []
+        for layer, rows, cols in zip(self.hidden, self.modulation_rows, self.modulation_cols, strict=True):
+            a, b = rows(code).view(-1, h, rank), cols(code).view(-1, h, rank)
+            weights.append(layer.weight * (1.0 + a @ b.transpose(1, 2)))
+        return weights
+
     def forward(self, z: torch.Tensor, coords: torch.Tensor) -> torch.Tensor:
         """z [B, latent_dim], coords [P, 3] -> pixels [B, P, channels] in [0, 1]."""
         sine = self.config.cppn_sine_units
+        if self.config.weight_modulation:
+            gains, biases = self.frame_terms(z)
+            h = layer0(self.coord(coords), gains[0], biases[0], sine)
+            for layer, weight, gain, bias in zip(
+                self.hidden, self.frame_weights(z), gains[1:], biases[1:], strict=True
+            ):
+                pre = torch.bmm(h, weight.transpose(1, 2)) + layer.bias
+                h = torch.tanh(gain.unsqueeze(1) * pre + bias.unsqueeze(1))
+            return torch.sigmoid(self.out(h))
         if not self.config.latent_film:
             h = layer0(self.coord(coords), None, self.latent(self.latent_code(z)), sine)  # [B, P, H]
             for layer in self.hidden:

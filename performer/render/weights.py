@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from performer.model.arrays import ModelArrays, read_model_arrays
+from performer.model.arrays import ModelArrays, ModelFileError, read_model_arrays
 
 
 @dataclass(frozen=True)
@@ -86,6 +86,7 @@ class CppnWeights:
         def arr(tensor) -> np.ndarray:
             return tensor.detach().to("cpu").double().numpy()
 
+        check_live_renderable(generator.config, "this generator")
         film = bool(getattr(generator.config, "latent_film", False))
         mapped = bool(getattr(generator.config, "latent_mapping", 0))
         return cls(
@@ -106,6 +107,7 @@ class CppnWeights:
     def from_arrays(cls, arrays: ModelArrays) -> CppnWeights:
         """From a model file read with numpy (model/arrays.py): the generator's state dict by name."""
         g, config = arrays.generator, arrays.config
+        check_live_renderable(config, "this model file")
 
         def pairs(name: str, count: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
             return tuple((g[f"{name}.{i}.weight"], g[f"{name}.{i}.bias"]) for i in range(count))
@@ -193,6 +195,16 @@ class CppnWeights:
         table = np.concatenate(rows).astype(np.float32)
         assert table.shape[0] == weight_count(n, len(self.hidden))
         return table
+
+
+def check_live_renderable(config, what: str) -> None:
+    """ModelFileError for what the shaders cannot draw yet: modulated weights change the hidden matrices per
+    frame, which the packed weight table (one per model) does not carry."""
+    if getattr(config, "weight_modulation", 0):
+        raise ModelFileError(
+            f"{what} modulates its weights per frame (weight_modulation={config.weight_modulation}): "
+            "an experiment for bench-quality and sample; the live renderer and the ISF export do not draw it"
+        )
 
 
 def weight_count(blocks: int, hidden_layers: int) -> int:
