@@ -55,7 +55,7 @@ def render_garment(weights, z: np.ndarray, size: int, chunk: int = 1 << 14) -> n
     xs, ys = x.reshape(-1) * weights.coord_scale, y.reshape(-1) * weights.coord_scale
     coords = np.stack([xs, ys, np.sqrt(xs * xs + ys * ys)], axis=1).astype(np.float32)
     gains, biases = weights.frame_terms(z)
-    hidden = [w.astype(np.float32) for w, _ in weights.hidden]
+    hidden = [w.astype(np.float32) for w in weights.hidden_matrices(z)]
     coord_w, out_w, out_b = (a.astype(np.float32) for a in (weights.coord, weights.out_w, weights.out_b))
     out = np.empty(coords.shape[0], dtype=np.float32)
     for begin in range(0, coords.shape[0], chunk):

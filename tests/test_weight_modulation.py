@@ -1,18 +1,25 @@
 """Modulated weights (ModelConfig.weight_modulation): each hidden matrix is W * (1 + A(c) B(c)^T) per image.
 Checked here: the config's bounds, the state dict against the numpy loader's shape table, the start (the
-unmodulated network exactly), the per-image matrices worked out by hand, the file round trip, the live
-renderer's one-line refusal, and a few training steps on a tiny slice."""
+unmodulated network exactly), the per-image matrices worked out by hand, numpy's matrices and the canvas's
+render against torch, the file round trip, the shader (its table rewritten per frame and per tile) against
+the float64 model, the exports' one-line refusal, and a few training steps on a tiny slice."""
 
 from __future__ import annotations
 
 import numpy as np
 import pytest
 import torch
+from saturated_cppn import saturated_cppn
+from test_render_cppn import TOLERANCE, exact, shader, state_for
 
-from performer.model.arrays import ModelFileError, generator_shapes, read_model_arrays
+from performer.canvas_pixels import render_garment
+from performer.export.cppn_glsl import network_source
+from performer.model.arrays import generator_shapes, read_model_arrays
 from performer.model.checkpoint import load_model, save_model
 from performer.model.config import ModelConfig
 from performer.model.cppn import CPPN, Encoder, coordinate_grid
+from performer.render.cppn_renderer import CppnRenderer
+from performer.render.target import OffscreenTarget
 from performer.render.weights import CppnWeights
 from performer.train.config import TrainConfig
 from performer.train.loop import Trainer
@@ -81,16 +88,75 @@ def test_the_per_image_matrices_by_hand():
         assert torch.allclose(net(z, coords)[0], torch.sigmoid(net.out(h)), atol=1e-6)
 
 
-def test_a_modulated_model_round_trips_and_the_live_renderer_refuses_it_in_one_line(tmp_path):
-    generator = CPPN(MODULATED).eval()
+def modulated_cppn(config: ModelConfig, seed: int) -> CPPN:
+    """saturated_cppn's std-1 weights, with the modulation's scaled so that A B^T is about 1, not 30: the
+    matrices then change with z by about themselves, and the picture keeps structure."""
+    model = saturated_cppn(config, seed, bias_std=0.5)
+    with torch.no_grad():
+        for layer in (*model.modulation_rows, *model.modulation_cols):
+            layer.weight.mul_(0.25)
+            layer.bias.mul_(0.25)
+    return model
+
+
+def test_numpy_matrices_and_the_canvas_render_are_torchs():
+    model = modulated_cppn(ModelConfig(weight_modulation=3, latent_mapping=16), 3)
+    weights = CppnWeights.from_generator(model)
+    assert weights.modulated and not CppnWeights.from_generator(CPPN(ModelConfig())).modulated
+    z = np.random.default_rng(3).standard_normal(8)
+    with torch.no_grad():
+        want = [w[0].double().numpy() for w in model.frame_weights(torch.tensor(z, dtype=torch.float32)[None])]
+        image = model.render(torch.tensor(z, dtype=torch.float32)[None], 28)[0, 0].numpy()
+    for got, expected in zip(weights.hidden_matrices(z), want, strict=True):
+        assert np.allclose(got, expected, rtol=1e-5, atol=1e-4)
+    assert np.abs(weights.hidden_matrices(z)[0] - weights.hidden_matrices(-z)[0]).max() > 1.0  # z moves them
+    assert np.abs(render_garment(weights, z, 28) - image).max() < 1e-4
+    with pytest.raises(ValueError, match="give the frame's z"):
+        weights.pack()
+
+
+def test_a_modulated_model_round_trips_through_the_file(tmp_path):
+    generator = modulated_cppn(MODULATED, 4)
     path = save_model(tmp_path / "modulated.safetensors", MODULATED, generator, Encoder(MODULATED).eval())
-    loaded = load_model(path)
-    assert loaded.config == MODULATED
-    assert read_model_arrays(path).config.weight_modulation == 2
-    for build in (lambda: CppnWeights.from_file(path), lambda: CppnWeights.from_generator(generator)):
-        with pytest.raises(ModelFileError, match=r"weight_modulation=2\).*live renderer") as caught:
-            build()
-        assert "\n" not in str(caught.value)
+    assert load_model(path).config == read_model_arrays(path).config == MODULATED
+    z = np.random.default_rng(4).standard_normal(8)
+    assert np.array_equal(CppnWeights.from_file(path).pack(z), CppnWeights.from_generator(generator).pack(z))
+
+
+@pytest.mark.parametrize("mode", ["auto", "texture"])
+def test_the_shader_draws_each_frame_and_tile_with_its_own_matrices(ctx, mode):
+    model = modulated_cppn(ModelConfig(weight_modulation=4), 5)
+    renderer = CppnRenderer(ctx, CppnWeights.from_generator(model), mode)
+    try:
+        assert renderer.weight_mode == ("ubo" if mode == "auto" else "texture")  # never compiled-in constants
+        rng = np.random.default_rng(5)
+        first, second = rng.standard_normal(8), rng.standard_normal(8) * 2
+        # the same weights with the modulation cut: the picture it would draw from a stale or missing table
+        fixed = CPPN(ModelConfig()).eval()
+        fixed.load_state_dict({k: v for k, v in model.state_dict().items() if not k.startswith("modulation")})
+        for z in (first, second, first):  # z changes between frames: the table follows
+            want = exact(model, z, 96, 64)
+            assert np.abs(exact(fixed, z, 96, 64) - want).max() > 50 * TOLERANCE
+            assert np.abs(shader(renderer, state_for(z), 96, 64) - want).max() <= TOLERANCE
+        atlas = OffscreenTarget(ctx)  # two tiles of one atlas, as the previews draw them
+        framebuffer = atlas.ensure((64, 32))
+        renderer.draw(state_for(first), framebuffer, (32, 32), (0, 0))
+        renderer.draw(state_for(second), framebuffer, (32, 32), (32, 0))
+        tiles = atlas.read_rgb().astype(np.float64)
+        assert np.abs(tiles[:, :32] - exact(model, first, 32, 32)).max() <= TOLERANCE
+        assert np.abs(tiles[:, 32:] - exact(model, second, 32, 32)).max() <= TOLERANCE
+        atlas.release()
+    finally:
+        renderer.release()
+    with pytest.raises(ValueError, match="cannot be shader constants"):
+        CppnRenderer(ctx, CppnWeights.from_generator(model), "const")
+
+
+def test_the_isf_export_refuses_in_one_line(tmp_path):
+    weights = CppnWeights.from_generator(modulated_cppn(MODULATED, 6))
+    with pytest.raises(ValueError, match="do not carry modulated weights") as caught:
+        network_source(weights)
+    assert "\n" not in str(caught.value)
 
 
 def test_a_few_training_steps_change_the_modulation(tmp_path):

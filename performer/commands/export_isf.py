@@ -38,6 +38,9 @@ def run(args: argparse.Namespace) -> int:
     except ModelFileError as exc:
         print(f"error: {exc}")
         return 2
+    if weights.modulated:
+        print(f"error: {args.model}: its weights change with z every frame, which an ISF shader cannot do per frame")
+        return 2
     landmarks = None
     if args.landmarks.is_file():
         try:

@@ -157,6 +157,8 @@ def _mapping_lines(weights: CppnWeights) -> list[str]:
 
 def network_source(weights: CppnWeights) -> str:
     """cppn_tanh() and cppn_network(xy, r, z0, z1...): the CPPN's output pre-activations (before the sigmoid)."""
+    if weights.modulated:  # ISF and Shadertoy have no per-frame CPU step: every pixel would rebuild the matrices
+        raise ValueError("the ISF and Shadertoy exports do not carry modulated weights (weight_modulation)")
     n, dim = weights.blocks, weights.latent_dim
     source = "z" if weights.mapping is None else "m"  # what the terms read: z, or the mapping's m
     gains, biases = latent_terms(weights)

@@ -40,8 +40,10 @@ TEXTURE_WIDTH = 1024  # GL 3.3 guarantees at least 1024 texels a row
 PRINT_TEXTURE_UNIT = 2  # 0 palettes, 1 weights (texture mode)
 
 
-def choose_weight_mode(ctx: moderngl.Context, count: int) -> str:
-    if count <= CONST_LIMIT:
+def choose_weight_mode(ctx: moderngl.Context, count: int, per_frame: bool = False) -> str:
+    """Where the table lives. `per_frame` (modulated weights: the table changes with z) rules out constants
+    compiled into the shader."""
+    if count <= CONST_LIMIT and not per_frame:
         return "const"
     if count * 16 <= int(ctx.info.get("GL_MAX_UNIFORM_BLOCK_SIZE", 16384)):
         return "ubo"
@@ -101,10 +103,13 @@ class CppnRenderer:
         """`prints`: a print source (performer.prints.live.PrintLayer: the learned prints' texture and which
         slots are ready); without one the procedural prints still work and learned slots show no print."""
         self.ctx, self.weights = ctx, weights
-        table = weights.pack()
-        mode = choose_weight_mode(ctx, len(table)) if weight_mode == "auto" else weight_mode
+        table = weights.pack(np.zeros(weights.latent_dim) if weights.modulated else None)
+        mode = choose_weight_mode(ctx, len(table), weights.modulated) if weight_mode == "auto" else weight_mode
         if mode not in WEIGHT_MODES:
             raise ValueError(f"weight mode must be auto or one of {WEIGHT_MODES}, got {weight_mode!r}")
+        if mode == "const" and weights.modulated:
+            raise ValueError("this model's weights change with z every frame: they cannot be shader constants")
+        self._table_z: bytes | None = None  # the z the weight table holds (modulated models)
         self.weight_mode = mode
         defines: dict[str, object] = {
             "N": weights.blocks,
@@ -208,6 +213,8 @@ class CppnRenderer:
             if name in prog:  # the compiler drops uniforms an edited shader no longer uses
                 prog[name].value = value
         gains, biases = self.weights.frame_terms(state.z)
+        if self.weights.modulated:
+            self._upload_table(state.z)
         if "u_gain" in prog:
             prog["u_gain"].write(gains.tobytes())
         if "u_bias" in prog:
@@ -218,6 +225,21 @@ class CppnRenderer:
             prog["u_weights"].value = 1
         if "Weights" in prog:
             prog["Weights"].binding = 0
+
+    def _upload_table(self, z: np.ndarray) -> None:
+        """A modulated model's weight table for this z, written only when z changed (the previews' tiles each
+        have their own)."""
+        key = np.asarray(z, dtype=np.float64).tobytes()
+        if key == self._table_z:
+            return
+        table = self.weights.pack(z)
+        if self.weight_buffer is not None:
+            self.weight_buffer.write(table.tobytes())
+        else:
+            padded = np.zeros((self.weight_texture.width * self.weight_texture.height, 4), dtype=np.float32)
+            padded[: len(table)] = table
+            self.weight_texture.write(padded.tobytes())
+        self._table_z = key
 
     def draw(
         self,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from performer.model.arrays import ModelArrays, ModelFileError, read_model_arrays
+from performer.model.arrays import ModelArrays, read_model_arrays
 
 
 @dataclass(frozen=True)
@@ -30,6 +30,9 @@ class CppnWeights:
     # ModelConfig.latent_mapping: (A [M, L], a [M]); the per-frame terms above read m = tanh(A z + a), not z
     # (their matrices are then [H, M]). None: they read z.
     mapping: tuple[np.ndarray, np.ndarray] | None = None
+    # ModelConfig.weight_modulation: per hidden layer (A's W [H*R, code], A's b, B's W, B's b); the layer's matrix
+    # for a frame is W * (1 + A B^T) with A, B [H, R] from the code (hidden_matrices). () = the matrices are fixed.
+    modulation: tuple[tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray], ...] = ()
     # Not for the shader: where real garments sit in the latent space, [N, L] (random jumps land there),
     # and the learned prior over them (model/prior.py), when the file has them.
     garments: np.ndarray | None = None
@@ -38,8 +41,15 @@ class CppnWeights:
     def __post_init__(self) -> None:
         if self.sine_units % 4 or not 0 <= self.sine_units <= self.hidden_units:
             raise ValueError(f"sine_units must be a multiple of 4 in 0..{self.hidden_units}, got {self.sine_units}")
+        if self.modulation and len(self.modulation) != len(self.hidden):
+            raise ValueError(f"weight modulation for {len(self.modulation)} layers, the model has {len(self.hidden)}")
         if self.mapping is not None and self.mapping[0].shape[0] != self.latent_w.shape[1]:
             raise ValueError(f"the mapping makes {self.mapping[0].shape[0]} values, the terms read {self.code_dim}")
+
+    @property
+    def modulated(self) -> bool:
+        """Whether the hidden matrices change with z (the packed table is then per frame: pack(z))."""
+        return bool(self.modulation)
 
     @property
     def hidden_units(self) -> int:
@@ -86,9 +96,10 @@ class CppnWeights:
         def arr(tensor) -> np.ndarray:
             return tensor.detach().to("cpu").double().numpy()
 
-        check_live_renderable(generator.config, "this generator")
         film = bool(getattr(generator.config, "latent_film", False))
         mapped = bool(getattr(generator.config, "latent_mapping", 0))
+        modulated = bool(getattr(generator.config, "weight_modulation", 0))
+        rows_cols = zip(generator.modulation_rows, generator.modulation_cols, strict=True) if modulated else ()
         return cls(
             coord=arr(generator.coord.weight),
             latent_w=arr(generator.latent.weight),
@@ -101,13 +112,13 @@ class CppnWeights:
             film_gain=tuple((arr(g.weight), arr(g.bias)) for g in generator.latent_gain) if film else (),
             film_bias=tuple((arr(b.weight), arr(b.bias)) for b in generator.latent_bias) if film else (),
             mapping=(arr(generator.mapping.weight), arr(generator.mapping.bias)) if mapped else None,
+            modulation=tuple((arr(a.weight), arr(a.bias), arr(b.weight), arr(b.bias)) for a, b in rows_cols),
         )
 
     @classmethod
     def from_arrays(cls, arrays: ModelArrays) -> CppnWeights:
         """From a model file read with numpy (model/arrays.py): the generator's state dict by name."""
         g, config = arrays.generator, arrays.config
-        check_live_renderable(config, "this model file")
 
         def pairs(name: str, count: int) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
             return tuple((g[f"{name}.{i}.weight"], g[f"{name}.{i}.bias"]) for i in range(count))
@@ -125,6 +136,11 @@ class CppnWeights:
             film_gain=pairs("latent_gain", config.cppn_depth) if film else (),
             film_bias=pairs("latent_bias", config.cppn_depth - 1) if film else (),
             mapping=(g["mapping.weight"], g["mapping.bias"]) if config.latent_mapping else None,
+            modulation=tuple(
+                (g[f"modulation_rows.{i}.weight"], g[f"modulation_rows.{i}.bias"])
+                + (g[f"modulation_cols.{i}.weight"], g[f"modulation_cols.{i}.bias"])
+                for i in range(config.cppn_depth - 1 if config.weight_modulation else 0)
+            ),
             garments=arrays.garments,
             prior=arrays.prior,
         )
@@ -162,6 +178,20 @@ class CppnWeights:
             biases[index] += gains[index] * layer_bias
         return gains.astype(np.float32), biases.astype(np.float32)
 
+    def hidden_matrices(self, z: np.ndarray | None = None) -> list[np.ndarray]:
+        """The hidden layers' matrices [H, H] (float64) for a frame at z: fixed, or with weight modulation
+        W * (1 + A B^T), A and B [H, R] affine in the code (model/cppn.py CPPN.frame_weights)."""
+        if not self.modulated:
+            return [weight for weight, _ in self.hidden]
+        if z is None:
+            raise ValueError("this model's hidden weights change with z: give the frame's z")
+        code, h = self.latent_code(z), self.hidden_units
+        matrices = []
+        for (weight, _), (rows_w, rows_b, cols_w, cols_b) in zip(self.hidden, self.modulation, strict=True):
+            a, b = (rows_w @ code + rows_b).reshape(h, -1), (cols_w @ code + cols_b).reshape(h, -1)
+            matrices.append(weight * (1.0 + a @ b.T))
+        return matrices
+
     def layer0_activation(self, pre: np.ndarray) -> np.ndarray:
         """Layer 0's activation on pre-activations [..., H]: sin on the first sine_units, tanh on the rest
         (model/cppn.py layer0_activation). The dtype is kept."""
@@ -170,9 +200,10 @@ class CppnWeights:
             return np.tanh(pre)
         return np.concatenate([np.sin(pre[..., :s]), np.tanh(pre[..., s:])], axis=-1)
 
-    def pack(self) -> np.ndarray:
+    def pack(self, z: np.ndarray | None = None) -> np.ndarray:
         """float32 [count, 4]: the layout shaders/cppn.glsl indexes (COORD_AT, HIDDEN_AT, OUT_AT).
-        Hidden biases are not here: they are per-frame terms (see frame_terms).
+        Hidden biases are not here: they are per-frame terms (see frame_terms). A modulated model's table
+        is the frame's at z (hidden_matrices), so it needs z.
 
         A 4x4 block of W (4 outputs from 4 inputs) is stored as its 4 columns, GLSL's mat4 order, so
         mat4(...) * h[j] adds that block's share to 4 outputs at once.
@@ -181,7 +212,7 @@ class CppnWeights:
         rows: list[np.ndarray] = []
         for i in range(n):
             rows.append(self.coord[4 * i : 4 * i + 4, :].T)  # 3 columns: x, y, r
-        for weight, _ in self.hidden:
+        for weight in self.hidden_matrices(z):
             for i in range(n):
                 for j in range(n):
                     rows.append(weight[4 * i : 4 * i + 4, 4 * j : 4 * j + 4].T)
@@ -195,16 +226,6 @@ class CppnWeights:
         table = np.concatenate(rows).astype(np.float32)
         assert table.shape[0] == weight_count(n, len(self.hidden))
         return table
-
-
-def check_live_renderable(config, what: str) -> None:
-    """ModelFileError for what the shaders cannot draw yet: modulated weights change the hidden matrices per
-    frame, which the packed weight table (one per model) does not carry."""
-    if getattr(config, "weight_modulation", 0):
-        raise ModelFileError(
-            f"{what} modulates its weights per frame (weight_modulation={config.weight_modulation}): "
-            "an experiment for bench-quality and sample; the live renderer and the ISF export do not draw it"
-        )
 
 
 def weight_count(blocks: int, hidden_layers: int) -> int:
