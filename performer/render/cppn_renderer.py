@@ -50,6 +50,13 @@ def choose_weight_mode(ctx: moderngl.Context, count: int, per_frame: bool = Fals
     return "texture"
 
 
+def texture_rows(table: np.ndarray, rows: int) -> bytes:
+    """The packed table as `rows` full rows of TEXTURE_WIDTH RGBA32F texels, zero-padded at the end."""
+    padded = np.zeros((rows * TEXTURE_WIDTH, 4), dtype=np.float32)
+    padded[: len(table)] = table
+    return padded.tobytes()
+
+
 def glsl_float(value: np.float32) -> str:
     """The fewest digits that read back as exactly this float32."""
     return np.format_float_scientific(np.float32(value), unique=True, trim="0").replace("e+", "e")
@@ -132,9 +139,7 @@ class CppnRenderer:
         else:
             defines["WEIGHT_TEXTURE_WIDTH"] = TEXTURE_WIDTH
             rows = math.ceil(len(table) / TEXTURE_WIDTH)
-            padded = np.zeros((rows * TEXTURE_WIDTH, 4), dtype=np.float32)
-            padded[: len(table)] = table
-            self.weight_texture = ctx.texture((TEXTURE_WIDTH, rows), 4, padded.tobytes(), dtype="f4")
+            self.weight_texture = ctx.texture((TEXTURE_WIDTH, rows), 4, texture_rows(table, rows), dtype="f4")
             self.weight_texture.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self.program = ReloadableProgram(ctx, "cppn", defines, prelude, directory)
         palettes = palette_table(256)
@@ -236,9 +241,7 @@ class CppnRenderer:
         if self.weight_buffer is not None:
             self.weight_buffer.write(table.tobytes())
         else:
-            padded = np.zeros((self.weight_texture.width * self.weight_texture.height, 4), dtype=np.float32)
-            padded[: len(table)] = table
-            self.weight_texture.write(padded.tobytes())
+            self.weight_texture.write(texture_rows(table, self.weight_texture.height))
         self._table_z = key
 
     def draw(
