@@ -26,6 +26,7 @@ from typing import Protocol
 import numpy as np
 
 from performer.blackout import Blackout
+from performer.frame_gc import freeze_startup_heap
 from performer.model.garments import garment_jumps
 from performer.outputs.base import Frame, OutputContext, failure_line, output_name
 from performer.outputs.readback import FrameReadback
@@ -113,6 +114,7 @@ class App:
         self._window_start, self._window_frames, self._window_renders, self._window_render_s = clock(), 0, 0, 0.0
         self._drawn_key: tuple | None = None
         self._shown_errors: list[str] = []
+        self._heap_frozen = False
 
     # actions -------------------------------------------------------------------------------------------
     def trigger(self, name: str) -> None:
@@ -284,6 +286,9 @@ class App:
             self.step(now, min(now - last, 0.25))  # a stall (e.g. a recompile) must not fling the latents
             last = now
             self.surface.swap()
+            if not self._heap_frozen:  # loaded now (programs compiled, fonts built): no full GC walks mid-show
+                freeze_startup_heap()
+                self._heap_frozen = True
         return self.frames - start_frames
 
     def _wait_until(self, due: float) -> float:

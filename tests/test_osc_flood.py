@@ -52,16 +52,16 @@ def test_flood_frame_time_within_ten_percent_when_the_renderer_has_its_own_core(
         "--frames",
         "90",
         "--rounds",
-        "3",
+        "5",
     ]
     run = subprocess.run(command, capture_output=True, text=True, timeout=300)
     if "no headless OpenGL" in run.stderr:
         pytest.skip("no EGL context on this machine")
     assert run.returncode == 0, run.stderr[-2000:]
     result = json.loads(run.stdout)
-    assert result["renderer"] == "gl" and result["pinned"] and result["received"] == 60000
+    assert result["renderer"] == "gl" and result["pinned"] and result["received"] == 5 * 20000
     assert result["state_is_last_sent"], result
-    # The server's own cost: the same flood into a socket nobody reads vs into the server.
+    # The server's own cost: the same flood into a socket nobody reads vs into the server (paired per round).
     assert result["ratio_vs_sink_flood"] <= 1.10, result
     # Against no flood at all, where the client alone costs the render core nothing (independent cores;
     # vCPUs that are hyperthreads of one core slow each other, which the sink control shows).

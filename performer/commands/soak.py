@@ -59,6 +59,7 @@ def soak(
     workdir: Path | None = None,
     hold_gil: bool = False,
 ) -> dict:
+    from performer.frame_gc import freeze_startup_heap
     from performer.paths import SHADER_DIR
     from performer.play_options import add_play_options
     from performer.render.context import gil_free_finish
@@ -129,6 +130,9 @@ def soak(
     times: list[float] = []
     rss: list[int] = []
     nonfinite = 0
+    app.step(time.perf_counter(), 0.0)  # loaded: the programs compile in this first frame
+    finish()
+    freeze_startup_heap()  # as App.run does after its first frame
     start = last = time.perf_counter()
     try:
         while (now := time.perf_counter()) - start < seconds:

@@ -44,7 +44,7 @@ class _Texts:
     that no element reaches, so nothing carries from one part into the next. One simulation over this integer
     matches a pattern part against every text at once."""
 
-    __slots__ = ("texts", "starts", "masks", "chars", "ends", "runs", "sorted_chars", "prefix")
+    __slots__ = ("texts", "starts", "masks", "chars", "ends", "runs", "at_least", "finals", "sorted_chars", "prefix")
 
     def __init__(self, texts: Iterable[str]) -> None:
         self.texts = list(texts)
@@ -65,15 +65,23 @@ class _Texts:
             self.runs.append((span, run))
             run &= run << span
             span *= 2
+        # at_least[n]: the start positions of the texts of n characters or more (the last entry: none)
+        longest = max(map(len, self.texts), default=0)
+        self.at_least = [0] * (longest + 2)
+        for text, start in zip(self.texts, self.starts, strict=True):
+            self.at_least[len(text)] |= 1 << start
+        for length in range(longest - 1, -1, -1):
+            self.at_least[length] |= self.at_least[length + 1]
+        self.finals = [(text, 1 << (start + len(text))) for text, start in zip(self.texts, self.starts, strict=True)]
         self.sorted_chars = sorted(masks)
         self.prefix = list(itertools.accumulate((masks[c] for c in self.sorted_chars), int.__or__, initial=0))
 
     def start_mask(self, shortest: int, longest: int | None) -> int:
         """The start positions of the texts whose length a pattern part can match."""
-        mask = 0
-        for text, start in zip(self.texts, self.starts, strict=True):
-            if shortest <= len(text) and (longest is None or len(text) <= longest):
-                mask |= 1 << start
+        top = len(self.at_least) - 1
+        mask = self.at_least[min(shortest, top)]
+        if longest is not None and longest < top:
+            mask &= ~self.at_least[longest + 1]
         return mask
 
     def class_mask(self, singles: str, ranges: tuple[tuple[str, str], ...], negate: bool) -> int:
@@ -110,7 +118,7 @@ class _Texts:
                 reach = (reach & self.class_mask(*data)) << 1
             else:
                 reach = functools.reduce(int.__or__, (_step_word(reach, word, masks) for word in data), 0)
-        return [bool(reach >> (start + len(text)) & 1) for text, start in zip(self.texts, self.starts, strict=True)]
+        return [bool(reach & final) for _, final in self.finals]
 
 
 @functools.lru_cache(maxsize=512)  # received addresses matched against a mapping's patterns
@@ -126,52 +134,43 @@ def _step_word(reach: int, word: str, masks: dict[str, int]) -> int:
     return reach
 
 
+# One token of a pattern part: a literal run, a run of `?`/`*`, a closed class, a closed brace, or any other
+# character (a stray or unclosed bracket). Each alternative is a single character class, no nesting, so the
+# scan is linear; an unclosed `[` or `{` fails its alternative once and ends the compile with an error.
+_TOKEN = re.compile(r"([^*?\[\]{}]+)|([*?]+)|\[([^\]]*)\]|\{([^}]*)\}|(.)", re.DOTALL)
+
+
 def _compile_part(text: str, pattern: str) -> tuple[tuple, tuple[int, int | None]]:
     """The elements of one pattern part and the (shortest, longest or None) length it can match."""
     elements: list[tuple[int, object]] = []
     shortest = longest = 0
     unbounded = False  # a `*`: no longest
-    i, size = 0, len(text)
-    while i < size:
-        found = _SPECIAL.search(text, i)
-        stop = found.start() if found else size
-        if stop > i:
-            elements.append((LITERAL, text[i:stop]))
-            shortest += stop - i
-            longest += stop - i
-            i = stop
-            continue
-        char = text[i]
-        if char in "*?":
-            count, star = 0, False
-            while i < size and text[i] in "*?":
-                count += text[i] == "?"
-                star |= text[i] == "*"
-                i += 1
+    for token in _TOKEN.finditer(text):
+        kind, body = token.lastindex, token.group(token.lastindex)  # the alternatives do not nest
+        if kind == 1:
+            elements.append((LITERAL, body))
+            shortest += len(body)
+            longest += len(body)
+        elif kind == 2:
+            count = body.count("?")
+            star = count < len(body)
             elements.append((RUN, (count, star)))
             shortest += count
             longest += count
             unbounded |= star
-            continue
-        if char == "[":
-            end = text.find("]", i + 1)
-            if end < 0:
-                raise ValueError(f"unclosed '[' in {pattern!r}")
-            elements.append((CLASS, _compile_class(text[i + 1 : end], pattern)))
+        elif kind == 3:
+            elements.append((CLASS, _compile_class(body, pattern)))
             shortest += 1
             longest += 1
-            i = end + 1
-        elif char == "{":
-            end = text.find("}", i + 1)
-            if end < 0:
-                raise ValueError(f"unclosed '{{' in {pattern!r}")
-            words = tuple(sorted(set(text[i + 1 : end].split(","))))
+        elif kind == 4:
+            words = tuple(sorted(set(body.split(","))))
             elements.append((BRACE, words))
             shortest += min(map(len, words))
             longest += max(map(len, words))
-            i = end + 1
+        elif body in "[{":
+            raise ValueError(f"unclosed {body!r} in {pattern!r}")
         else:
-            raise ValueError(f"unbalanced {char!r} in {pattern!r}")
+            raise ValueError(f"unbalanced {body!r} in {pattern!r}")
     return tuple(elements), (shortest, None if unbounded else longest)
 
 
