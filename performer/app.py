@@ -148,8 +148,7 @@ class App:
 
     def hyperspace(self) -> None:
         """Shift+R: anywhere the prior N(0, I) reaches, garment or not (the Explorer's hyperspace jump)."""
-        z = np.clip(self.rng.standard_normal(self.state.latent_dim), -LATENT_LIMIT, LATENT_LIMIT)
-        self.state.set_z(z)
+        self.state.set_z(np.clip(self.rng.standard_normal(self.state.latent_dim), -LATENT_LIMIT, LATENT_LIMIT))
 
     def snapshot(self) -> Path | None:
         """Save the frame last shown (without the HUD) as a PNG in snapshot_dir (outputs/snapshot.py)."""
@@ -287,8 +286,7 @@ class App:
             last = now
             self.surface.swap()
             if not self._heap_frozen:  # loaded now (programs compiled, fonts built): no full GC walks mid-show
-                freeze_startup_heap()
-                self._heap_frozen = True
+                self._heap_frozen = freeze_startup_heap() >= 0
         return self.frames - start_frames
 
     def _wait_until(self, due: float) -> float:

@@ -3,8 +3,8 @@
 One client (a separate process, python-osc's SimpleUDPClient, as fast as it can) sends N messages (per round) to
 /performer/z/1..8 on loopback while the frame loop runs at a fixed rate: hub.update + one rendered frame.
 Reported: frame time (the work of a frame: update + render) without the flood, during the same flood sent
-to a socket nobody reads (the client alone competing for the CPU), and during the real flood, with ratios (the
-one against the unread socket paired per round, control just before flood, and the median of those taken);
+to a socket nobody reads (the client alone competing for the CPU), and during the real flood, with ratios (vs
+the unread socket: the median of each round's flood over its control);
 whether the state ends at the last values sent, how many datagrams arrived and were coalesced, the largest the
 pending table grew, and resident memory before and after. Renders with performer.render (EGL, llvmpipe) when
 it is available, else a CPU stand-in frame (a numpy CPPN of the same shape).
@@ -21,10 +21,10 @@ import statistics
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 
 import numpy as np
 
+from performer.bench_frames import make_frame
 from performer.frame_gc import freeze_startup_heap
 from performer.measure import rss_kb
 from performer.state import PerformanceState
@@ -57,72 +57,6 @@ def expected_z(count: int, latent_dim: int = 8) -> np.ndarray:
 
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values, dtype=np.float64), q))
-
-
-def cpu_frame(size: tuple[int, int], hidden: int = 32, layers: int = 3, seed: int = 0) -> Callable:
-    """A CPU stand-in for the shader: the same per-pixel CPPN (x, y, r + z-bias -> tanh layers -> sigmoid)."""
-    rng = np.random.default_rng(seed)
-    w, h = size
-    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
-    xs, ys = xs / w * 2 - 1, ys / h * 2 - 1
-    coords = np.stack([xs.ravel(), ys.ravel(), np.sqrt(xs**2 + ys**2).ravel()], axis=1)
-    coord_w = rng.normal(size=(3, hidden)).astype(np.float32)
-    latent_w = rng.normal(size=(8, hidden)).astype(np.float32) * 0.3
-    hidden_w = [rng.normal(size=(hidden, hidden)).astype(np.float32) / np.sqrt(hidden) for _ in range(layers)]
-    out_w = rng.normal(size=(hidden, 1)).astype(np.float32)
-
-    def frame(state: PerformanceState) -> None:
-        x = np.tanh(coords @ coord_w + state.z[:8] @ latent_w)
-        for weights in hidden_w:
-            x = np.tanh(x @ weights)
-        image = 1.0 / (1.0 + np.exp(-(x @ out_w)))
-        (image.reshape(h, w) * 255).astype(np.uint8)
-
-    return frame
-
-
-def gl_frame(size: tuple[int, int]) -> Callable:
-    """A real headless frame through performer.render, random weights of a typical size (raises if none)."""
-    from performer.render.context import create_headless_context, gil_free_finish
-    from performer.render.cppn_renderer import CppnRenderer
-    from performer.render.weights import CppnWeights
-
-    rng = np.random.default_rng(0)
-    hidden = 32
-
-    def normal(*shape, scale=1.0):
-        return (rng.normal(size=shape) * scale).astype(np.float32)
-
-    weights = CppnWeights(
-        coord=normal(hidden, 3),
-        latent_w=normal(hidden, 8, scale=0.3),
-        latent_b=normal(hidden, scale=0.1),
-        hidden=tuple((normal(hidden, hidden, scale=hidden**-0.5), normal(hidden, scale=0.1)) for _ in range(3)),
-        out_w=normal(1, hidden),
-        out_b=normal(1),
-        coord_scale=1.0,
-    )
-    ctx = create_headless_context()
-    renderer = CppnRenderer(ctx, weights)
-
-    finish = gil_free_finish(ctx)  # moderngl's ctx.finish() would hold the GIL and starve the OSC thread
-
-    def frame(state: PerformanceState) -> None:
-        renderer.render(state, size)
-        finish()
-
-    return frame
-
-
-def make_frame(kind: str, size: tuple[int, int]) -> tuple[Callable, str]:
-    if kind in ("auto", "gl"):
-        try:
-            return gl_frame(size), "gl"
-        except Exception as exc:
-            if kind == "gl":
-                raise
-            log.info("headless renderer unavailable (%s): CPU stand-in frame", exc)
-    return cpu_frame(size), "cpu"
 
 
 def run_flood(
@@ -294,13 +228,11 @@ def run(args: argparse.Namespace) -> int:
     try:
         width, _, height = args.size.partition("x")
         size = (int(width), int(height or width))
-        if not (1 <= size[0] <= 8192 and 1 <= size[1] <= 8192) or args.messages < 8 or args.fps <= 0:
-            raise ValueError("size must be 1..8192 per side, messages >= 8, fps > 0")
+        sizes_ok = 1 <= size[0] <= 8192 and 1 <= size[1] <= 8192
+        if not sizes_ok or args.messages < 8 or args.fps <= 0 or args.rounds < 1:
+            raise ValueError("size must be 1..8192 per side, messages >= 8, fps > 0, rounds >= 1")
     except ValueError as exc:
         print(f"error: {exc}")
-        return 2
-    if args.rounds < 1:
-        print("error: --rounds must be >= 1")
         return 2
     result = run_flood(args.messages, args.frames, args.fps, size, args.renderer, args.rounds, args.pin)
     print(json.dumps(result, indent=1))
