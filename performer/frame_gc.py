@@ -28,3 +28,39 @@ def freeze_startup_heap() -> int:
     frozen = gc.get_freeze_count()
     log.debug("froze %d startup objects in %.1f ms", frozen, (time.perf_counter() - start) * 1e3)
     return frozen
+
+
+def full_collection_cost() -> dict[str, float]:
+    """What a full collection costs now (for benchmarks; it runs one): the objects it walks and its ms."""
+    walked = len(gc.get_objects())
+    start = time.perf_counter()
+    gc.collect()
+    return {"objects": walked, "ms": round((time.perf_counter() - start) * 1e3, 3)}
+
+
+class CollectorPauses:
+    """The collector's pauses while open (for benchmarks): how many, and the longest, per generation."""
+
+    def __init__(self) -> None:
+        self.count = [0, 0, 0]
+        self.longest_ms = [0.0, 0.0, 0.0]
+        self._start = 0.0
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":
+            self._start = time.perf_counter()
+            return
+        generation = info["generation"]
+        self.count[generation] += 1
+        self.longest_ms[generation] = max(self.longest_ms[generation], (time.perf_counter() - self._start) * 1e3)
+
+    def start(self) -> CollectorPauses:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def stop(self) -> None:
+        if self._callback in gc.callbacks:
+            gc.callbacks.remove(self._callback)
+
+    def summary(self) -> dict[str, list]:
+        return {"count": list(self.count), "longest_ms": [round(ms, 3) for ms in self.longest_ms]}

@@ -7,7 +7,7 @@ import gc
 import pytest
 
 from performer.app import App
-from performer.frame_gc import freeze_startup_heap
+from performer.frame_gc import CollectorPauses, freeze_startup_heap, full_collection_cost
 from performer.render.cppn_renderer import CppnRenderer
 from performer.render.weights import CppnWeights
 from performer.render.window import HeadlessSurface
@@ -55,3 +55,16 @@ def test_the_show_freezes_its_heap_after_its_first_frame(random_model_file, ctx,
     app.run(3)
     assert calls == [1]  # once, after the first frame was shown; never again mid-show
     assert gc.get_freeze_count() == 0  # (the stand-in froze nothing)
+
+
+def test_the_collector_pauses_and_a_full_collection_are_measured():
+    pauses = CollectorPauses().start()
+    try:
+        gc.collect()  # one full collection
+        gc.collect(0)
+    finally:
+        pauses.stop()
+    assert pauses.count[2] >= 1 and pauses.count[0] >= 1 and pauses.longest_ms[2] > 0
+    assert pauses._callback not in gc.callbacks
+    cost = full_collection_cost()
+    assert cost["objects"] == pytest.approx(len(gc.get_objects()), rel=0.05) and cost["ms"] > 0

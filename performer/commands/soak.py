@@ -59,7 +59,7 @@ def soak(
     workdir: Path | None = None,
     hold_gil: bool = False,
 ) -> dict:
-    from performer.frame_gc import freeze_startup_heap
+    from performer.frame_gc import CollectorPauses, freeze_startup_heap, full_collection_cost
     from performer.paths import SHADER_DIR
     from performer.play_options import add_play_options
     from performer.render.context import gil_free_finish
@@ -132,7 +132,9 @@ def soak(
     nonfinite = 0
     app.step(time.perf_counter(), 0.0)  # loaded: the programs compile in this first frame
     finish()
+    gc_before_freeze = full_collection_cost()
     freeze_startup_heap()  # as App.run does after its first frame
+    pauses = CollectorPauses().start()
     start = last = time.perf_counter()
     try:
         while (now := time.perf_counter()) - start < seconds:
@@ -158,6 +160,8 @@ def soak(
         session.recorder.stop()
         stats = hub.all_stats()
         midi_stats = dict(hub.midi.stats)
+        pauses.stop()
+        gc_after_show = full_collection_cost()
         session.close()  # waits for ffmpeg to finish the file
         surface.close()
     from performer.record.probe import probe
@@ -175,6 +179,9 @@ def soak(
         "frame_ms_p99": round(float(np.percentile(times, 99)) * 1e3, 2),
         "frame_ms_max": round(max(times) * 1e3, 2),
         "frames_over_100ms": sum(t > 0.1 for t in times),
+        "gc_full_before_freeze": gc_before_freeze,  # what one full collection cost the loaded show
+        "gc_full_after_show": gc_after_show,  # ... and after the show, its startup heap frozen
+        "gc_pauses_during_show": pauses.summary(),  # per generation 0, 1, 2
         "rss_mb_first_quarter": round(statistics.median(rss[:quarter]) / 1024, 1) if rss else None,
         "rss_mb_last_quarter": round(statistics.median(rss[-quarter:]) / 1024, 1) if rss else None,
         f"rss_mb_every_{RSS_EVERY:g}s": [round(kb / 1024, 1) for kb in rss],
