@@ -72,7 +72,7 @@ class _Texts:
             self.at_least[len(text)] |= 1 << start
         for length in range(longest - 1, -1, -1):
             self.at_least[length] |= self.at_least[length + 1]
-        self.finals = [(text, 1 << (start + len(text))) for text, start in zip(self.texts, self.starts, strict=True)]
+        self.finals = [1 << (start + len(text)) for text, start in zip(self.texts, self.starts, strict=True)]  # a match
         self.sorted_chars = sorted(masks)
         self.prefix = list(itertools.accumulate((masks[c] for c in self.sorted_chars), int.__or__, initial=0))
 
@@ -121,7 +121,7 @@ class _Texts:
                 for word in data:
                     union |= _step_word(reach, word, masks) if word else reach
                 reach = union
-        return [bool(reach & final) for _, final in self.finals]
+        return [bool(reach & final) for final in self.finals]
 
 
 @functools.lru_cache(maxsize=512)  # received addresses matched against a mapping's patterns
