@@ -124,11 +124,12 @@ def test_no_operator_keeps_the_single_window(display, tmp_path, monkeypatch):
 
 
 def test_the_operator_redraws_at_most_operator_fps(display, tmp_path, monkeypatch):
-    """--operator-fps 20 with the output uncapped: over a second about 20 redraws while the output draws many
-    more (the operator leaves the software renderer's frame budget to the output)."""
+    """--operator-fps 10 with the output uncapped: over a second about 10 redraws while the output draws many
+    more (the operator leaves the software renderer's frame budget to the output). 10, not 20: on a slow CPU
+    a redraw of the operator's previews takes tens of ms under llvmpipe, and 20 of them fill the second."""
     import time
 
-    for built in open_session(display, tmp_path, monkeypatch, "--operator-fps", "20"):
+    for built in open_session(display, tmp_path, monkeypatch, "--operator-fps", "10"):
         app, operator = built.app, built.operator
         app.run(3)
         before, shown = operator.frames, app.frames
@@ -138,7 +139,7 @@ def test_the_operator_redraws_at_most_operator_fps(display, tmp_path, monkeypatc
         elapsed = time.perf_counter() - started
         redraws, frames = operator.frames - before, app.frames - shown
         assert frames > 2 * redraws, (frames, redraws)
-        assert 0.8 * 20 * elapsed - 2 <= redraws <= 20 * elapsed / 0.95 + 1, (redraws, elapsed)
+        assert 0.8 * 10 * elapsed - 2 <= redraws <= 10 * elapsed / 0.95 + 1, (redraws, elapsed)
 
 
 def test_the_fullscreen_button_puts_the_output_on_the_chosen_monitor(session, display):
