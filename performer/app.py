@@ -114,7 +114,6 @@ class App:
         self._window_start, self._window_frames, self._window_renders, self._window_render_s = clock(), 0, 0, 0.0
         self._drawn_key: tuple | None = None
         self._shown_errors: list[str] = []
-        self._heap_frozen = False
 
     # actions -------------------------------------------------------------------------------------------
     def trigger(self, name: str) -> None:
@@ -285,8 +284,8 @@ class App:
             self.step(now, min(now - last, 0.25))  # a stall (e.g. a recompile) must not fling the latents
             last = now
             self.surface.swap()
-            if not self._heap_frozen:  # loaded now (programs compiled, fonts built): no full GC walks mid-show
-                self._heap_frozen = freeze_startup_heap() >= 0
+            if self.frames == 1:  # the first frame shown: loaded (programs compiled, fonts built), so from
+                freeze_startup_heap()  # here on no full GC walks the startup heap mid-show
         return self.frames - start_frames
 
     def _wait_until(self, due: float) -> float:
