@@ -18,6 +18,9 @@ class TrainConfig:
     lr: float = 1e-3  # encoder + generator (Adam)
     lr_disc: float = 2e-4  # discriminator (Adam, beta1 = 0.5 as is usual for GANs)
     kl_weight: float = 1.0  # on the summed KL; 1.0 is the plain ELBO with a summed Bernoulli likelihood
+    # InfoVAE's term (train/latent_match.py): the batch's posterior samples against prior samples by maximum
+    # mean discrepancy, so the garments as a whole fill N(0, I), where Shift+R jumps. 0 = off.
+    mmd_weight: float = 0.0
     adv_weight: float = 30.0  # hinge generator loss on prior samples, relative to the summed recon loss
     adv_warmup_steps: int = 500  # the VAE finds the space first; then the critic sharpens it
     # VAE-GAN (Larsen et al.): the critic also judges reconstructions G(z_q), and the generator is pushed to
@@ -77,6 +80,8 @@ class TrainConfig:
             )
         if self.between_pixel_weight < 0 or (self.between_pixel_weight and self.subpixel_jitter):
             raise ValueError("between_pixel_weight is >= 0 and replaces subpixel_jitter: use one of them")
+        if self.mmd_weight < 0:
+            raise ValueError(f"mmd_weight must be >= 0, got {self.mmd_weight}")
         if not 0.0 <= self.jitter_start < 1.0:
             raise ValueError(f"jitter_start is a fraction of the budget in [0, 1), got {self.jitter_start}")
 

@@ -40,6 +40,7 @@ from performer.model.garments import encode_garments
 from performer.model.prior import fit_mixture
 from performer.train.config import TrainConfig
 from performer.train.jitter import between_pixel_loss, training_view
+from performer.train.latent_match import mmd
 from performer.train.map_export import export_map
 from performer.train.nets import build_nets, feature_distance, pick_device
 from performer.train.timelapse import write_timelapse
@@ -105,6 +106,8 @@ class Trainer:
         loss_kl = -0.5 * torch.sum(1 + logvar - mean.pow(2) - logvar.exp()) / batch
         loss = loss_recon + cfg.kl_weight * loss_kl
         loss_between, loss_adv, loss_recon_adv, loss_feature = (torch.zeros((), device=self.device) for _ in range(4))
+        loss_mmd = mmd(z_post, z_prior) if cfg.mmd_weight > 0 else torch.zeros((), device=self.device)
+        loss = loss + cfg.mmd_weight * loss_mmd
         if cfg.between_pixel_on(self.spent):
             loss_between = between_pixel_loss(self.generate, z_post, recon, self.config.coord_scale)
             loss = loss + cfg.between_pixel_weight * loss_between
@@ -128,7 +131,7 @@ class Trainer:
         self.update_ema()
         self.step += 1
         terms = {"recon": loss_recon, "kl": loss_kl, "adv": loss_adv, "recon_adv": loss_recon_adv}
-        terms |= {"feature": loss_feature, "between": loss_between, "disc": loss_disc}
+        terms |= {"feature": loss_feature, "between": loss_between, "mmd": loss_mmd, "disc": loss_disc}
         return {name: value.item() for name, value in terms.items()}
 
     def set_lr_scale(self, scale: float) -> None:
@@ -240,18 +243,8 @@ class Trainer:
                 for key, value in slots.items():
                     extra[f"optim.{name}.{index}.{key}"] = torch.as_tensor(value)
             groups[name] = state["param_groups"]
-        meta = {
-            "optim_groups": json.dumps(groups),
-            "progress": json.dumps(
-                {
-                    "step": self.step,
-                    "epoch": self.epoch,
-                    "seconds": self.seconds,
-                    "cpu_seconds": self.cpu_seconds,
-                    "history": self.history,
-                }
-            ),
-        }
+        progress = {"step": self.step, "epoch": self.epoch, "seconds": self.seconds, "cpu_seconds": self.cpu_seconds}
+        meta = {"optim_groups": json.dumps(groups), "progress": json.dumps(progress | {"history": self.history})}
         save_model(path, self.config, self.nets.generator, self.nets.encoder, self.info(), extra, meta)
 
     def export(self, path: Path, images: torch.Tensor | None = None, labels=None) -> Path:
