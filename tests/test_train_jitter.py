@@ -73,6 +73,18 @@ def test_a_bool_flag_takes_no_value(flag, capsys):
         build_parser().parse_args(["train", flag])
 
 
+def test_nearest_keeps_each_pixel_over_its_cell(monkeypatch):
+    # a shift of up to half a pixel stays in each pixel's own cell: the targets are the images unchanged
+    real = torch.rand(2, 1, 6, 6)
+    for rand in ([0.9, 0.1], [0.02, 0.97], [0.5, 0.5]):
+        monkeypatch.setattr(jitter.torch, "rand", fixed_rand(rand))
+        coords, target = jitter.jittered_view(real, 2.0, "nearest")
+        assert torch.equal(target, real)
+        assert not torch.allclose(coords, coordinate_grid(6, 6, 2.0)) or rand == [0.5, 0.5]
+    with pytest.raises(ValueError, match="nearest"):
+        TrainConfig(jitter_resample="box")
+
+
 def test_bicubic_keeps_an_edge_sharper_than_bilinear_and_stays_in_range(monkeypatch):
     # a hard vertical edge (0 | 1) shifted by a quarter pixel: bilinear gives 0.25 beside it, bicubic
     # (Keys, a = -0.75) less, and its overshoot is clamped to [0, 1]
@@ -85,7 +97,7 @@ def test_bicubic_keeps_an_edge_sharper_than_bilinear_and_stays_in_range(monkeypa
     assert bicubic[0, 0, 3, 3].item() < 0.25
     assert bicubic.min().item() >= 0.0 and bicubic.max().item() <= 1.0
     with pytest.raises(ValueError, match="jitter_resample"):
-        TrainConfig(jitter_resample="nearest")
+        TrainConfig(jitter_resample="lanczos")
 
 
 def test_jitter_from_a_fraction_of_the_budget_on(tmp_path, monkeypatch):

@@ -40,7 +40,9 @@ class TrainConfig:
     # Render each step at coordinates shifted by a random sub-pixel offset, against the real images resampled
     # there (train/jitter.py), so the CPPN is trained between the pixel centres the show renders at 4K.
     subpixel_jitter: bool = False
-    jitter_resample: str = "bilinear"  # how the real images are resampled there: "bilinear" or "bicubic" (sharper)
+    # how the real images are resampled there: "bilinear", "bicubic" (sharper) or "nearest" (each pixel's
+    # value holds over its whole cell: the targets are the images themselves, unblurred, at shifted points)
+    jitter_resample: str = "bilinear"
     # Jitter only from this fraction of the budget on: the space is learnt on the grid first (sharper at
     # 28x28), then the last part irons out what it drew between the pixels. 0 = jitter from the start.
     jitter_start: float = 0.0
@@ -62,8 +64,8 @@ class TrainConfig:
     grid_size: int = 8  # the epoch sample grid and timelapse show grid_size^2 fixed z's
 
     def __post_init__(self) -> None:
-        if self.jitter_resample not in ("bilinear", "bicubic"):
-            raise ValueError(f"jitter_resample must be bilinear or bicubic, got {self.jitter_resample!r}")
+        if self.jitter_resample not in ("bilinear", "bicubic", "nearest"):
+            raise ValueError(f"jitter_resample must be bilinear, bicubic or nearest, got {self.jitter_resample!r}")
         if self.decoder not in ("cppn", "conv"):
             raise ValueError(f"decoder must be cppn or conv, got {self.decoder!r}")
         if self.decoder == "conv" and self.subpixel_jitter:
