@@ -58,3 +58,26 @@ def test_a_rotation_is_refused_and_the_moments_are_the_mixtures():
     # by hand: the mean of the means; covariance = their sample covariance (n - 1) + the mean variance
     assert np.allclose(centre, [1.0, 2.0])
     assert np.allclose(covariance, [[2.0 + 2.0, 2.0], [2.0, 2.0 + 3.0]])
+
+
+def test_the_recentre_command_centres_the_garments_posteriors(tmp_path):
+    from performer.cli import main
+    from performer.data.fashion_mnist import load_fashion_mnist
+    from performer.model.checkpoint import load_model, save_model
+
+    torch.manual_seed(3)
+    config = ModelConfig()
+    encoder = Encoder(config)
+    with torch.no_grad():  # an encoder whose garments sit off-centre, as trained ones do
+        encoder.head.bias[:8] += torch.linspace(0.3, 1.0, 8)
+    save_model(tmp_path / "m.safetensors", config, CPPN(config), encoder)
+    out = tmp_path / "centred.safetensors"
+    assert main(["recentre", "--model", str(tmp_path / "m.safetensors"), "--out", str(out), "--count", "600"]) == 0
+    images = torch.from_numpy(load_fashion_mnist("train")[0][:600].astype(np.float32) / 255).unsqueeze(1)
+    with torch.no_grad():
+        means, logvars = load_model(out).encoder(images)
+        old_means = encoder(images)[0]
+    assert old_means.mean(0).abs().min().item() > 0.2
+    assert means.mean(0).abs().max().item() < 1e-4  # the aggregate's mean is now 0
+    aggregate_variance = means.var(0) + logvars.exp().mean(0)  # and its variance 1 per latent
+    assert torch.allclose(aggregate_variance, torch.ones(8), atol=1e-3)
