@@ -73,6 +73,17 @@ def test_a_bool_flag_takes_no_value(flag, capsys):
         build_parser().parse_args(["train", flag])
 
 
+def test_a_quarter_pixel_reach_halves_the_shift(monkeypatch):
+    real = torch.rand(1, 1, 8, 8)
+    monkeypatch.setattr(jitter.torch, "rand", fixed_rand([1.0, 0.0]))  # the furthest offset right and up
+    coords, _ = jitter.jittered_view(real, 2.0, reach=0.25)
+    pixel = 2.0 * 2.0 / 8
+    shift = coords[:, :2] - coordinate_grid(8, 8, 2.0)[:, :2]
+    assert torch.allclose(shift, torch.tensor([0.25 * pixel, -0.25 * pixel]).expand_as(shift), atol=1e-6)
+    with pytest.raises(ValueError, match="jitter_reach"):
+        TrainConfig(jitter_reach=0.7)
+
+
 def test_nearest_keeps_each_pixel_over_its_cell(monkeypatch):
     # a shift of up to half a pixel stays in each pixel's own cell: the targets are the images unchanged
     real = torch.rand(2, 1, 6, 6)

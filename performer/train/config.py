@@ -43,6 +43,7 @@ class TrainConfig:
     # how the real images are resampled there: "bilinear", "bicubic" (sharper) or "nearest" (each pixel's
     # value holds over its whole cell: the targets are the images themselves, unblurred, at shifted points)
     jitter_resample: str = "bilinear"
+    jitter_reach: float = 0.5  # how far the offset goes each way, in pixels: 0.5 covers the cell, less blurs less
     # Jitter only from this fraction of the budget on: the space is learnt on the grid first (sharper at
     # 28x28), then the last part irons out what it drew between the pixels. 0 = jitter from the start.
     jitter_start: float = 0.0
@@ -82,6 +83,8 @@ class TrainConfig:
             )
         if self.between_pixel_weight < 0 or (self.between_pixel_weight and self.subpixel_jitter):
             raise ValueError("between_pixel_weight is >= 0 and replaces subpixel_jitter: use one of them")
+        if not 0.0 < self.jitter_reach <= 0.5:
+            raise ValueError(f"jitter_reach is a fraction of a pixel in (0, 0.5], got {self.jitter_reach}")
         if self.mmd_weight < 0:
             raise ValueError(f"mmd_weight must be >= 0, got {self.mmd_weight}")
         if not 0.0 <= self.jitter_start < 1.0:

@@ -22,14 +22,15 @@ from performer.train.config import TrainConfig
 
 
 def jittered_view(
-    real: torch.Tensor, coord_scale: float, resample: str = "bilinear", padding: str = "zeros"
+    real: torch.Tensor, coord_scale: float, resample: str = "bilinear", padding: str = "zeros", reach: float = 0.5
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """real [B, C, S, S] -> (coords [S*S, 3] shifted by one random sub-pixel offset, the real images
     resampled at those points [B, C, S, S]; outside the image is background, 0). Bilinear resampling
     blurs the targets a little (a half-pixel shift averages two pixels); bicubic keeps more of their edges,
     clamped to [0, 1] because it overshoots. padding="border" holds the edge pixels' values beyond them."""
     batch, _, size, _ = real.shape
-    shift = (torch.rand(2) - 0.5) * (2.0 / size)  # half a pixel each way, in garment units (2 / size a pixel)
+    # up to `reach` of a pixel each way (half: every point of the cell), in garment units (2 / size a pixel)
+    shift = (torch.rand(2) - 0.5) * (2.0 * reach) * (2.0 / size)
     coords = coordinate_grid(size, size, coord_scale, pan=(float(shift[0]), float(shift[1])), device=real.device)
     # Garment units are grid_sample's normalised coordinates: the image spans [-1, 1] at its pixel edges
     # (align_corners=False) and y grows downwards in both.
@@ -45,7 +46,7 @@ def training_view(
     grid and the images."""
     if not train.jitter_on(spent):
         return grid, real
-    return jittered_view(real, coord_scale, train.jitter_resample)
+    return jittered_view(real, coord_scale, train.jitter_resample, reach=train.jitter_reach)
 
 
 def between_pixel_loss(
