@@ -195,3 +195,13 @@ def test_a_recording_onto_a_full_disk_stops_in_one_line_and_leaves_no_stub(full,
     recorder.close()
     assert full.names() == set()  # no 0-byte video
     recorder(target, 99.0)  # the hook stays harmless
+
+
+def test_the_encoder_queue_holds_what_its_byte_budget_allows_within_bounds():
+    from performer.outputs.recorder import QUEUE_BYTES, queue_frames_for
+
+    assert QUEUE_BYTES == 128 * 1024 * 1024
+    assert queue_frames_for((1920, 1080)) == 16  # 134,217,728 // 8,294,400 RGBA bytes
+    assert queue_frames_for((1280, 720)) == 36  # // 3,686,400
+    assert queue_frames_for((3840, 2160)) == 8  # 4 would fit: the floor keeps 8
+    assert queue_frames_for((192, 108)) == 120  # 1,618 would fit: the ceiling, 2 s at 60 fps

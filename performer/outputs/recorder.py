@@ -84,6 +84,17 @@ def failure_line(path: Path, exc: Exception) -> str:
     return f"{path}: {reason} (nothing recorded)"
 
 
+QUEUE_BYTES = 128 << 20  # what the encoder queue may hold when it falls behind
+QUEUE_FRAMES = (8, 120)  # at least 8 frames (4K: 265 MB), at most 120 (2 s at 60 fps)
+
+
+def queue_frames_for(size: tuple[int, int]) -> int:
+    """The encoder queue's length for frames of `size` (RGBA bytes): as many as QUEUE_BYTES holds, within
+    QUEUE_FRAMES, so a small recording rides out an encoder's hiccup of a second or two (a loaded machine, a
+    disk flush) and a 4K one stays bounded. 1080p: 16 frames."""
+    return max(QUEUE_FRAMES[0], min(QUEUE_FRAMES[1], QUEUE_BYTES // (size[0] * size[1] * 4)))
+
+
 class LiveRecorder(CaptureOutput):
     name = "recorder"
 
@@ -92,13 +103,13 @@ class LiveRecorder(CaptureOutput):
         directory: str | Path = "recordings",
         fps: float = 30.0,
         codec: str = "h264",
-        queue_frames: int = 8,
+        queue_frames: int | None = None,
         clock=time.monotonic,
     ) -> None:
         self.directory = Path(directory)
         if not 1 <= fps <= 240:
             raise ValueError(f"recording fps must be in 1..240, got {fps}")
-        if queue_frames < 1:
+        if queue_frames is not None and queue_frames < 1:
             raise ValueError(f"queue_frames must be >= 1, got {queue_frames}")
         self.fps, self.codec = float(fps), check_codec(codec)
         self.queue_frames = queue_frames
@@ -188,7 +199,8 @@ class LiveRecorder(CaptureOutput):
         except ValueError as exc:
             self._fail(None, f"cannot record {path.name}: {exc}")
             return None
-        session = Recording(path, size, frame.now, queue.Queue(maxsize=self.queue_frames))
+        frames = self.queue_frames or queue_frames_for(size)
+        session = Recording(path, size, frame.now, queue.Queue(maxsize=frames))
         session.thread = threading.Thread(target=self._encode, args=(session,), name="recorder", daemon=True)
         session.thread.start()
         self.session = session
