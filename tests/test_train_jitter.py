@@ -170,3 +170,25 @@ def test_the_between_pixel_term_trains_from_jitter_start_on(tmp_path, monkeypatc
     assert all(value.item() > 0 and value.requires_grad and torch.isfinite(value) for value in values)
     losses = Trainer(ModelConfig(), config, torch.device("cpu")).train_step(torch.rand(8, 1, 28, 28))
     assert losses["between"] == 0.0  # before jitter_start
+
+
+def test_flat_where_marks_the_pixels_whose_neighbourhood_is_plain():
+    real = torch.zeros(1, 1, 6, 6)
+    real[..., 3] = 1.0  # a vertical edge: columns 2-4 see it in their 3x3 neighbourhood
+    assert jitter.flat_where(real, 0.05)[0, 0, 0].tolist() == [1.0, 1.0, 0.0, 0.0, 0.0, 1.0]
+    assert jitter.flat_where(real, 1.0).sum().item() == 36  # a spread of 1 calls everything flat
+
+
+def test_the_flat_only_between_pixel_term_leaves_edges_free(monkeypatch):
+    monkeypatch.setattr(jitter.torch, "rand", fixed_rand([1.0, 0.5]))  # half a pixel right, as above
+    z = torch.zeros(2, 8)
+    render = ramp(z, coordinate_grid(6, 6, 1.0))
+    everywhere = jitter.between_pixel_loss(ramp, z, render, 1.0).item()
+    # the ramp's only mismatch is in the last column (its target held at the edge pixel): an edge beside
+    # that column masks it out (the half-pixel blend of the mask there is 0), one far away leaves it in
+    edge_beside, edge_far = torch.zeros(2, 1, 6, 6), torch.zeros(2, 1, 6, 6)
+    edge_beside[..., 5], edge_far[..., 0] = 1.0, 1.0
+    assert jitter.between_pixel_loss(ramp, z, render, 1.0, edge_beside, 0.05).item() == pytest.approx(0.0, abs=1e-9)
+    assert jitter.between_pixel_loss(ramp, z, render, 1.0, edge_far, 0.05).item() == pytest.approx(everywhere, rel=1e-4)
+    with pytest.raises(ValueError, match="between_pixel_flat"):
+        TrainConfig(between_pixel_flat=2.0)

@@ -51,6 +51,9 @@ class TrainConfig:
     # each step also renders the reconstructions at a random sub-pixel offset and asks for their own 28x28
     # render resampled there, at this weight on the summed squared difference. 0 = off.
     between_pixel_weight: float = 0.0
+    # Ask it only where the real image is flat (its 3x3 neighbourhood within this spread, 0..1): the marks
+    # drawn between the pixels sit on plain cloth, and edges stay free to be sharp at the pixels. 0 = everywhere.
+    between_pixel_flat: float = 0.0
     # Distillation (train/distill.py): with teacher_cpu_minutes > 0, `performer train` first trains a conv
     # decoder (train/teacher.py) by this same objective for that many CPU minutes, then fits the CPPN to it
     # by regression for the rest of max_cpu_minutes. 0 = the CPPN is trained by the GAN-VAE directly.
@@ -83,6 +86,8 @@ class TrainConfig:
             )
         if self.between_pixel_weight < 0 or (self.between_pixel_weight and self.subpixel_jitter):
             raise ValueError("between_pixel_weight is >= 0 and replaces subpixel_jitter: use one of them")
+        if not 0.0 <= self.between_pixel_flat <= 1.0:
+            raise ValueError(f"between_pixel_flat is a spread of pixel values in [0, 1], got {self.between_pixel_flat}")
         if not 0.0 < self.jitter_reach <= 0.5:
             raise ValueError(f"jitter_reach is a fraction of a pixel in (0, 0.5], got {self.jitter_reach}")
         if self.mmd_weight < 0:

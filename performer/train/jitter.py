@@ -49,14 +49,33 @@ def training_view(
     return jittered_view(real, coord_scale, train.jitter_resample, reach=train.jitter_reach)
 
 
+def flat_where(real: torch.Tensor, spread: float) -> torch.Tensor:
+    """real [B, C, S, S] -> [B, 1, S, S]: 1 where every channel of the pixel's 3x3 neighbourhood lies within
+    `spread`, else 0 (the bench's flat-region row asks the same of the 28x28 render)."""
+    highest = F.max_pool2d(real, 3, stride=1, padding=1)
+    lowest = -F.max_pool2d(-real, 3, stride=1, padding=1)
+    return ((highest - lowest).amax(1, keepdim=True) <= spread).to(real.dtype)
+
+
 def between_pixel_loss(
     generate: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
     z: torch.Tensor,
     render: torch.Tensor,
     coord_scale: float,
+    real: torch.Tensor | None = None,
+    flat_spread: float = 0.0,
 ) -> torch.Tensor:
     """Summed squared difference, per image, between G(z) rendered at one random sub-pixel offset and its
     on-grid `render` [B, C, S, S] resampled bilinearly there (held at the edges, and detached: the pixels
-    answer to the real images, only what lies between them answers to the pixels)."""
-    coords, target = jittered_view(render.detach(), coord_scale, "bilinear", padding="border")
-    return (generate(z, coords) - target).pow(2).sum() / z.shape[0]
+    answer to the real images, only what lies between them answers to the pixels). With `flat_spread` > 0,
+    only where the `real` images are flat: the mask is resampled with the render, so it fades across a
+    cell that reaches an edge."""
+    channels = render.shape[1]
+    view = render.detach()
+    if flat_spread > 0:
+        view = torch.cat([view, flat_where(real, flat_spread)], dim=1)
+    coords, target = jittered_view(view, coord_scale, "bilinear", padding="border")
+    difference = (generate(z, coords) - target[:, :channels]).pow(2)
+    if flat_spread > 0:
+        difference = difference * target[:, channels:]
+    return difference.sum() / z.shape[0]
