@@ -92,8 +92,20 @@ def run(args: argparse.Namespace) -> int:
     if train.teacher_cpu_minutes and args.resume:
         print("error: a distilled run resumes itself: run the same command with the same --out again")
         return 2
+    if train.init and args.resume:
+        print("error: --init starts a fine-tune from a model file, --resume carries on a checkpoint: use one")
+        return 2
+    if train.init and not train.critic_warmup_steps:
+        train = dataclasses.replace(train, critic_warmup_steps=max(1, train.adv_warmup_steps))
+        print(f"fine-tune: the new critic trains alone for the first {train.critic_warmup_steps} steps")
     try:
-        if args.resume:
+        if train.init:
+            from performer.train.restart import from_model
+
+            trainer = from_model(Path(train.init), train)
+            config = trainer.config
+            print(f"fine-tuning {train.init}")
+        elif args.resume:
             trainer = Trainer.resume(args.resume, train)
             config = trainer.config
             print(f"resuming {args.resume} at epoch {trainer.epoch}, step {trainer.step}")

@@ -23,6 +23,12 @@ class TrainConfig:
     mmd_weight: float = 0.0
     adv_weight: float = 30.0  # hinge generator loss on prior samples, relative to the summed recon loss
     adv_warmup_steps: int = 500  # the VAE finds the space first; then the critic sharpens it
+    # A fine-tune (init) starts a new critic beside a trained generator: its first steps train the critic
+    # alone, so the generator is not pushed by a critic that has not yet learnt the space; it replaces
+    # adv_warmup_steps (the generator never trains without the critic). 0 = none.
+    critic_warmup_steps: int = 0
+    # a model file (generator + encoder, e.g. models/fashion.safetensors) to start from; "" = a new model
+    init: str = ""
     # VAE-GAN (Larsen et al.): the critic also judges reconstructions G(z_q), and the generator is pushed to
     # make them real, so the encoded region (landmarks, R, drawings) is sharpened, not only the prior's.
     recon_adv_weight: float = 0.0  # 0 = critic on prior samples only (the first shipped models)
@@ -86,6 +92,8 @@ class TrainConfig:
             )
         if self.between_pixel_weight < 0 or (self.between_pixel_weight and self.subpixel_jitter):
             raise ValueError("between_pixel_weight is >= 0 and replaces subpixel_jitter: use one of them")
+        if self.critic_warmup_steps < 0:
+            raise ValueError(f"critic_warmup_steps is >= 0, got {self.critic_warmup_steps}")
         if not 0.0 <= self.between_pixel_flat <= 1.0:
             raise ValueError(f"between_pixel_flat is a spread of pixel values in [0, 1], got {self.between_pixel_flat}")
         if not 0.0 < self.jitter_reach <= 0.5:

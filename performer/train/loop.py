@@ -79,7 +79,8 @@ class Trainer:
         graphs; the critic learns from them detached, then the generator asks the updated critic)."""
         nets, cfg = self.nets, self.train
         batch = real.shape[0]
-        adv_on = self.step >= cfg.adv_warmup_steps and cfg.adv_weight > 0
+        critic_only = self.step < cfg.critic_warmup_steps  # a fine-tune's critic warm-up replaces the VAE's
+        adv_on = (cfg.critic_warmup_steps > 0 or self.step >= cfg.adv_warmup_steps) and cfg.adv_weight > 0
         recon_adv = adv_on and cfg.recon_adv_weight > 0
 
         mean, logvar = nets.encoder(real)  # [B, L] each
@@ -100,6 +101,9 @@ class Trainer:
             nets.opt_disc.zero_grad(set_to_none=True)
             loss_disc.backward()
             nets.opt_disc.step()
+        if critic_only:
+            self.step += 1
+            return {"disc": loss_disc.item()}
 
         # encoder + generator: ELBO, plus the hinge generator loss on prior samples (and reconstructions)
         loss_recon = F.binary_cross_entropy(recon, real, reduction="sum") / batch
