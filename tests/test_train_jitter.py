@@ -192,3 +192,35 @@ def test_the_flat_only_between_pixel_term_leaves_edges_free(monkeypatch):
     assert jitter.between_pixel_loss(ramp, z, render, 1.0, edge_far, 0.05).item() == pytest.approx(everywhere, rel=1e-4)
     with pytest.raises(ValueError, match="between_pixel_flat"):
         TrainConfig(between_pixel_flat=2.0)
+
+
+def test_the_between_pixel_term_on_prior_samples_masks_them_by_their_own_render(monkeypatch, tmp_path):
+    from performer.train import loop
+
+    config = TrainConfig(
+        batch_size=8,
+        max_steps=4,
+        adv_warmup_steps=2,
+        between_pixel_weight=10.0,
+        between_pixel_flat=0.1,
+        between_pixel_prior=True,
+        grid_size=2,
+    )
+    trainer = Trainer(ModelConfig(), config, torch.device("cpu"))
+    calls: list[tuple[int, tuple]] = []
+    between = loop.between_pixel_loss
+
+    def recorded(*args):
+        calls.append((trainer.step, args))
+        return between(*args)
+
+    monkeypatch.setattr(loop, "between_pixel_loss", recorded)
+    real = torch.rand(8, 1, 28, 28)
+    trainer.fit(real, tmp_path)
+    # steps 0-1 have no critic, so no prior samples: the reconstructions' term alone; then both, the prior's
+    # masked by the very images it is asked to match (args: generate, z, render, scale, mask source, spread)
+    assert [step for step, _ in calls] == [0, 1, 2, 2, 3, 3]
+    for _, (_, z, render, _, _, spread) in calls:
+        assert spread == 0.1 and render.shape == (8, 1, 28, 28) and z.shape == (8, 8)
+    second = calls[3][1]
+    assert second[4] is second[2] and calls[2][1][4] is not calls[2][1][2]

@@ -113,8 +113,10 @@ class Trainer:
         loss_mmd = mmd(z_post, z_prior) if cfg.mmd_weight > 0 else torch.zeros((), device=self.device)
         loss = loss + cfg.mmd_weight * loss_mmd
         if cfg.between_pixel_on(self.spent):
-            flat = cfg.between_pixel_flat
-            loss_between = between_pixel_loss(self.generate, z_post, recon, self.config.coord_scale, real, flat)
+            flat, scale = cfg.between_pixel_flat, self.config.coord_scale
+            loss_between = between_pixel_loss(self.generate, z_post, recon, scale, real, flat)
+            if cfg.between_pixel_prior and prior is not None:  # masked where the sample's own render is flat
+                loss_between = loss_between + between_pixel_loss(self.generate, z_prior, prior, scale, prior, flat)
             loss = loss + cfg.between_pixel_weight * loss_between
         if adv_on:
             nets.discriminator.requires_grad_(False)  # the generator's step leaves the critic's gradients alone
