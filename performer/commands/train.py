@@ -24,6 +24,9 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=Path("runs/train"), help="folder for samples and checkpoints")
     p.add_argument("--export", type=Path, help="also write the final model (generator + encoder) here")
     p.add_argument("--resume", type=Path, help="continue from a checkpoint.safetensors")
+    p.add_argument(
+        "--recipe", type=Path, help="run the stages of a recipe YAML (models/fashion.recipe.yaml); again: carries on"
+    )
     p.add_argument("--timelapse", action="store_true", help="write timelapse.mp4 of the fixed z's per epoch")
     p.add_argument("--channels", type=int, choices=(1, 3), help="1 = grey, 3 = colour (folders: default 3)")
     p.add_argument("--image-size", type=int, help="training resolution (default 28)")
@@ -69,7 +72,49 @@ def load_images(data: str, size: int, channels: int) -> torch.Tensor:
     return torch.from_numpy(images)
 
 
+def stage_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="performer")
+    add_parser(parser.add_subparsers(dest="command", required=True))
+    return parser
+
+
+def run_recipe(path: Path) -> int:
+    """Each stage of the recipe in turn, as `performer train` with its flags; all are parsed before any runs."""
+    from performer.train.recipe import RecipeError, load_recipe
+
+    try:
+        stages = load_recipe(path)
+    except RecipeError as exc:
+        print(f"error: {exc}")
+        return 2
+    parser = stage_parser()
+    for stage in stages:
+        try:
+            parser.parse_args(stage.argv())
+        except SystemExit:  # argparse has printed what is wrong with which flag
+            print(f"error: {path} stage {stage.number}: a flag above is not `performer train`'s")
+            return 2
+    for stage in stages:
+        if stage.done():
+            print(f"recipe stage {stage.number}/{len(stages)}: done before ({stage.out / 'recipe-stage.json'})")
+            continue
+        argv = stage.argv(resume=stage.resumable())
+        print(f"recipe stage {stage.number}/{len(stages)}: performer {' '.join(argv)}")
+        code = run(parser.parse_args(argv))
+        if code:
+            return code
+        stage.mark_done()
+    return 0
+
+
 def run(args: argparse.Namespace) -> int:
+    if args.recipe:
+        given = [name for name in ("export", "resume") if getattr(args, name)]
+        given += [f.name for f in dataclasses.fields(TrainConfig) if getattr(args, f.name) is not None]
+        if given:
+            print(f"error: with --recipe every flag is in the file; given here too: {', '.join(given)}")
+            return 2
+        return run_recipe(args.recipe)
     import torch
 
     from performer.model.checkpoint import ModelFileError
