@@ -60,8 +60,9 @@ class TrainConfig:
     # Ask it only where the real image is flat (its 3x3 neighbourhood within this spread, 0..1): the marks
     # drawn between the pixels sit on plain cloth, and edges stay free to be sharp at the pixels. 0 = everywhere.
     between_pixel_flat: float = 0.0
-    # Ask it of the prior samples too (masked where their own 28x28 render is flat): the term on
-    # reconstructions alone leaves N(0, I)'s samples free, and they came out harsher (README, the table).
+    # Ask it of the prior samples too (masked where their own 28x28 render is flat), at the same weight. Tried
+    # because the term on reconstructions alone left N(0, I)'s samples harsher; at W = 60 the prior collapsed
+    # to smooth blobs (their own mask calls most of a blob flat), so it is off and not shipped (README).
     between_pixel_prior: bool = False
     # Distillation (train/distill.py): with teacher_cpu_minutes > 0, `performer train` first trains a conv
     # decoder (train/teacher.py) by this same objective for that many CPU minutes, then fits the CPPN to it
