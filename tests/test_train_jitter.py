@@ -203,7 +203,7 @@ def test_the_between_pixel_term_on_prior_samples_masks_them_by_their_own_render(
         adv_warmup_steps=2,
         between_pixel_weight=10.0,
         between_pixel_flat=0.1,
-        between_pixel_prior=True,
+        between_pixel_prior=2.0,
         grid_size=2,
     )
     trainer = Trainer(ModelConfig(), config, torch.device("cpu"))

@@ -60,10 +60,10 @@ class TrainConfig:
     # Ask it only where the real image is flat (its 3x3 neighbourhood within this spread, 0..1): the marks
     # drawn between the pixels sit on plain cloth, and edges stay free to be sharp at the pixels. 0 = everywhere.
     between_pixel_flat: float = 0.0
-    # Ask it of the prior samples too (masked where their own 28x28 render is flat), at the same weight. Tried
-    # because the term on reconstructions alone left N(0, I)'s samples harsher; at W = 60 the prior collapsed
-    # to smooth blobs (their own mask calls most of a blob flat), so it is off and not shipped (README).
-    between_pixel_prior: bool = False
+    # Ask it of the prior samples too (masked where their own 28x28 render is flat), at this weight of its own.
+    # Tried because the term on reconstructions alone left N(0, I)'s samples harsher; at the reconstructions'
+    # W = 60 the prior collapsed to smooth blobs (their own mask calls most of a blob flat). 0 = off (README).
+    between_pixel_prior: float = 0.0
     # Distillation (train/distill.py): with teacher_cpu_minutes > 0, `performer train` first trains a conv
     # decoder (train/teacher.py) by this same objective for that many CPU minutes, then fits the CPPN to it
     # by regression for the rest of max_cpu_minutes. 0 = the CPPN is trained by the GAN-VAE directly.
@@ -98,6 +98,8 @@ class TrainConfig:
             raise ValueError("between_pixel_weight is >= 0 and replaces subpixel_jitter: use one of them")
         if self.critic_warmup_steps < 0:
             raise ValueError(f"critic_warmup_steps is >= 0, got {self.critic_warmup_steps}")
+        if self.between_pixel_prior < 0:
+            raise ValueError(f"between_pixel_prior is a weight >= 0, got {self.between_pixel_prior}")
         if not 0.0 <= self.between_pixel_flat <= 1.0:
             raise ValueError(f"between_pixel_flat is a spread of pixel values in [0, 1], got {self.between_pixel_flat}")
         if not 0.0 < self.jitter_reach <= 0.5:

@@ -113,11 +113,11 @@ class Trainer:
         loss_mmd = mmd(z_post, z_prior) if cfg.mmd_weight > 0 else torch.zeros((), device=self.device)
         loss = loss + cfg.mmd_weight * loss_mmd
         if cfg.between_pixel_on(self.spent):
-            flat, scale = cfg.between_pixel_flat, self.config.coord_scale
-            loss_between = between_pixel_loss(self.generate, z_post, recon, scale, real, flat)
-            if cfg.between_pixel_prior and prior is not None:  # masked where the sample's own render is flat
-                loss_between = loss_between + between_pixel_loss(self.generate, z_prior, prior, scale, prior, flat)
+            flat, scale, gen = cfg.between_pixel_flat, self.config.coord_scale, self.generate
+            loss_between = between_pixel_loss(gen, z_post, recon, scale, real, flat)
             loss = loss + cfg.between_pixel_weight * loss_between
+            if cfg.between_pixel_prior and prior is not None:  # masked where the sample's own render is flat
+                loss = loss + cfg.between_pixel_prior * between_pixel_loss(gen, z_prior, prior, scale, prior, flat)
         if adv_on:
             nets.discriminator.requires_grad_(False)  # the generator's step leaves the critic's gradients alone
             scores = nets.discriminator(torch.cat([prior, recon]) if recon_adv else prior)
