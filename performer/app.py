@@ -27,7 +27,7 @@ import numpy as np
 
 from performer.blackout import Blackout
 from performer.frame_gc import freeze_startup_heap
-from performer.model.garments import garment_jumps
+from performer.model import jumps
 from performer.outputs.base import Frame, OutputContext, failure_line, output_name
 from performer.outputs.readback import FrameReadback
 from performer.outputs.snapshot import SnapshotOutput
@@ -38,7 +38,7 @@ from performer.render.hotreload import ShaderReloader
 from performer.render.hud import FrameTiming, Hud
 from performer.render.previews import LatentPreviews
 from performer.sources.keyboard import KeyboardInput
-from performer.state import LATENT_LIMIT, PerformanceState
+from performer.state import PerformanceState
 from performer.targets import provide
 
 log = logging.getLogger(__name__)
@@ -73,7 +73,7 @@ class App:
         self.wait_for_gpu = gil_free_finish(self.ctx)
         self.hud, self.reloader = hud, reloader
         self.previews: LatentPreviews | None = None  # G shows them when set (performer play sets them)
-        self.garments: np.ndarray | None = None  # [N, L] where R lands (CppnWeights.garments)
+        self.garments, self.prior = None, None  # where R and I land: CppnWeights.garments [N, L], .prior
         self.rng = np.random.default_rng(seed)
         self.clock, self.sleep = clock, sleep
         if fps is not None and not (math.isfinite(fps) and fps > 0):
@@ -100,6 +100,7 @@ class App:
             "pause": self.toggle_pause,
             "random": self.randomise,
             "hyperspace": self.hyperspace,
+            "invent": self.invent,
             "blackout": lambda: self.blackout.toggle(self.state),
             "snapshot": self.snapshot,
             "hud": self.toggle_hud,
@@ -138,16 +139,16 @@ class App:
         self.state.previews = not self.state.previews
 
     def randomise(self) -> None:
-        """R: a random garment. With the model's garment latents (real garments' posterior means), one of
-        them moved by a little noise, so the jump shows a garment; without them, a hyperspace jump."""
-        if self.garments is None or len(self.garments) == 0:
-            self.hyperspace()
-            return
-        self.state.set_z(garment_jumps(self.garments, self.rng, 1)[0])
+        """R: a real garment's place moved a little (without the garment table: anywhere)."""
+        self.state.set_z(jumps.garment(self.garments, self.rng, self.state.latent_dim))
+
+    def invent(self) -> None:
+        """I: a sample of the learned prior, a new garment (without one: R's jump)."""
+        self.state.set_z(jumps.invent(self.prior, self.garments, self.rng, self.state.latent_dim))
 
     def hyperspace(self) -> None:
         """Shift+R: anywhere the prior N(0, I) reaches, garment or not (the Explorer's hyperspace jump)."""
-        self.state.set_z(np.clip(self.rng.standard_normal(self.state.latent_dim), -LATENT_LIMIT, LATENT_LIMIT))
+        self.state.set_z(jumps.anywhere(self.rng, self.state.latent_dim))
 
     def snapshot(self) -> Path | None:
         """Save the frame last shown (without the HUD) as a PNG in snapshot_dir (outputs/snapshot.py)."""

@@ -31,6 +31,7 @@ COMMANDS = {
     "soak": "a whole show under junk input, broken files and recording",
     "doctor": "check this machine before a show (GL, MIDI, OSC, ffmpeg, files)",
     "map": "add the garments' 2-D map and classes to a model file",
+    "prior": "refit a model file's learned prior to its training garments",
     "recentre": "a model file whose N(0, I) falls on its garments' aggregate posterior (an A/B tool)",
     "bench-osc-match": "OSC address pattern matching: time by pattern length",
     "bench-start": "time from starting `play --headless` to its first frame (--compare another checkout)",

@@ -74,7 +74,7 @@ def build_session(args: argparse.Namespace, surface, weights, state) -> Session:
     app = App(surface, renderer, state, hud, reloader, args.snapshot_dir, args.seed, fps=args.fps)
     app.previews = previews
     use_render_scale(app, renderer, args.render_scale, args.fps)
-    app.garments = weights.garments
+    app.garments, app.prior = weights.garments, weights.prior
 
     place_output(args, surface)
     operator = open_operator(args, surface, app, weights.latent_dim, renderer)

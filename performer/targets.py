@@ -32,6 +32,9 @@ class ActionSpec:
 ACTIONS: tuple[ActionSpec, ...] = (
     ActionSpec("random", "r", "random", "random", "random garment (a real garment's place in the space, varied)"),
     ActionSpec("hyperspace", "shift+r", "hyperspace", "anywhere", "hyperspace jump (anywhere the prior reaches)"),
+    ActionSpec(
+        "invent", "i", "invent", "new garment", "new garment (the learned prior: where garments are, none of them)"
+    ),
     ActionSpec("preset_prev", "left", "preset/prev", "landmark back", "previous landmark (crossfade)"),
     ActionSpec("preset_next", "right", "preset/next", "landmark on", "next landmark (crossfade)"),
     ActionSpec("preset_save", "p", "preset/save", "save landmark", "save the current state as a new landmark"),

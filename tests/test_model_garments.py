@@ -88,3 +88,19 @@ def test_r_lands_on_a_garment_and_shift_r_jumps_anywhere(monkeypatch):
     app.keyboard.on_key("shift", False, False)
     app.keyboard.on_key("r", True, False)  # no table (an older model file): R is the prior jump
     assert np.abs(app.state.z).max() <= 4.0
+
+
+def test_each_jump_lands_where_it_says_and_falls_back_when_the_file_lacks_its_table():
+    from performer.model import jumps
+    from performer.model.prior import MixturePrior
+
+    rng = np.random.default_rng(2)
+    prior = MixturePrior(np.array([1.0]), np.full((1, 8), 2.5), np.full((1, 8), 0.01))
+    garments = np.full((1, 8), -1.5, dtype=np.float32)
+    invented = np.array([jumps.invent(prior, garments, rng, 8) for _ in range(200)])
+    assert np.abs(invented - 2.5).max() < 0.06  # the one component: 2.5 +- 6 sigma of 0.01
+    fallback = np.array([jumps.invent(None, garments, rng, 8) for _ in range(200)])
+    assert np.abs(fallback + 1.5).max() < 6 * NOISE  # no prior: R's jump by the garment
+    anywhere = np.array([jumps.invent(None, None, rng, 8) for _ in range(2000)])
+    assert abs(anywhere.mean()) < 0.05 and abs(anywhere.std() - 1.0) < 0.03  # neither: N(0, I)
+    assert np.abs(jumps.garment(np.zeros((0, 8)), rng, 8)).max() <= 4.0

@@ -50,3 +50,43 @@ def test_prior_round_trips_through_a_model_file_and_bad_ones_are_refused(tmp_pat
     bad = save_model(tmp_path / "bad.safetensors", config, CPPN(config), Encoder(config), extra=extra)
     with pytest.raises(ModelFileError, match="bad.safetensors: prior tensors hold"):
         load_model(bad)
+
+
+def test_log_density_is_the_mixture_density_computed_term_by_term():
+    rng = np.random.default_rng(4)
+    weights = np.array([0.2, 0.5, 0.3])
+    means, scales = rng.normal(0, 2, (3, 8)), rng.uniform(0.1, 1.5, (3, 8))
+    prior = MixturePrior(weights, means, scales)
+    z = rng.normal(0, 2, (50, 8))
+    expected = []
+    for point in z:
+        total = 0.0
+        for w, m, s in zip(weights, means, scales, strict=True):
+            total += w * np.prod(np.exp(-0.5 * ((point - m) / s) ** 2) / (s * np.sqrt(2 * np.pi)))
+        expected.append(np.log(total))
+    assert prior.log_density(z) == pytest.approx(np.array(expected), rel=1e-9, abs=1e-9)
+
+
+def test_refitting_a_files_prior_replaces_it_and_keeps_everything_else(tmp_path):
+    from safetensors.numpy import load_file
+
+    from performer.model.garments import encode_garments
+    from performer.train.file_update import refit_prior
+
+    torch.manual_seed(0)
+    config = ModelConfig()
+    encoder = Encoder(config)
+    old = fit_mixture(two_clusters(np.random.default_rng(5)), components=3)
+    extra = {k: torch.from_numpy(v) for k, v in old.tensors().items()}
+    path = save_model(tmp_path / "m.safetensors", config, CPPN(config), encoder, extra=extra)
+    before = load_file(str(path))
+    images = torch.rand(300, 1, 28, 28)
+    refit_prior(path, images, components=5)
+    after, loaded = load_file(str(path)), load_model(path)
+    assert sorted(after) == sorted(before)
+    assert all(np.array_equal(after[k], before[k]) for k in before if not k.startswith("prior."))
+    prior = loaded.prior
+    assert prior.means.shape == (5, 8) and prior.weights.sum() == pytest.approx(1.0)
+    # fitted to the encoder's means of those images: their mean is the mixture's
+    latents = encode_garments(loaded.encoder, images, count=300).numpy()
+    assert (prior.weights[:, None] * prior.means).sum(0) == pytest.approx(latents.mean(0), abs=1e-4)

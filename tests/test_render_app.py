@@ -13,6 +13,7 @@ import torch
 from performer.app import App, KeyboardInput
 from performer.model.config import ModelConfig
 from performer.model.cppn import CPPN
+from performer.model.prior import MixturePrior
 from performer.outputs.base import CallbackOutput
 from performer.render import hud as hud_layout
 from performer.render.cppn_renderer import CppnRenderer
@@ -104,6 +105,9 @@ def test_keys_trigger_actions(surface, renderer, tmp_path):
     app.run(max_frames=1)
     app.keyboard.on_key("r", True, False)
     assert np.count_nonzero(app.state.z) == 8  # a random point
+    app.prior = MixturePrior(np.array([1.0]), np.full((1, 8), -2.0), np.full((1, 8), 0.01))
+    app.keyboard.on_key("i", True, False)
+    assert app.state.z == pytest.approx(np.full(8, -2.0), abs=0.06)  # I: the learned prior's one component
     app.keyboard.on_key("h", True, False)
     assert app.state.hud
     app.keyboard.on_key("space", True, False)

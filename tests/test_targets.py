@@ -33,7 +33,7 @@ def test_every_action_of_the_table_is_provided_in_a_real_session_and_nothing_els
         session.close()
         surface.close()
     assert provided == set(ACTION_SPECS)
-    assert len(provided) == 26  # app 9, show 11, recorder 3, learn 3
+    assert len(provided) == 27  # app 10, show 11, recorder 3, learn 3
 
 
 def message(address: str, *args) -> bytes:
@@ -61,7 +61,7 @@ def test_every_canonical_trigger_fires_its_action_over_udp():
     finally:
         hub.close()
         sock.close()
-    assert len(triggers) == 19
+    assert len(triggers) == 20
     expected = [(spec.name,) for spec in ACTIONS if spec.osc and not spec.argument]
     assert sorted(fired) == sorted(expected + [("preset", 2), ("walk", "groove")])
     assert ("tap_tempo",) in fired and ("record_toggle",) in fired  # /performer/tap, /performer/record/toggle
@@ -70,7 +70,7 @@ def test_every_canonical_trigger_fires_its_action_over_udp():
 
 def test_the_canonical_space_is_the_table():
     table = canonical_addresses(8)
-    assert len(table) == 8 + 1 + len(PARAMS) + 21  # z/1..8, z, every parameter, 19 triggers and 2 with arguments
+    assert len(table) == 8 + 1 + len(PARAMS) + 22  # z/1..8, z, every parameter, 20 triggers and 2 with arguments
     assert table["/performer/z/3"].target.index == 2 and table["/performer/param/morph_b"].target.name == "morph_b"
     assert table["/performer/param/palette"].names[:2] == ("grey", "ink")
     assert (table["/performer/preset"].takes, table["/performer/walk"].takes) == ("name or index", "name")

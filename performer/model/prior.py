@@ -16,7 +16,11 @@ import numpy as np
 from performer.state import LATENT_LIMIT
 
 TENSORS = ("prior.weights", "prior.means", "prior.scales")
-COMPONENTS = 16
+# Chosen by measurement on the shipped model (README, "The learned prior"): 16 components sit 11.9x the
+# floor from real garments, 64 at 9.8x, 256 at 9.5x (R's own jumps: 9.8x) while its samples stay further
+# from every training garment than R's; past that the gain stops and components hold ever fewer garments.
+COMPONENTS = 256
+FIT_COUNT = 20000  # training images whose posterior means the prior is fitted to
 MIN_SCALE = 0.05  # no component collapses onto a single garment
 
 
@@ -70,6 +74,13 @@ def fit_mixture(
     return prior
 
 
+def fit_to_encoder(encoder, images, count: int = FIT_COUNT, components: int = COMPONENTS) -> MixturePrior:
+    """The learned prior of a model: fitted to the posterior means of `count` of its training images."""
+    from performer.model.garments import encode_garments
+
+    return fit_mixture(encode_garments(encoder, images, count=count).numpy(), components)
+
+
 def prior_from_tensors(path, tensors: dict, latent_dim: int) -> MixturePrior | None:
     """The file's prior, or None when it has none; ValueError naming the file when it is malformed."""
     if not all(name in tensors for name in TENSORS):
@@ -92,9 +103,12 @@ def _as_numpy(value) -> np.ndarray:
 
 
 def _component_log_density(z: np.ndarray, prior: MixturePrior) -> np.ndarray:
-    diff = (z[:, None, :] - prior.means[None]) / prior.scales[None]  # [N, K, L]
+    # sum_l ((z - m) / s)^2 expanded into three matrix products: no [N, K, L] array, so EM over 20,000
+    # latents and hundreds of components takes seconds
+    precision = 1.0 / prior.scales**2  # [K, L]
+    squared = (z**2) @ precision.T - 2.0 * z @ (prior.means * precision).T + (prior.means**2 * precision).sum(1)
     log_norm = -np.log(prior.scales).sum(1) - 0.5 * z.shape[1] * np.log(2 * np.pi)  # [K]
-    return np.log(prior.weights)[None] + log_norm[None] - 0.5 * (diff**2).sum(2)
+    return np.log(prior.weights)[None] + log_norm[None] - 0.5 * np.maximum(squared, 0.0)
 
 
 def _log_sum_exp(values: np.ndarray, axis: int) -> np.ndarray:

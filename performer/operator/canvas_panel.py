@@ -13,14 +13,13 @@ from pathlib import Path
 
 import numpy as np
 
+from performer.model import jumps
 from performer.model.arrays import ModelFileError, read_model_arrays
 from performer.model.encoder_numpy import NumpyEncoder
-from performer.model.garments import garment_jumps
 from performer.operator.key_routing import key_routing
 from performer.operator.panels import ERROR_RED
 from performer.presets.from_image import ImageError
 from performer.sources.canvas import WHITE, DesignCanvas
-from performer.state import LATENT_LIMIT
 
 log = logging.getLogger(__name__)
 FOLLOW_AFTER = 0.3  # seconds z must hold still before the canvas shows it (a fader's last move)
@@ -78,12 +77,7 @@ class CanvasPanel:
     def random_z(self) -> np.ndarray:
         """The model's learned prior when it has one; else, as the show's R, a real garment's place moved a
         little; else the standard normal."""
-        if self.prior is not None:
-            return self.prior.sample(self.rng, 1)[0]
-        if self.garments is not None and len(self.garments):
-            return garment_jumps(self.garments, self.rng, 1)[0]
-        dim = self.canvas.encoder.config.latent_dim
-        return np.clip(self.rng.standard_normal(dim), -LATENT_LIMIT, LATENT_LIMIT)
+        return jumps.invent(self.prior, self.garments, self.rng, self.canvas.encoder.config.latent_dim)
 
     def clear(self) -> None:
         self.canvas.clear()

@@ -37,7 +37,7 @@ from performer.model.config import ModelConfig
 from performer.model.cppn import CPPN, coordinate_grid
 from performer.model.garments import TENSOR as GARMENTS
 from performer.model.garments import encode_garments
-from performer.model.prior import fit_mixture
+from performer.model.prior import fit_to_encoder
 from performer.train.config import TrainConfig
 from performer.train.jitter import between_pixel_loss, training_view
 from performer.train.latent_match import mmd
@@ -46,8 +46,6 @@ from performer.train.nets import build_nets, feature_distance, pick_device
 from performer.train.timelapse import write_timelapse
 
 log = logging.getLogger(__name__)
-
-PRIOR_FIT_COUNT = 20000  # training images whose latents the learned prior is fitted to at export
 
 
 class Trainer:
@@ -264,8 +262,8 @@ class Trainer:
             garment_map, meta = export_map(extra[GARMENTS], labels)
             extra.update(garment_map)
             # the learned prior is fitted to many more garments than the table keeps
-            means = encode_garments(self.nets.encoder, images, count=PRIOR_FIT_COUNT).numpy()
-            extra.update({k: torch.from_numpy(v) for k, v in fit_mixture(means).tensors().items()})
+            prior = fit_to_encoder(self.nets.encoder, images)
+            extra.update({k: torch.from_numpy(v) for k, v in prior.tensors().items()})
         return save_model(path, self.config, self.shipped_generator, self.nets.encoder, self.info(), extra, meta)
 
     @classmethod

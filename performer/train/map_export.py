@@ -18,7 +18,7 @@ from performer.model.arrays import ModelFileError
 from performer.model.garment_map import KIND, map_tensors
 from performer.model.garments import TENSOR as GARMENTS
 from performer.model.garments import encode_garments, garment_indices
-from performer.safe_files import atomic_path
+from performer.train.file_update import update_model_file
 
 log = logging.getLogger(__name__)
 
@@ -39,9 +39,6 @@ def add_map(path: str | Path, images: torch.Tensor, labels: np.ndarray, seed: in
     """Add (or replace) the map of the model file at `path`, whose garments were picked from `images`
     [total, C, S, S] with `labels` [total]; every other tensor and metadata entry is kept byte for byte.
     Atomic. Returns the map's kind; ModelFileError when the file's garments are not these images'."""
-    from safetensors import safe_open
-    from safetensors.numpy import save_file
-
     from performer.model.checkpoint import load_model
 
     path = Path(path)
@@ -57,15 +54,7 @@ def add_map(path: str | Path, images: torch.Tensor, labels: np.ndarray, seed: in
             f"{path}: its garments are not the seeded pick of these images (differ by {worst:.3g}): "
             "the labels would be wrong"
         )
-    with safe_open(str(path), framework="numpy") as handle:
-        metadata = dict(handle.metadata() or {})
-        tensors = {key: handle.get_tensor(key) for key in handle.keys()}
     new, meta = export_map(torch.from_numpy(model.garments), labels, seed, kind)
-    tensors.update({key: value.numpy() for key, value in new.items()})
-    metadata.update(meta)
-    mode = path.stat().st_mode & 0o777
-    with atomic_path(path, "model") as tmp:
-        save_file(tensors, str(tmp), metadata=metadata)
-        tmp.chmod(mode)  # the temporary file is private; the model file stays as readable as it was
+    update_model_file(path, {key: value.numpy() for key, value in new.items()}, meta)
     log.info("%s: map (%s) of %d garments written", path, meta[KIND], len(model.garments))
     return meta[KIND]

@@ -63,7 +63,7 @@ def load_teacher(path, images: torch.Tensor):
     from performer.model.checkpoint import LoadedModel, ModelFileError, load_state, parse_config, read_file
     from performer.model.cppn import Encoder
     from performer.model.garments import encode_garments
-    from performer.model.prior import fit_mixture
+    from performer.model.prior import fit_to_encoder
 
     metadata, tensors = read_file(path)
     config = parse_config(path, metadata)
@@ -78,5 +78,5 @@ def load_teacher(path, images: torch.Tensor):
     decoder.eval().requires_grad_(False)
     encoder.eval().requires_grad_(False)
     garments = encode_garments(encoder, images).numpy()
-    prior = fit_mixture(encode_garments(encoder, images, count=20000).numpy())
+    prior = fit_to_encoder(encoder, images)
     return LoadedModel(config, decoder, encoder, info, path, garments, prior)
