@@ -13,6 +13,7 @@ The places:
   jump         R: a real garment's latent moved by the app's noise (model/garments.py)
   recon        test images encoded (posterior mean) and decoded: landmarks and drawings live here
   uniform      z ~ U(-1, 1) per latent: a jump near the middle of every fader
+  prior*0.8    with --truncation 0.8: the prior's own samples scaled by 0.8, StyleGAN's truncation trick
 Also the test-set reconstruction error (BCE nats per image, MSE per pixel), and what the show adds when it
 renders larger than training: `off_grid`, reconstructions rendered at 4x (112x112) against their 28x28
 render bilinearly enlarged, mean and 99th percentile of the absolute difference in 1/255. Detail there is
@@ -54,8 +55,8 @@ def judge(classifier: Classifier, images: torch.Tensor, reference: np.ndarray, f
 class Judge:
     """The real images, their features and the floor, computed once and shared by every model judged."""
 
-    def __init__(self, classifier: Classifier, samples: int, seed: int) -> None:
-        self.classifier, self.samples, self.seed = classifier, samples, seed
+    def __init__(self, classifier: Classifier, samples: int, seed: int, truncations: tuple[float, ...] = ()) -> None:
+        self.classifier, self.samples, self.seed, self.truncations = classifier, samples, seed, truncations
         rng = np.random.default_rng(seed)
         test_images, test_labels = load_fashion_mnist("test")
         train_images, _ = load_fashion_mnist("train")
@@ -80,6 +81,7 @@ class Judge:
             "prior": torch.randn(n, dim, generator=torch_rng),
             "uniform": torch.rand(n, dim, generator=torch_rng) * 2.0 - 1.0,
         }
+        out.update({f"prior*{psi:g}": out["prior"] * psi for psi in self.truncations})
         if prior is not None:
             out["learned"] = torch.from_numpy(prior.sample(np.random.default_rng(self.seed), n).astype(np.float32))
         if garments is not None:
@@ -162,7 +164,8 @@ PLACES = ("prior", "learned", "jump", "recon", "uniform")
 def markdown_table(names: list[str], results: list[dict], judge_: Judge) -> str:
     """One column per model: confident share, classes and distance ratio per place, then reconstruction."""
     rows = [f"| | {' | '.join(names)} |", "|---|" + "---:|" * len(names)]
-    for place in PLACES:
+    truncated = [key for key in results[0] if key.startswith("prior*")] if results else []
+    for place in (*PLACES, *truncated):
         if not any(place in r for r in results):
             continue
         for key, label in (("confident", "confident"), ("classes", "classes"), ("fd_ratio", "distance / floor")):

@@ -109,3 +109,28 @@ def test_columns_are_named_apart_when_files_share_a_name():
 
     paths = [Path("models/fashion.safetensors"), Path("runs/a/fashion.safetensors"), Path("runs/b32.safetensors")]
     assert column_names(paths) == ["models/fashion", "a/fashion", "b32"]
+
+
+def test_truncated_priors_are_the_priors_own_samples_scaled_and_get_their_rows():
+    from types import SimpleNamespace
+
+    from performer.quality_report import Judge, markdown_table
+
+    judge_ = Judge.__new__(Judge)  # no classifier or data needed to draw the places
+    judge_.samples, judge_.seed, judge_.truncations = 300, 0, (0.5, 0.8)
+    judge_.test = torch.rand(300, 1, 28, 28)
+    generator = SimpleNamespace(config=SimpleNamespace(latent_dim=8))
+
+    def encoder(images):
+        return torch.zeros(len(images), 8), torch.zeros(len(images), 8)
+
+    places = judge_.places(generator, encoder, None)
+    assert torch.equal(places["prior*0.5"], places["prior"] * 0.5) and torch.equal(
+        places["prior*0.8"], places["prior"] * 0.8
+    )
+    assert places["prior"].std().item() == pytest.approx(1.0, abs=0.03)
+    row = {"confident": 0.5, "classes": 10, "fd_ratio": 3.0}
+    results = [{name: row for name in places} | {"recon_bce_per_image": 1.0}]
+    judge_.real, judge_.floor, judge_.accuracy = row, 2.0, 0.9
+    table = markdown_table(["m"], results, judge_)
+    assert "| prior*0.5: distance / floor | 3.0 |" in table and table.index("prior*0.5") > table.index("uniform:")

@@ -27,6 +27,13 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
     )
     p.add_argument("--samples", type=int, default=2000, help="images per place (default 2000)")
     p.add_argument("--seed", type=int, default=0)
+    p.add_argument(
+        "--truncation",
+        type=float,
+        action="append",
+        default=[],
+        help="also judge the prior's samples scaled by this (StyleGAN's psi, e.g. 0.8); repeatable",
+    )
     p.add_argument("--json", action="store_true", help="print every number as JSON instead of the table")
     return p
 
@@ -53,6 +60,9 @@ def run(args: argparse.Namespace) -> int:
     from performer.quality import cached_classifier
     from performer.quality_report import Judge, markdown_table
 
+    if any(not 0.0 < psi <= 4.0 for psi in args.truncation):
+        print(f"error: --truncation takes a scale in (0, 4], got {args.truncation}")
+        return 2
     paths = args.model or ([] if args.teacher else [DEFAULT_MODEL])
     try:
         models = [load_model(path) for path in paths]
@@ -72,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
         if model.config.channels != 1 or model.config.image_size != 28:
             print(f"error: {path}: bench-quality judges grey 28x28 Fashion-MNIST models only")
             return 2
-    judge = Judge(cached_classifier(), args.samples, args.seed)
+    judge = Judge(cached_classifier(), args.samples, args.seed, tuple(args.truncation))
     results = [judge.evaluate(m.generator, m.encoder, m.garments, learned_prior(m)) for m in models]
     if args.json:
         print(
