@@ -14,6 +14,7 @@ The places:
   recon        test images encoded (posterior mean) and decoded: landmarks and drawings live here
   uniform      z ~ U(-1, 1) per latent: a jump near the middle of every fader
   prior*0.8    with --truncation 0.8: the prior's own samples scaled by 0.8, StyleGAN's truncation trick
+  learned*0.8  the same for the learned prior: each component's scales times 0.8 (the same components picked)
 Also the test-set reconstruction error (BCE nats per image, MSE per pixel), and what the show adds when it
 renders larger than training: `off_grid`, reconstructions rendered at 4x (112x112) against their 28x28
 render bilinearly enlarged, mean and 99th percentile of the absolute difference in 1/255. Detail there is
@@ -25,6 +26,8 @@ the pixels from nothing, as the recurring contours on the chest that show at 64 
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 import numpy as np
 import torch
@@ -83,7 +86,10 @@ class Judge:
         }
         out.update({f"prior*{psi:g}": out["prior"] * psi for psi in self.truncations})
         if prior is not None:
-            out["learned"] = torch.from_numpy(prior.sample(np.random.default_rng(self.seed), n).astype(np.float32))
+            for psi in (1.0, *self.truncations):
+                narrowed = replace(prior, scales=prior.scales * psi)
+                z = narrowed.sample(np.random.default_rng(self.seed), n).astype(np.float32)
+                out["learned" if psi == 1.0 else f"learned*{psi:g}"] = torch.from_numpy(z)
         if garments is not None:
             from performer.model.garments import garment_jumps
 
@@ -164,7 +170,7 @@ PLACES = ("prior", "learned", "jump", "recon", "uniform")
 def markdown_table(names: list[str], results: list[dict], judge_: Judge) -> str:
     """One column per model: confident share, classes and distance ratio per place, then reconstruction."""
     rows = [f"| | {' | '.join(names)} |", "|---|" + "---:|" * len(names)]
-    truncated = [key for key in results[0] if key.startswith("prior*")] if results else []
+    truncated = [key for key in results[0] if key.startswith(("prior*", "learned*"))] if results else []
     for place in (*PLACES, *truncated):
         if not any(place in r for r in results):
             continue

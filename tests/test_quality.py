@@ -134,3 +134,27 @@ def test_truncated_priors_are_the_priors_own_samples_scaled_and_get_their_rows()
     judge_.real, judge_.floor, judge_.accuracy = row, 2.0, 0.9
     table = markdown_table(["m"], results, judge_)
     assert "| prior*0.5: distance / floor | 3.0 |" in table and table.index("prior*0.5") > table.index("uniform:")
+
+
+def test_narrowed_learned_priors_keep_their_components_and_shrink_about_them():
+    from types import SimpleNamespace
+
+    from performer.model.prior import MixturePrior
+    from performer.quality_report import Judge
+
+    judge_ = Judge.__new__(Judge)
+    judge_.samples, judge_.seed, judge_.truncations = 400, 0, (0.5,)
+    judge_.test = torch.rand(400, 1, 28, 28)
+    generator = SimpleNamespace(config=SimpleNamespace(latent_dim=8))
+    means = np.stack([np.full(8, -1.0), np.full(8, 1.5)])
+    prior = MixturePrior(np.array([0.5, 0.5]), means, np.full((2, 8), 0.4))
+
+    def encoder(images):
+        return torch.zeros(len(images), 8), torch.zeros(len(images), 8)
+
+    places = judge_.places(generator, encoder, None, prior)
+    full, narrow = places["learned"].double(), places["learned*0.5"].double()
+    # the same components are picked (a sample's nearer mean), and each sample halves its distance to it
+    centre = torch.from_numpy(means)[(full.mean(1) > 0.25).long()]
+    assert torch.allclose(narrow - centre, (full - centre) * 0.5, atol=1e-5)
+    assert (full - centre).std().item() == pytest.approx(0.4, abs=0.03)

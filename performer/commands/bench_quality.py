@@ -32,7 +32,8 @@ def add_parser(subparsers) -> argparse.ArgumentParser:
         type=float,
         action="append",
         default=[],
-        help="also judge the prior's samples scaled by this (StyleGAN's psi, e.g. 0.8); repeatable",
+        help="also judge the prior's samples scaled by this (StyleGAN's psi, e.g. 0.8) and the learned prior's "
+        "components narrowed by it; repeatable",
     )
     p.add_argument("--json", action="store_true", help="print every number as JSON instead of the table")
     return p
